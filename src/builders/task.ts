@@ -1,0 +1,116 @@
+import { hasBrand } from "../errors/brand.js";
+import { SdaxBuildError } from "../errors/build-error.js";
+import { describeValue } from "../errors/describe-error.js";
+import { PHASES, type PhaseName } from "../functions/phase-name.js";
+import { type PhaseFn, type TaskFunction, toTaskFunction } from "../functions/task-function.js";
+
+/** The phases given to {@link task}; each is optional, but a task needs at least one. */
+export interface TaskPhases<T> {
+  /** Acquire or set up; runs by dependency order. */
+  readonly preExecute?: PhaseFn<T> | undefined;
+  /** Do the work; runs for every task at once once every preExecute succeeded. */
+  readonly execute?: PhaseFn<T> | undefined;
+  /** Clean up; runs in reverse dependency order for every task whose preExecute started. */
+  readonly postExecute?: PhaseFn<T> | undefined;
+}
+
+const brand = Symbol.for("sdax.AsyncTask");
+
+/** A named task with up to three phases. Immutable; made by {@link task} or {@link join}. */
+export interface AsyncTask<T> {
+  readonly name: string;
+  readonly preExecute: TaskFunction<T> | undefined;
+  readonly execute: TaskFunction<T> | undefined;
+  readonly postExecute: TaskFunction<T> | undefined;
+}
+
+/**
+ * Declares a task. A phase is a function `(ctx, scope) => unknown` or a `taskFunc(fn, options)`.
+ *
+ * @example
+ * const db = task<Ctx>("db", {
+ *   preExecute: async (ctx, { signal }) => { ctx.conn = await pool.connect({ signal }); },
+ *   postExecute: async (ctx) => { await ctx.conn?.release(); },
+ * });
+ */
+export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
+  checkName(name, "task");
+  if (typeof phases !== "object" || phases === null) {
+    throw new SdaxBuildError(
+      "invalid-task",
+      `task "${name}": phases must be an object like { preExecute, execute, postExecute }, got ${describeValue(phases)}`,
+      name,
+      "phases",
+    );
+  }
+  for (const key of Object.keys(phases)) {
+    if (!(PHASES as readonly string[]).includes(key)) {
+      throw new SdaxBuildError(
+        "invalid-phase",
+        `task "${name}": unknown phase \`${key}\`; the phases are preExecute, execute and postExecute`,
+        name,
+        key,
+      );
+    }
+  }
+  const made = {
+    name,
+    preExecute: phaseOf(phases, "preExecute", name),
+    execute: phaseOf(phases, "execute", name),
+    postExecute: phaseOf(phases, "postExecute", name),
+  };
+  if (!made.preExecute && !made.execute && !made.postExecute) {
+    throw new SdaxBuildError(
+      "no-phase",
+      `task "${name}" has no phase; give it preExecute, execute or postExecute, or use join("${name}") for a synchronisation point`,
+      name,
+      "phases",
+    );
+  }
+  return brandTask(made);
+}
+
+/**
+ * A named task without phases: a synchronisation point in a graph. Tasks that depend on it
+ * are entered once everything it depends on completed preExecute.
+ *
+ * @example
+ * AsyncTaskProcessor.graphBuilder<Ctx>()
+ *   .addTask(auth, []).addTask(flags, [])
+ *   .addTask(join("ready"), ["auth", "flags"])
+ *   .addTask(fetchData, ["ready"]);
+ */
+export function join<T>(name: string): AsyncTask<T> {
+  checkName(name, "join");
+  return brandTask({ name, preExecute: undefined, execute: undefined, postExecute: undefined });
+}
+
+/** True for a value made by {@link task} or {@link join}. */
+export function isAsyncTask(value: unknown): value is AsyncTask<unknown> {
+  return hasBrand(value, brand);
+}
+
+function phaseOf<T>(
+  phases: TaskPhases<T>,
+  phase: PhaseName,
+  name: string,
+): TaskFunction<T> | undefined {
+  const value = phases[phase];
+  return value === undefined ? undefined : toTaskFunction<T>(value, name, phase);
+}
+
+function brandTask<T>(made: AsyncTask<T>): AsyncTask<T> {
+  Object.defineProperty(made, brand, { value: true });
+  return Object.freeze(made);
+}
+
+function checkName(name: unknown, maker: string): asserts name is string {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new SdaxBuildError(
+      "invalid-name",
+      `${maker}(): a task name must be a non-empty string, got ${describeValue(name)}`,
+      undefined,
+      "name",
+    );
+  }
+}

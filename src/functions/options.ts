@@ -1,0 +1,185 @@
+import { z } from "zod";
+import { SdaxBuildError } from "../errors/build-error.js";
+import { describeValue } from "../errors/describe-error.js";
+import { isRetryable } from "../errors/retryable-error.js";
+import type { PhaseName } from "./phase-name.js";
+
+/**
+ * The longest delay Node's `setTimeout` honours (2^31 - 1 ms, about 24.8 days): a longer one
+ * silently fires after 1 ms, so timeouts, delays and abandonment are capped here.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** How a task function times out, retries and is abandoned. Every field is optional. */
+export interface TaskFunctionOptions {
+  /**
+   * Time limit of each attempt in ms; the attempt then fails with a `TaskTimeoutError` and its
+   * `scope.signal` aborts. `null` or absent: no limit.
+   * @default null
+   */
+  readonly timeoutMs?: number | null | undefined;
+  /**
+   * Extra attempts after the first, for errors `retryOn` accepts. An integer >= 0.
+   * @default 0
+   */
+  readonly retries?: number | undefined;
+  /**
+   * Base of the retry delay: attempt `n` fails, then the next starts after
+   * `min(maxDelayMs, initialDelayMs * backoffFactor ** (n - 1) * uniform(0.5, 1))` ms.
+   * @default 1000
+   */
+  readonly initialDelayMs?: number | undefined;
+  /**
+   * Growth of the retry delay per attempt; > 0.
+   * @default 2
+   */
+  readonly backoffFactor?: number | undefined;
+  /**
+   * Upper bound of one retry delay, so a large `retries` cannot overflow to `Infinity`.
+   * @default 2147483647 (the longest timer Node honours)
+   */
+  readonly maxDelayMs?: number | undefined;
+  /**
+   * Decides whether an error is worth another attempt. A cancellation is never retried.
+   * @default isRetryable
+   */
+  readonly retryOn?: ((error: unknown) => boolean) | undefined;
+  /**
+   * After a cancellation or a timeout, how long to wait for the function to settle before it
+   * is abandoned (its late settlement is still observed and reported). `null`: wait for ever.
+   * Absent: the run's `abandonAfterMs`, whose default is to wait for ever.
+   */
+  readonly abandonAfterMs?: number | null | undefined;
+}
+
+/** Options with every default applied; `abandonAfterMs` stays `undefined` to defer to the run. */
+export interface ResolvedOptions {
+  readonly timeoutMs: number | null;
+  readonly retries: number;
+  readonly initialDelayMs: number;
+  readonly backoffFactor: number;
+  readonly maxDelayMs: number;
+  readonly retryOn: (error: unknown) => boolean;
+  readonly abandonAfterMs: number | null | undefined;
+}
+
+const isFunction = (v: unknown): boolean => typeof v === "function";
+const delay = z.number().min(0).max(MAX_TIMER_MS);
+
+const optionsSchema = z.strictObject({
+  timeoutMs: delay.nullable().optional(),
+  retries: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  initialDelayMs: delay.optional(),
+  backoffFactor: z.number().gt(0).optional(),
+  maxDelayMs: delay.optional(),
+  retryOn: z.custom<(error: unknown) => boolean>(isFunction).optional(),
+  abandonAfterMs: delay.nullable().optional(),
+});
+
+/** What each option must be, for messages. */
+const expectations: Record<keyof TaskFunctionOptions, string> = {
+  timeoutMs: `a number of ms from 0 to ${MAX_TIMER_MS}, or null for no timeout`,
+  retries: "a whole number >= 0",
+  initialDelayMs: `a number of ms from 0 to ${MAX_TIMER_MS}`,
+  backoffFactor: "a finite number > 0",
+  maxDelayMs: `a number of ms from 0 to ${MAX_TIMER_MS}`,
+  retryOn: "a function (error) => boolean",
+  abandonAfterMs: `a number of ms from 0 to ${MAX_TIMER_MS}, or null to wait for ever`,
+};
+
+const optionNames = Object.keys(expectations) as (keyof TaskFunctionOptions)[];
+
+/** Where a function is being defined, for messages. */
+export interface FunctionSite {
+  readonly task: string;
+  readonly phase: PhaseName;
+}
+
+/** Validates a function and its options; throws an `SdaxBuildError` naming field and value. */
+export function validateOptions(
+  fn: unknown,
+  options: unknown,
+  site: FunctionSite | undefined,
+): ResolvedOptions {
+  const where = site === undefined ? "taskFunc" : `task "${site.task}" ${site.phase}`;
+  if (typeof fn !== "function") {
+    const hint = site === undefined ? "" : " or a taskFunc(...)";
+    throw new SdaxBuildError(
+      "invalid-phase",
+      `${where}: expected a function${hint}, got ${describeValue(fn)}`,
+      site?.task,
+      site?.phase ?? "fn",
+    );
+  }
+  if (options === undefined) return defaults;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new SdaxBuildError(
+      "invalid-option",
+      `${where}: options must be an object, got ${describeValue(options)}`,
+      site?.task,
+      "options",
+    );
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success)
+    throw optionError(where, options as Record<string, unknown>, parsed.error, site);
+  const o = parsed.data;
+  return Object.freeze({
+    timeoutMs: o.timeoutMs ?? null,
+    retries: o.retries ?? 0,
+    initialDelayMs: o.initialDelayMs ?? 1000,
+    backoffFactor: o.backoffFactor ?? 2,
+    maxDelayMs: o.maxDelayMs ?? MAX_TIMER_MS,
+    retryOn: o.retryOn ?? isRetryable,
+    abandonAfterMs: o.abandonAfterMs,
+  });
+}
+
+const defaults: ResolvedOptions = Object.freeze({
+  timeoutMs: null,
+  retries: 0,
+  initialDelayMs: 1000,
+  backoffFactor: 2,
+  maxDelayMs: MAX_TIMER_MS,
+  retryOn: isRetryable,
+  abandonAfterMs: undefined,
+});
+
+function optionError(
+  where: string,
+  options: Record<string, unknown>,
+  error: z.ZodError,
+  site: FunctionSite | undefined,
+): SdaxBuildError {
+  const issue = error.issues[0];
+  if (issue?.code === "unrecognized_keys") {
+    const key = issue.keys[0] ?? "";
+    const guess = closestOption(key);
+    const hint =
+      guess === undefined
+        ? `; known options: ${optionNames.join(", ")}`
+        : ` (did you mean \`${guess}\`?)`;
+    return new SdaxBuildError(
+      "invalid-option",
+      `${where}: unknown option \`${key}\`${hint}`,
+      site?.task,
+      key,
+    );
+  }
+  const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
+  return new SdaxBuildError(
+    "invalid-option",
+    `${where}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(options[field])}`,
+    site?.task,
+    field,
+  );
+}
+
+/** The known option a mistyped key most likely meant: same letters ignoring case, or a prefix. */
+function closestOption(key: string): string | undefined {
+  const k = key.toLowerCase();
+  return optionNames.find((name) => {
+    const n = name.toLowerCase();
+    return n === k || n.startsWith(k) || k.startsWith(n.replace(/ms$/, ""));
+  });
+}

@@ -1,0 +1,57 @@
+import { hasBrand } from "../errors/brand.js";
+import { type ResolvedOptions, type TaskFunctionOptions, validateOptions } from "./options.js";
+import type { PhaseName } from "./phase-name.js";
+import type { TaskScope } from "./task-scope.js";
+
+/**
+ * A task function: receives the run's context and its {@link TaskScope}; may return a value or
+ * a promise. A synchronous throw is a failure like a rejection.
+ */
+export type TaskFn<T> = (ctx: T, scope: TaskScope) => unknown;
+
+/** A phase is a bare function (meaning `taskFunc(fn)` with defaults) or a {@link TaskFunction}. */
+export type PhaseFn<T> = TaskFn<T> | TaskFunction<T>;
+
+const brand = Symbol.for("sdax.TaskFunction");
+
+/** A function with its timeout, retry and abandonment settings. Immutable; made by {@link taskFunc}. */
+export interface TaskFunction<T> extends ResolvedOptions {
+  /** The function itself. */
+  readonly fn: TaskFn<T>;
+}
+
+/**
+ * Wraps a function with options. Options are validated now: a bad value throws an
+ * `SdaxBuildError` naming the field and the value.
+ *
+ * @example
+ * const fetchUser = taskFunc(
+ *   async (ctx: Ctx, { signal }) => { ctx.user = await db.user(ctx.id, { signal }); },
+ *   { timeoutMs: 2_000, retries: 2, initialDelayMs: 100 },
+ * );
+ */
+export function taskFunc<T>(fn: TaskFn<T>, options?: TaskFunctionOptions): TaskFunction<T> {
+  const resolved = validateOptions(fn, options, undefined);
+  return makeTaskFunction(fn, resolved);
+}
+
+/** True for a value made by {@link taskFunc} (even by another copy of the package). */
+export function isTaskFunction(value: unknown): value is TaskFunction<unknown> {
+  return hasBrand(value, brand);
+}
+
+/**
+ * Normalises a phase given to `task()`: a bare function becomes `taskFunc(fn)`; anything else
+ * is refused with a message naming the task and the phase.
+ */
+export function toTaskFunction<T>(value: unknown, task: string, phase: PhaseName): TaskFunction<T> {
+  if (isTaskFunction(value)) return value as TaskFunction<T>;
+  const resolved = validateOptions(value, undefined, { task, phase });
+  return makeTaskFunction(value as TaskFn<T>, resolved);
+}
+
+function makeTaskFunction<T>(fn: TaskFn<T>, options: ResolvedOptions): TaskFunction<T> {
+  const taskFunction = { fn, ...options };
+  Object.defineProperty(taskFunction, brand, { value: true });
+  return Object.freeze(taskFunction);
+}

@@ -1,0 +1,157 @@
+import type { AsyncTask } from "../builders/task.js";
+import { SdaxBuildError } from "../errors/build-error.js";
+import { type Plan, planFromDependencies } from "./plan.js";
+
+/** One `addTask` call of a level builder. */
+export interface LevelEntry<T> {
+  readonly task: AsyncTask<T>;
+  readonly level: number;
+}
+
+/** One `addTask` call of a graph builder. */
+export interface GraphEntry<T> {
+  readonly task: AsyncTask<T>;
+  readonly dependsOn: readonly string[];
+}
+
+/**
+ * Compiles level mode: between consecutive populated levels one barrier node depends on every
+ * task of the lower level and every task of the upper level depends on it, so edges stay
+ * linear in the number of tasks (spec 1).
+ */
+export function compileLevels<T>(entries: readonly LevelEntry<T>[]): Plan<T> {
+  const tasks = entries.map((e) => e.task);
+  const indexOf = indexNames(tasks);
+  const byLevel = new Map<number, number[]>();
+  entries.forEach((e, i) => {
+    const members = byLevel.get(e.level);
+    if (members) members.push(i);
+    else byLevel.set(e.level, [i]);
+  });
+  const order = [...byLevel.keys()].sort((a, b) => a - b);
+  const dependencyLists: number[][] = tasks.map(() => []);
+  for (let k = 1; k < order.length; k++) {
+    const lower = byLevel.get(order[k - 1]!)!;
+    const upper = byLevel.get(order[k]!)!;
+    const barrier = dependencyLists.length;
+    dependencyLists.push(lower);
+    for (const u of upper) dependencyLists[u] = [barrier];
+  }
+  return planFromDependencies(
+    "levels",
+    tasks,
+    dependencyLists,
+    entries.map((e) => e.level),
+    indexOf,
+  );
+}
+
+/** Compiles graph mode, refusing missing dependencies, self-dependencies and cycles. */
+export function compileGraph<T>(entries: readonly GraphEntry<T>[]): Plan<T> {
+  const tasks = entries.map((e) => e.task);
+  const indexOf = indexNames(tasks);
+  const dependencyLists = entries.map((e) => {
+    const seen = new Set<number>();
+    for (const name of e.dependsOn) {
+      if (name === e.task.name) {
+        throw new SdaxBuildError(
+          "self-dependency",
+          `task "${name}" depends on itself (dependsOn: ${JSON.stringify(e.dependsOn)})`,
+          name,
+          "dependsOn",
+        );
+      }
+      const index = indexOf.get(name);
+      if (index === undefined) {
+        throw new SdaxBuildError(
+          "missing-dependency",
+          `task "${e.task.name}" depends on "${name}", which was not added to this builder` +
+            suggestion(name, indexOf),
+          e.task.name,
+          "dependsOn",
+        );
+      }
+      seen.add(index);
+    }
+    return [...seen];
+  });
+  const cycle = findCycle(dependencyLists);
+  if (cycle !== undefined) {
+    const path = cycle.map((i) => `"${tasks[i]!.name}"`).join(" -> ");
+    throw new SdaxBuildError(
+      "cycle",
+      `dependency cycle: ${path} (each task depends on the next)`,
+      tasks[cycle[0]!]!.name,
+      "dependsOn",
+    );
+  }
+  return planFromDependencies(
+    "graph",
+    tasks,
+    dependencyLists,
+    tasks.map(() => undefined),
+    indexOf,
+  );
+}
+
+function indexNames<T>(tasks: readonly AsyncTask<T>[]): Map<string, number> {
+  const indexOf = new Map<string, number>();
+  tasks.forEach((t, i) => {
+    if (indexOf.has(t.name)) {
+      throw new SdaxBuildError(
+        "duplicate-name",
+        `task name "${t.name}" is used twice (tasks #${indexOf.get(t.name)! + 1} and #${i + 1} added); names must be unique`,
+        t.name,
+        "name",
+      );
+    }
+    indexOf.set(t.name, i);
+  });
+  return indexOf;
+}
+
+function suggestion(name: string, indexOf: ReadonlyMap<string, number>): string {
+  const lower = name.toLowerCase();
+  for (const known of indexOf.keys()) {
+    if (known.toLowerCase() === lower) return ` (did you mean "${known}"?)`;
+  }
+  return "";
+}
+
+/**
+ * Returns one cycle as a path that starts and ends at the same node, or undefined.
+ * Iterative depth-first search with colours, so deep graphs cannot overflow the stack.
+ */
+function findCycle(dependencyLists: readonly (readonly number[])[]): number[] | undefined {
+  const n = dependencyLists.length;
+  const colour = new Uint8Array(n); // 0 new, 1 on the current path, 2 finished
+  const parent = new Int32Array(n).fill(-1);
+  const nextEdge = new Int32Array(n);
+  for (let start = 0; start < n; start++) {
+    if (colour[start] !== 0) continue;
+    const stack = [start];
+    colour[start] = 1;
+    while (stack.length > 0) {
+      const node = stack[stack.length - 1]!;
+      const list = dependencyLists[node]!;
+      if (nextEdge[node]! < list.length) {
+        const dep = list[nextEdge[node]!++]!;
+        if (colour[dep] === 0) {
+          colour[dep] = 1;
+          parent[dep] = node;
+          stack.push(dep);
+        } else if (colour[dep] === 1) {
+          // Each node on the stack depends on the next; dep closes the loop back to itself.
+          const path = [dep];
+          for (let at = node; at !== dep; at = parent[at]!) path.push(at);
+          path.push(dep);
+          return path.reverse();
+        }
+      } else {
+        colour[node] = 2;
+        stack.pop();
+      }
+    }
+  }
+  return undefined;
+}

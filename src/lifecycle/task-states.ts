@@ -1,0 +1,96 @@
+/**
+ * The per-task state machine of `spec/lifecycle.md` section 3, as data.
+ *
+ * Every task state change in the engine goes through {@link nextTaskState}, which refuses a
+ * pair that is not in the table. `test/spec/transition-table.test.ts` proves this table equals
+ * the one in the spec.
+ */
+
+/** A task's state within one run. See `spec/lifecycle.md` section 2. */
+export type TaskState =
+  | "waiting"
+  | "preRunning"
+  | "preCancelling"
+  | "preFailing"
+  | "ready"
+  | "skipped"
+  | "preFailed"
+  | "preCancelled"
+  | "execRunning"
+  | "execCancelling"
+  | "execFailing"
+  | "executed"
+  | "execFailed"
+  | "execCancelled"
+  | "postRunning"
+  | "postFailing"
+  | "postFailed"
+  | "done";
+
+/** What happens to a task. See `spec/lifecycle.md` section 3. */
+export type TaskEvent =
+  | "startPre"
+  | "enter"
+  | "skip"
+  | "succeed"
+  | "fail"
+  | "cancel"
+  | "settle"
+  | "abandon"
+  | "startExec"
+  | "startPost"
+  | "finish";
+
+type TaskTable = { readonly [S in TaskState]: { readonly [E in TaskEvent]?: TaskState } };
+
+const awaitingTeardown = { startPost: "postRunning", finish: "done" } as const;
+
+/** The task transition table: `TASK_TRANSITIONS[from][event]` is the next state. */
+export const TASK_TRANSITIONS: TaskTable = Object.freeze({
+  waiting: { startPre: "preRunning", enter: "ready", skip: "skipped" },
+  preRunning: { succeed: "ready", fail: "preFailing", cancel: "preCancelling" },
+  preFailing: { settle: "preFailed", abandon: "preFailed" },
+  preCancelling: { settle: "preCancelled", abandon: "preCancelled" },
+  ready: { startExec: "execRunning", ...awaitingTeardown },
+  skipped: {},
+  preFailed: awaitingTeardown,
+  preCancelled: awaitingTeardown,
+  execRunning: { succeed: "executed", fail: "execFailing", cancel: "execCancelling" },
+  execFailing: { settle: "execFailed", abandon: "execFailed" },
+  execCancelling: { settle: "execCancelled", abandon: "execCancelled" },
+  executed: awaitingTeardown,
+  execFailed: awaitingTeardown,
+  execCancelled: awaitingTeardown,
+  postRunning: { succeed: "done", fail: "postFailing" },
+  postFailing: { settle: "postFailed", abandon: "postFailed" },
+  postFailed: {},
+  done: {},
+});
+
+/** Thrown when the engine tries a transition the table does not list: always an engine bug. */
+export class IllegalTransitionError extends Error {
+  override readonly name = "IllegalTransitionError";
+  constructor(
+    readonly machine: "task" | "run" | "attempt",
+    readonly from: string,
+    readonly event: string,
+    readonly subject?: string,
+  ) {
+    super(
+      `sdax internal error: illegal ${machine} transition ${from} --${event}-->` +
+        (subject === undefined ? "" : ` for ${JSON.stringify(subject)}`),
+    );
+  }
+}
+
+/** The state after `event` in state `from`; throws {@link IllegalTransitionError} if illegal. */
+export function nextTaskState(from: TaskState, event: TaskEvent, task?: string): TaskState {
+  const to = TASK_TRANSITIONS[from][event];
+  if (to === undefined) throw new IllegalTransitionError("task", from, event, task);
+  return to;
+}
+
+/** True for states whose task awaits teardown (spec section 2): eligible for postExecute. */
+export function isAwaitingTeardown(state: TaskState): boolean {
+  return TASK_TRANSITIONS[state].finish !== undefined;
+}

@@ -1,0 +1,105 @@
+import { SdaxExecutionError, type TaskFailure } from "./errors/execution-error.js";
+import type { PhaseName } from "./functions/phase-name.js";
+import type { Run } from "./scheduler/run.js";
+
+/**
+ * Drives one run phase by phase (`spec/phase-runner.md`): preExecute, execute, postExecute.
+ * Made by `processor.open(ctx)`. `await using` closes it and raises its failures.
+ *
+ * @example
+ * await using runner = processor.open(ctx);
+ * while (await runner.runNext()) {
+ *   if (runner.hasFailures()) break; // close() (by `await using`) still cleans up
+ * }
+ */
+export class PhaseRunner implements AsyncDisposable {
+  readonly #run: Run<unknown>;
+  #lastPhase: PhaseName | null = null;
+  /** Resolves when the run next stops; replaced at every step. */
+  #stopped: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  /** @internal Use `processor.open(ctx)`. */
+  constructor(makeRun: (onStop: () => void) => Run<unknown>) {
+    this.#run = makeRun(() => {
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake?.();
+    });
+  }
+
+  /** The phase `runNext()` will run, or null when the run is over (or a phase is running). */
+  get nextPhase(): PhaseName | null {
+    switch (this.#run.state) {
+      case "idle":
+        return "preExecute";
+      case "entered":
+        return "execute";
+      case "executed":
+      case "failed":
+        return "postExecute";
+      default:
+        return null;
+    }
+  }
+
+  /** The phase the last `runNext()` ran, or null before the first. */
+  get lastPhase(): PhaseName | null {
+    return this.#lastPhase;
+  }
+
+  /**
+   * Runs the next phase to its end; resolves true while another phase remains. After a
+   * preExecute failure the next phase is postExecute (execute is skipped).
+   */
+  async runNext(): Promise<boolean> {
+    await this.#stopped;
+    const phase = this.nextPhase;
+    if (phase === null) return false;
+    this.#lastPhase = phase;
+    await this.#step(() => (phase === "preExecute" ? this.#run.start() : this.#run.proceed(false)));
+    return this.nextPhase !== null;
+  }
+
+  /** True when a phase failed or the external signal aborted the run. */
+  hasFailures(): boolean {
+    return this.#run.failures.length > 0 || this.#run.abort !== undefined;
+  }
+
+  /** The failed phases so far, in the order they failed. */
+  failures(): readonly TaskFailure[] {
+    return [...this.#run.failures];
+  }
+
+  /** Throws an {@link SdaxExecutionError} if {@link hasFailures}; otherwise does nothing. */
+  raiseFailures(): void {
+    if (this.#run.crash !== undefined) throw this.#run.crash.error;
+    if (this.hasFailures()) throw new SdaxExecutionError(this.#run.failures, this.#run.abort);
+  }
+
+  /**
+   * Runs what consistency requires and resolves when the run has settled: nothing if no
+   * phase ran; postExecute (execute skipped) if only preExecute ran; otherwise the rest.
+   * Harmless to call twice.
+   */
+  async close(): Promise<void> {
+    await this.#stopped;
+    if (this.#run.state === "settled" || this.#run.crash !== undefined) return;
+    await this.#step(() => this.#run.proceed(true));
+  }
+
+  /** `await using` support: {@link close}, then {@link raiseFailures}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+    this.raiseFailures();
+  }
+
+  async #step(take: () => void): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+    this.#stopped = stopped;
+    take();
+    await stopped;
+  }
+}

@@ -1,0 +1,123 @@
+import { GraphBuilder } from "./builders/graph-builder.js";
+import { LevelBuilder } from "./builders/level-builder.js";
+import { SdaxExecutionError } from "./errors/execution-error.js";
+import type { PhaseName } from "./functions/phase-name.js";
+import type { Plan } from "./graph/plan.js";
+import { PhaseRunner } from "./phase-runner.js";
+import { Run } from "./scheduler/run.js";
+import { checkRunOptions, type RunOptions } from "./scheduler/run-options.js";
+import type { RunReport } from "./scheduler/run-report.js";
+
+/** One task as {@link AsyncTaskProcessor.describe} shows it. */
+export interface TaskDescription {
+  readonly name: string;
+  /** Level mode: the task's level. */
+  readonly level?: number;
+  /** Graph mode: the names it depends on. */
+  readonly dependsOn?: readonly string[];
+  /** The phases it has. */
+  readonly phases: readonly PhaseName[];
+}
+
+const plans = new WeakMap<object, Plan<unknown>>();
+
+/**
+ * A compiled, immutable workflow. Build it once with {@link AsyncTaskProcessor.builder} (levels)
+ * or {@link AsyncTaskProcessor.graphBuilder} (a dependency graph) and run it any number of
+ * times, concurrently: runs share nothing mutable (spec INV-15).
+ *
+ * @example
+ * const processor = AsyncTaskProcessor.builder<Ctx>()
+ *   .addTask(task("auth", { preExecute: checkAuth }), 1)
+ *   .addTask(task("flags", { preExecute: loadFlags }), 1)
+ *   .addTask(task("user", { execute: fetchUser }), 2)
+ *   .build();
+ * await processor.processTasks({ userId: 7 });
+ */
+export class AsyncTaskProcessor<T> {
+  readonly #plan: Plan<T>;
+
+  /** @internal Made by the builders; use {@link AsyncTaskProcessor.builder}. */
+  constructor(plan: Plan<T>) {
+    this.#plan = plan;
+    plans.set(this, plan as Plan<unknown>);
+    Object.freeze(this);
+  }
+
+  /** A builder for level mode: a task on level L depends on every task of the next lower populated level. */
+  static builder<T>(): LevelBuilder<T> {
+    return LevelBuilder.empty<T>();
+  }
+
+  /** A builder for graph mode: each task names the tasks it depends on. */
+  static graphBuilder<T>(): GraphBuilder<T> {
+    return GraphBuilder.empty<T>();
+  }
+
+  /** The task names, in the order they were added. */
+  get taskNames(): readonly string[] {
+    return this.#plan.tasks.map((t) => t.name);
+  }
+
+  /** The workflow as data: each task's level or dependencies and its phases. */
+  describe(): readonly TaskDescription[] {
+    const plan = this.#plan;
+    const { dependenciesStart, dependencies } = plan;
+    return plan.tasks.map((t, i) => {
+      const phases = (["preExecute", "execute", "postExecute"] as const).filter(
+        (p) => t[p] !== undefined,
+      );
+      const level = plan.levels[i];
+      if (level !== undefined) return { name: t.name, level, phases };
+      const dependsOn: string[] = [];
+      for (let k = dependenciesStart[i]!; k < dependenciesStart[i + 1]!; k++) {
+        dependsOn.push(plan.tasks[dependencies[k]!]!.name);
+      }
+      return { name: t.name, dependsOn, phases };
+    });
+  }
+
+  /**
+   * Runs every task: preExecute by dependency order, then every execute at once, then
+   * postExecute in reverse order. Resolves with a {@link RunReport}, or rejects after all
+   * cleanup with an {@link SdaxExecutionError} listing every failed phase.
+   */
+  processTasks(ctx: T, options?: RunOptions): Promise<RunReport> {
+    const invalid = checkRunOptions(options);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    return new Promise<RunReport>((resolve, reject) => {
+      const run: Run<T> = new Run(this.#plan, ctx, options, true, () => {
+        if (run.crash !== undefined) reject(run.crash.error);
+        else if (run.state !== "settled") return;
+        else if (run.failures.length > 0 || run.abort !== undefined) {
+          reject(new SdaxExecutionError(run.failures, run.abort));
+        } else resolve(run.report());
+      });
+      run.start();
+    });
+  }
+
+  /**
+   * Opens a run to drive phase by phase (spec/phase-runner.md). Use `await using` so the
+   * run is closed, and its failures raised, whatever happens.
+   *
+   * @example
+   * await using runner = processor.open(ctx);
+   * await runner.runNext(); // preExecute
+   * if (!runner.hasFailures()) await runner.runNext(); // execute
+   */
+  open(ctx: T, options?: RunOptions): PhaseRunner {
+    const invalid = checkRunOptions(options);
+    if (invalid !== undefined) throw invalid;
+    return new PhaseRunner(
+      (onStop) => new Run(this.#plan, ctx, options, false, onStop) as Run<unknown>,
+    );
+  }
+}
+
+/** @internal The compiled plan of a processor (for `checkTrace`). */
+export function planOf<T>(processor: AsyncTaskProcessor<T>): Plan<T> {
+  const plan = plans.get(processor);
+  if (plan === undefined) throw new TypeError("expected an AsyncTaskProcessor made by a builder");
+  return plan as Plan<T>;
+}

@@ -1,0 +1,592 @@
+import type { AsyncTask } from "../builders/task.js";
+import { describeError } from "../errors/describe-error.js";
+import type { TaskFailure } from "../errors/execution-error.js";
+import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import { Attempt, type AttemptHost } from "../functions/attempt.js";
+import type { PhaseName } from "../functions/phase-name.js";
+import type { TaskFunction } from "../functions/task-function.js";
+import type { Plan } from "../graph/plan.js";
+import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
+import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
+import {
+  isAwaitingTeardown,
+  nextTaskState,
+  type TaskEvent,
+  type TaskState,
+} from "../lifecycle/task-states.js";
+import { type Clock, realClock } from "../time/clock.js";
+import { retryDelay } from "./retry-delay.js";
+import type { RunOptions } from "./run-options.js";
+import type { PhaseAttempts, RunReport } from "./run-report.js";
+
+const running: ReadonlySet<TaskState> = new Set(["preRunning", "execRunning", "postRunning"]);
+const unsettled: ReadonlySet<TaskState> = new Set([
+  "preFailing",
+  "preCancelling",
+  "execFailing",
+  "execCancelling",
+  "postFailing",
+]);
+
+/**
+ * One run of a plan: the scheduler of `spec/lifecycle.md`. It owns the per-task states and moves
+ * them only through the transition tables; functions run in {@link Attempt}s, whose outcomes
+ * come back through `attemptChanged` and are acted on by `#reconcile`.
+ *
+ * Work is queued and drained in a loop (never by recursion), so deep graphs and synchronous
+ * functions cannot grow the stack.
+ */
+export class Run<T> implements AttemptHost {
+  readonly ctx: T;
+  readonly clock: Clock;
+  readonly abandonAfterMs: number | null | undefined;
+  readonly listening: boolean;
+  state: RunState = "idle";
+  /** Every failed phase, in the order they failed. */
+  readonly failures: TaskFailure[] = [];
+  /** Set when the external signal aborted the run before cleanup. */
+  abort: { readonly reason: unknown } | undefined;
+  /** An internal error (an engine bug) that stopped the run. */
+  crash: { readonly error: unknown } | undefined;
+
+  readonly #plan: Plan<T>;
+  readonly #tasks: readonly AsyncTask<T>[];
+  readonly #states: TaskState[];
+  /** Per node: dependencies that have not reached `ready`. */
+  readonly #waitingOn: Int32Array;
+  /** Per node, during cleanup: entered dependents whose teardown has not finished. */
+  #teardownWaitingOn: Int32Array | undefined;
+  /** Per node: the latest attempt of its current phase. */
+  readonly #current: (Attempt | undefined)[];
+  #retryTimers: Map<number, unknown> | undefined;
+  #retried: PhaseAttempts[] | undefined;
+  #abandoned: PhaseAttempts[] | undefined;
+  #readyCount = 0;
+  /** preExecute and execute phases started and not yet ended (settled or abandoned). */
+  #active = 0;
+  #teardownsLeft = 0;
+  #nodeQueue: number[] = [];
+  #attemptQueue: Attempt[] = [];
+  #draining = false;
+  #seq = 0;
+  #startedAt = 0;
+  readonly #onEvent: ((event: LifecycleEvent) => void) | undefined;
+  readonly #random: () => number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
+  readonly #auto: boolean;
+  readonly #onStop: () => void;
+
+  /**
+   * @param auto take every step at once (`processTasks`), or stop in `entered`, `executed`
+   *   and `failed` until {@link proceed} (a phase runner).
+   * @param onStop called when the run stops in one of those states, settles, or crashes.
+   */
+  constructor(
+    plan: Plan<T>,
+    ctx: T,
+    options: RunOptions | undefined,
+    auto: boolean,
+    onStop: () => void,
+  ) {
+    this.#plan = plan;
+    this.#tasks = plan.tasks;
+    this.ctx = ctx;
+    this.clock = options?.clock ?? realClock;
+    this.abandonAfterMs = options?.abandonAfterMs;
+    this.#onEvent = options?.onEvent;
+    this.listening = this.#onEvent !== undefined;
+    this.#random = options?.random ?? Math.random;
+    this.#signal = options?.signal;
+    this.#auto = auto;
+    this.#onStop = onStop;
+    this.#states = new Array<TaskState>(plan.nodeCount).fill("waiting");
+    this.#waitingOn = plan.dependencyCount.slice();
+    this.#current = new Array<Attempt | undefined>(plan.nodeCount);
+    if (this.#signal !== undefined) {
+      const signal = this.#signal;
+      this.#onAbort = () => this.#drain(() => this.#abortRun(signal.reason));
+    }
+  }
+
+  /** Starts an idle run (spec INV-17: a signal aborted already means nothing is entered). */
+  start(): void {
+    this.#drain(() => {
+      this.#startedAt = this.clock.now();
+      this.#moveRun("start");
+      const signal = this.#signal;
+      if (signal?.aborted) {
+        this.#abortRun(signal.reason);
+        return;
+      }
+      signal?.addEventListener("abort", this.#onAbort!);
+      for (const root of this.#plan.roots) this.#nodeQueue.push(root);
+    });
+  }
+
+  /**
+   * Takes the next step from a stop: `entered` runs execute (or, with `skipExecute`, goes
+   * straight to cleanup); `executed` and `failed` clean up; an idle run closes.
+   */
+  proceed(skipExecute: boolean): void {
+    this.#drain(() => {
+      if (this.state === "idle") {
+        this.#moveRun("close");
+        this.#settle();
+      } else if (this.state === "entered" && !skipExecute) {
+        this.#beginExecute();
+      } else if (this.state === "entered" || this.state === "executed" || this.state === "failed") {
+        this.#beginCleanup();
+      }
+    });
+  }
+
+  /** What a successful run resolves to. */
+  report(): RunReport {
+    return {
+      tasks: this.#plan.taskCount,
+      durationMs: this.clock.now() - this.#startedAt,
+      retried: this.#retried ?? [],
+      abandoned: this.#abandoned ?? [],
+    };
+  }
+
+  attemptChanged(attempt: Attempt): void {
+    this.#attemptQueue.push(attempt);
+    this.#drain(undefined);
+  }
+
+  attemptEvent(attempt: Attempt, event: AttemptEvent, from: AttemptState, error: unknown): void {
+    const e: {
+      type: "attempt";
+      seq: number;
+      at: number;
+      task: string;
+      phase: PhaseName;
+      attempt: number;
+      event: AttemptEvent;
+      from: AttemptState;
+      to: AttemptState;
+      error?: ReturnType<typeof describeError>;
+    } = {
+      type: "attempt",
+      seq: this.#seq++,
+      at: this.clock.now(),
+      task: attempt.task,
+      phase: attempt.phase,
+      attempt: attempt.attempt,
+      event,
+      from,
+      to: attempt.state,
+    };
+    if (error !== undefined) e.error = describeError(error);
+    this.#emit(e);
+  }
+
+  /**
+   * Runs `work` (if any), then drains the queues: starts queued nodes, reconciles queued
+   * attempts, and takes run steps that became possible, until nothing is left.
+   */
+  #drain(work: (() => void) | undefined): void {
+    if (this.#draining) {
+      work?.();
+      return;
+    }
+    this.#draining = true;
+    try {
+      work?.();
+      const nodes = this.#nodeQueue;
+      const attempts = this.#attemptQueue;
+      do {
+        let nodeAt = 0;
+        let attemptAt = 0;
+        for (;;) {
+          if (nodeAt < nodes.length) {
+            const node = nodes[nodeAt++]!;
+            if (this.state === "cleaningUp") this.#tearDown(node);
+            else this.#enter(node);
+          } else if (attemptAt < attempts.length) {
+            this.#reconcile(attempts[attemptAt++]!);
+          } else {
+            break;
+          }
+        }
+        nodes.length = 0;
+        attempts.length = 0;
+      } while (this.#advance());
+    } catch (error) {
+      this.crash ??= { error };
+      this.#onStop();
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Takes a run step whose condition now holds; true if it took one that may queue work. */
+  #advance(): boolean {
+    switch (this.state) {
+      case "entering":
+        if (this.#readyCount < this.#plan.nodeCount) return false;
+        this.#moveRun("allEntered");
+        if (this.#auto) this.#beginExecute();
+        else this.#onStop();
+        return true;
+      case "executing":
+        if (this.#active > 0) return false;
+        this.#moveRun("allExecuted");
+        if (this.#auto) this.#beginCleanup();
+        else this.#onStop();
+        return true;
+      case "failing":
+        if (this.#active > 0) return false;
+        this.#moveRun("quiesce");
+        if (this.#auto) this.#beginCleanup();
+        else this.#onStop();
+        return true;
+      case "cleaningUp":
+        if (this.#teardownsLeft > 0) return false;
+        this.#moveRun("allTornDown");
+        this.#settle();
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /** Enters a node whose dependencies all reached `ready` (spec INV-2, INV-3). */
+  #enter(node: number): void {
+    const pre = this.#tasks[node]?.preExecute;
+    if (pre === undefined) {
+      this.#move(node, "enter");
+      this.#markReady(node);
+    } else if (this.state === "entering") {
+      this.#move(node, "startPre", "preExecute");
+      this.#active++;
+      this.#startAttempt(node, "preExecute", pre, 1);
+    } else {
+      this.#move(node, "skip");
+    }
+  }
+
+  #markReady(node: number): void {
+    this.#readyCount++;
+    const { dependentsStart, dependents } = this.#plan;
+    const end = dependentsStart[node + 1]!;
+    for (let i = dependentsStart[node]!; i < end; i++) {
+      const dependent = dependents[i]!;
+      if (--this.#waitingOn[dependent]! === 0) this.#nodeQueue.push(dependent);
+    }
+  }
+
+  /** Starts every execute in one step (spec INV-5). */
+  #beginExecute(): void {
+    this.#moveRun("execute");
+    for (const node of this.#plan.executeNodes) {
+      this.#move(node, "startExec", "execute");
+      this.#active++;
+      this.#startAttempt(node, "execute", this.#tasks[node]!.execute!, 1);
+    }
+  }
+
+  /** Cleanup: counts each eligible node's entered dependents, then queues the free ones. */
+  #beginCleanup(): void {
+    this.#moveRun("cleanup");
+    this.#removeAbortListener();
+    const { nodeCount, dependenciesStart, dependencies } = this.#plan;
+    const waitingOn = new Int32Array(nodeCount);
+    this.#teardownWaitingOn = waitingOn;
+    let eligible = 0;
+    for (let node = 0; node < nodeCount; node++) {
+      if (!isAwaitingTeardown(this.#states[node]!)) continue;
+      eligible++;
+      const end = dependenciesStart[node + 1]!;
+      for (let i = dependenciesStart[node]!; i < end; i++) waitingOn[dependencies[i]!]!++;
+    }
+    this.#teardownsLeft = eligible;
+    for (let node = 0; node < nodeCount; node++) {
+      if (waitingOn[node] === 0 && isAwaitingTeardown(this.#states[node]!))
+        this.#nodeQueue.push(node);
+    }
+  }
+
+  /** Starts a node's postExecute, or finishes its teardown if it has none (spec INV-10). */
+  #tearDown(node: number): void {
+    const post = this.#tasks[node]?.postExecute;
+    if (post === undefined) {
+      this.#move(node, "finish");
+      this.#tornDown(node);
+    } else {
+      this.#move(node, "startPost", "postExecute");
+      this.#startAttempt(node, "postExecute", post, 1);
+    }
+  }
+
+  #tornDown(node: number): void {
+    this.#teardownsLeft--;
+    const waitingOn = this.#teardownWaitingOn!;
+    const { dependenciesStart, dependencies } = this.#plan;
+    const end = dependenciesStart[node + 1]!;
+    for (let i = dependenciesStart[node]!; i < end; i++) {
+      const dependency = dependencies[i]!;
+      if (--waitingOn[dependency]! === 0) this.#nodeQueue.push(dependency);
+    }
+  }
+
+  #startAttempt(node: number, phase: PhaseName, fn: TaskFunction<T>, number: number): void {
+    const attempt = new Attempt(
+      this,
+      node,
+      this.#tasks[node]!.name,
+      phase,
+      number,
+      fn as TaskFunction<unknown>,
+    );
+    this.#current[node] = attempt;
+    attempt.start();
+  }
+
+  /** Acts on whatever the engine has not yet seen of an attempt: its outcome, its end. */
+  #reconcile(attempt: Attempt): void {
+    if (attempt.seen === "running" && attempt.outcome !== undefined) {
+      attempt.seen = "decided";
+      this.#decided(attempt);
+    }
+    if (attempt.seen === "decided" && attempt.state !== "running" && attempt.state !== "settling") {
+      attempt.seen = "finished";
+      this.#finished(attempt);
+    }
+  }
+
+  #decided(attempt: Attempt): void {
+    const node = attempt.node;
+    if (attempt.outcome === "succeeded") {
+      this.#move(node, "succeed", attempt.phase, undefined, attempt.attempt);
+      if (attempt.attempt > 1) {
+        this.#retried = this.#retried ?? [];
+        this.#retried.push({
+          task: attempt.task,
+          phase: attempt.phase,
+          attempts: attempt.attempt,
+        });
+      }
+      if (attempt.phase === "preExecute") {
+        this.#active--;
+        this.#markReady(node);
+      } else if (attempt.phase === "execute") {
+        this.#active--;
+      } else {
+        this.#tornDown(node);
+      }
+      return;
+    }
+    if (attempt.outcome === "cancelled") return; // the task moved to *Cancelling when cancelled
+    attempt.retry = attempt.attempt <= attempt.fn.retries && this.#judgeRetry(attempt);
+    if (attempt.retry) return; // retried once it settles (#finished)
+    this.#move(node, "fail", attempt.phase, attempt.error, attempt.attempt);
+    this.failures.push({
+      task: attempt.task,
+      phase: attempt.phase,
+      error: attempt.error,
+      attempts: attempt.attempt,
+    });
+    if (attempt.phase !== "postExecute") this.#failRun("fail");
+  }
+
+  #finished(attempt: Attempt): void {
+    const node = attempt.node;
+    const state = this.#states[node]!;
+    if (attempt.state !== "ended") {
+      this.#abandoned = this.#abandoned ?? [];
+      this.#abandoned.push({
+        task: attempt.task,
+        phase: attempt.phase,
+        attempts: attempt.attempt,
+      });
+    }
+    if (unsettled.has(state)) {
+      this.#move(node, attempt.state === "ended" ? "settle" : "abandon", attempt.phase);
+      this.#phaseEnded(node, attempt.phase);
+    } else if (attempt.retry && running.has(state)) {
+      this.#scheduleRetry(attempt);
+    }
+  }
+
+  #phaseEnded(node: number, phase: PhaseName): void {
+    if (phase === "postExecute") this.#tornDown(node);
+    else this.#active--;
+  }
+
+  /** `retryOn` is user code: if it throws, the phase fails with both errors. */
+  #judgeRetry(attempt: Attempt): boolean {
+    try {
+      return attempt.fn.retryOn(attempt.error) === true;
+    } catch (thrown) {
+      attempt.error = new AggregateError(
+        [attempt.error, thrown],
+        `task "${attempt.task}" ${attempt.phase}: retryOn threw while judging attempt ${attempt.attempt}'s error`,
+      );
+      return false;
+    }
+  }
+
+  #scheduleRetry(failed: Attempt): void {
+    const node = failed.node;
+    const delayMs = retryDelay(failed.fn, failed.attempt, this.#random());
+    if (this.listening) {
+      this.#emit({
+        type: "retry",
+        seq: this.#seq++,
+        at: this.clock.now(),
+        task: failed.task,
+        phase: failed.phase,
+        attempt: failed.attempt,
+        delayMs,
+        error: describeError(failed.error),
+      });
+    }
+    const timers = this.#retryTimers ?? new Map<number, unknown>();
+    this.#retryTimers = timers;
+    const timer = this.clock.setTimeout(() => {
+      timers.delete(node);
+      this.#drain(() => {
+        const fn = failed.fn as TaskFunction<T>;
+        this.#startAttempt(node, failed.phase, fn, failed.attempt + 1);
+      });
+    }, delayMs);
+    timers.set(node, timer);
+  }
+
+  /** The run begins failing (spec INV-4): every running preExecute and execute is cancelled. */
+  #failRun(event: "fail" | "abort"): void {
+    const s = this.state;
+    if (s !== "entering" && s !== "entered" && s !== "executing" && s !== "executed") return;
+    this.#moveRun(event);
+    const cause =
+      event === "abort"
+        ? "its signal aborted"
+        : `task "${this.failures.at(-1)?.task}" ${this.failures.at(-1)?.phase} failed`;
+    const reason = new DOMException(`sdax run cancelled: ${cause}`, "AbortError");
+    for (let node = 0; node < this.#plan.taskCount; node++) {
+      const state = this.#states[node];
+      if (state === "preRunning" || state === "execRunning") this.#cancelTask(node, reason);
+    }
+  }
+
+  #cancelTask(node: number, reason: DOMException): void {
+    const attempt = this.#current[node]!;
+    this.#reconcile(attempt); // an outcome decided but still queued is acted on first
+    const state = this.#states[node]!;
+    if (state !== "preRunning" && state !== "execRunning") return;
+    this.#move(node, "cancel", attempt.phase);
+    const timer = this.#retryTimers?.get(node);
+    if (timer !== undefined) {
+      // Waiting between attempts: nothing runs, so the phase settles at once.
+      this.clock.clearTimeout(timer);
+      this.#retryTimers!.delete(node);
+      this.#move(node, "settle", attempt.phase);
+      this.#phaseEnded(node, attempt.phase);
+    } else {
+      attempt.cancel(reason); // a failed attempt still settling ends the phase when it settles
+    }
+  }
+
+  #abortRun(reason: unknown): void {
+    const s = this.state;
+    if (s !== "entering" && s !== "entered" && s !== "executing" && s !== "executed") return;
+    this.abort = { reason };
+    this.#failRun("abort");
+  }
+
+  #removeAbortListener(): void {
+    if (this.#onAbort !== undefined) this.#signal!.removeEventListener("abort", this.#onAbort);
+  }
+
+  #settle(): void {
+    this.#removeAbortListener();
+    this.#onStop();
+  }
+
+  #move(
+    node: number,
+    event: TaskEvent,
+    phase?: PhaseName,
+    error?: unknown,
+    attempts?: number,
+  ): void {
+    const from = this.#states[node]!;
+    const to = nextTaskState(from, event, this.#tasks[node]?.name);
+    this.#states[node] = to;
+    if (!this.listening || node >= this.#plan.taskCount) return;
+    const e: {
+      type: "task";
+      seq: number;
+      at: number;
+      task: string;
+      event: TaskEvent;
+      from: TaskState;
+      to: TaskState;
+      phase?: PhaseName;
+      error?: ReturnType<typeof describeError>;
+      attempts?: number;
+    } = {
+      type: "task",
+      seq: this.#seq++,
+      at: this.clock.now(),
+      task: this.#tasks[node]!.name,
+      event,
+      from,
+      to,
+    };
+    if (phase !== undefined) e.phase = phase;
+    if (event === "fail") e.error = describeError(error);
+    if (attempts !== undefined) e.attempts = attempts;
+    this.#emit(e);
+  }
+
+  #moveRun(event: RunEvent): void {
+    const from = this.state;
+    const to = nextRunState(from, event);
+    this.state = to;
+    if (!this.listening) return;
+    const e: {
+      type: "run";
+      seq: number;
+      at: number;
+      event: RunEvent;
+      from: RunState;
+      to: RunState;
+      reason?: ReturnType<typeof describeError>;
+      outcome?: "succeeded" | "failed";
+      aborted?: boolean;
+      failures?: {
+        task: string;
+        phase: PhaseName;
+        attempts: number;
+        error: ReturnType<typeof describeError>;
+      }[];
+    } = { type: "run", seq: this.#seq++, at: this.clock.now(), event, from, to };
+    if (event === "abort") e.reason = describeError(this.abort?.reason);
+    if (to === "settled") {
+      e.outcome = this.failures.length > 0 || this.abort !== undefined ? "failed" : "succeeded";
+      e.aborted = this.abort !== undefined;
+      e.failures = this.failures.map((f) => ({
+        task: f.task,
+        phase: f.phase,
+        attempts: f.attempts,
+        error: describeError(f.error),
+      }));
+    }
+    this.#emit(e);
+  }
+
+  /** A throwing listener must not disturb the run; its error surfaces as uncaught. */
+  #emit(event: LifecycleEvent): void {
+    try {
+      this.#onEvent!(event);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { Clock } from "./clock.js";
+
+interface VirtualTimer {
+  readonly id: number;
+  readonly at: number;
+  readonly callback: () => void;
+}
+
+/**
+ * A clock whose time moves only when told: for tests of timeouts, retries and abandonment
+ * that take no real time. Timers due at the same time fire in the order they were set.
+ *
+ * @example
+ * const clock = new VirtualClock();
+ * const run = processor.processTasks(ctx, { clock });
+ * await clock.runAll();      // fires every timer, letting promises settle in between
+ * await run;
+ */
+export class VirtualClock implements Clock {
+  #now: number;
+  #nextId = 1;
+  #timers: VirtualTimer[] = [];
+
+  constructor(startMs = 0) {
+    this.#now = startMs;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), callback };
+    // Keep the list sorted by due time, then by creation: insert after every timer due no later.
+    let i = this.#timers.length;
+    while (i > 0 && this.#timers[i - 1]!.at > timer.at) i--;
+    this.#timers.splice(i, 0, timer);
+    return timer.id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    const i = this.#timers.findIndex((t) => t.id === handle);
+    if (i >= 0) this.#timers.splice(i, 1);
+  }
+
+  /** How many timers are set and not yet fired or cleared. */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  /** The due time of the next timer, or undefined when none is set. */
+  nextTimerAt(): number | undefined {
+    return this.#timers[0]?.at;
+  }
+
+  /**
+   * Moves time forward by `ms`, firing due timers in order; after each, lets pending promise
+   * callbacks run, so work a timer starts can set further timers within the same window.
+   */
+  async advance(ms: number): Promise<void> {
+    const until = this.#now + ms;
+    await flushPromises();
+    for (;;) {
+      const next = this.#timers[0];
+      if (next === undefined || next.at > until) break;
+      this.#timers.shift();
+      this.#now = next.at;
+      next.callback();
+      await flushPromises();
+    }
+    this.#now = until;
+  }
+
+  /** Fires timers in order until none is left (at most `limit`, to stop a timer loop). */
+  async runAll(limit = 100_000): Promise<void> {
+    await flushPromises();
+    for (let fired = 0; this.#timers.length > 0; fired++) {
+      if (fired >= limit)
+        throw new Error(`VirtualClock.runAll: more than ${limit} timers fired; a timer loop?`);
+      const next = this.#timers.shift()!;
+      this.#now = next.at;
+      next.callback();
+      await flushPromises();
+    }
+  }
+}
+
+/** Resolves after every promise callback queued so far (and those they queue) has run. */
+export function flushPromises(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
