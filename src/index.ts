@@ -48,3 +48,5 @@ export type { PhaseAttempts, RunReport } from "./scheduler/run-report.js";
 export type { Clock } from "./time/clock.js";
 export { realClock } from "./time/clock.js";
 export { VirtualClock } from "./time/virtual-clock.js";
+export type { TraceViolation } from "./verify/check-trace.js";
+export { checkTrace } from "./verify/check-trace.js";
