@@ -1,9 +1,6 @@
 import { TaskTimeoutError } from "../errors/retryable-error.js";
-import {
-  type AttemptEvent,
-  type AttemptState,
-  nextAttemptState,
-} from "../lifecycle/attempt-states.js";
+import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
+import { AE, AS, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
 import type { Clock } from "../time/clock.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskFunction } from "./task-function.js";
@@ -24,6 +21,8 @@ export interface AttemptHost {
   attemptChanged(attempt: Attempt): void;
   /** Reports an attempt transition (called only while `listening`). */
   attemptEvent(attempt: Attempt, event: AttemptEvent, from: AttemptState, error: unknown): void;
+  /** The task's name (only read on paths that report or throw). */
+  taskName(node: number): string;
 }
 
 /**
@@ -34,7 +33,8 @@ export interface AttemptHost {
  * The signal is created on first read; a timer only when a limit is set.
  */
 export class Attempt implements TaskScope {
-  state: AttemptState = "idle";
+  /** The attempt state's code in {@link ATTEMPT_MACHINE}. */
+  code: number = AS.idle;
   /** Set once, when the outcome is decided. */
   outcome: AttemptOutcome | undefined;
   /** The error of a failed or timed-out attempt, or the reason of a cancelled one. */
@@ -48,17 +48,26 @@ export class Attempt implements TaskScope {
   #pending = 0;
   #controller: AbortController | undefined;
   #abortReason: unknown;
+  /** The timeout timer while running; the abandonment timer while settling. */
   #timer: unknown;
-  #abandonTimer: unknown;
 
   constructor(
     readonly host: AttemptHost,
     readonly node: number,
-    readonly task: string,
     readonly phase: PhaseName,
     readonly attempt: number,
     readonly fn: TaskFunction<unknown>,
   ) {}
+
+  /** The task's name. */
+  get task(): string {
+    return this.host.taskName(this.node);
+  }
+
+  /** The attempt's state. */
+  get state(): AttemptState {
+    return ATTEMPT_MACHINE.states[this.code]!;
+  }
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
@@ -70,7 +79,7 @@ export class Attempt implements TaskScope {
 
   /** Calls the function. Outcomes reach the host through `attemptChanged`. */
   start(): void {
-    this.#move("start", undefined);
+    this.#move(AE.start, undefined);
     this.#pending = 1;
     let result: unknown;
     try {
@@ -89,19 +98,19 @@ export class Attempt implements TaskScope {
       this.#pending--;
     }
     if (this.#pending === 0) {
-      if (this.state === "running") this.#succeed();
-    } else if (this.fn.timeoutMs !== null && this.state === "running") {
+      if (this.code === AS.running) this.#succeed();
+    } else if (this.fn.timeoutMs !== null && this.code === AS.running) {
       this.#timer = this.host.clock.setTimeout(() => this.#timedOut(), this.fn.timeoutMs);
     }
   }
 
   /** Cancels a running attempt: aborts its signal with `reason` and waits for it to settle. */
   cancel(reason: unknown): void {
-    if (this.state === "running") this.#decide("cancel", reason);
+    if (this.code === AS.running) this.#decide("cancel", reason);
   }
 
   spawn<R>(fn: (signal: AbortSignal) => R | PromiseLike<R>): Promise<R> {
-    if (this.state !== "running" && this.state !== "settling") {
+    if (this.code !== AS.running && this.code !== AS.settling) {
       throw new Error(
         `task "${this.task}" ${this.phase} attempt ${this.attempt}: scope.spawn() was called after the attempt ended; start child work before the function settles`,
       );
@@ -124,26 +133,26 @@ export class Attempt implements TaskScope {
 
   #settledOne(failed: boolean, error: unknown): void {
     this.#pending--;
-    if (failed && this.state === "running") {
+    if (failed && this.code === AS.running) {
       this.#decide("fail", error);
       return;
     }
     if (this.#pending > 0) return;
-    if (this.state === "running") this.#succeed();
-    else if (this.state === "settling") this.#settle();
-    else if (this.state === "abandoned") this.#move("lateSettle", failed ? error : undefined);
+    if (this.code === AS.running) this.#succeed();
+    else if (this.code === AS.settling) this.#settle();
+    else if (this.code === AS.abandoned) this.#move(AE.lateSettle, failed ? error : undefined);
   }
 
   #succeed(): void {
     this.#clearTimer();
     this.outcome = "succeeded";
-    this.#move("succeed", undefined);
+    this.#move(AE.succeed, undefined);
     this.host.attemptChanged(this);
   }
 
   #timedOut(): void {
     this.#timer = undefined;
-    if (this.state !== "running") return;
+    if (this.code !== AS.running) return;
     const timeoutMs = this.fn.timeoutMs ?? 0;
     this.#decide("timeout", new TaskTimeoutError(this.task, this.phase, this.attempt, timeoutMs));
   }
@@ -153,7 +162,7 @@ export class Attempt implements TaskScope {
     this.#clearTimer();
     this.outcome = event === "fail" ? "failed" : event === "timeout" ? "timedOut" : "cancelled";
     this.error = error;
-    this.#move(event, error);
+    this.#move(AE[event], error);
     this.#abortReason =
       event === "fail"
         ? new DOMException(
@@ -163,30 +172,27 @@ export class Attempt implements TaskScope {
         : error;
     this.#controller?.abort(this.#abortReason);
     if (this.#pending === 0) {
-      this.#move("settle", undefined);
+      this.#move(AE.settle, undefined);
     } else {
       const abandonAfterMs =
         this.fn.abandonAfterMs === undefined ? this.host.abandonAfterMs : this.fn.abandonAfterMs;
       if (abandonAfterMs !== null && abandonAfterMs !== undefined) {
-        this.#abandonTimer = this.host.clock.setTimeout(() => this.#abandon(), abandonAfterMs);
+        this.#timer = this.host.clock.setTimeout(() => this.#abandon(), abandonAfterMs);
       }
     }
     this.host.attemptChanged(this);
   }
 
   #settle(): void {
-    if (this.#abandonTimer !== undefined) {
-      this.host.clock.clearTimeout(this.#abandonTimer);
-      this.#abandonTimer = undefined;
-    }
-    this.#move("settle", undefined);
+    this.#clearTimer();
+    this.#move(AE.settle, undefined);
     this.host.attemptChanged(this);
   }
 
   #abandon(): void {
-    this.#abandonTimer = undefined;
-    if (this.state !== "settling") return;
-    this.#move("abandon", undefined);
+    this.#timer = undefined;
+    if (this.code !== AS.settling) return;
+    this.#move(AE.abandon, undefined);
     this.host.attemptChanged(this);
   }
 
@@ -197,10 +203,20 @@ export class Attempt implements TaskScope {
     }
   }
 
-  #move(event: AttemptEvent, error: unknown): void {
-    const from = this.state;
-    this.state = nextAttemptState(from, event);
-    if (this.host.listening) this.host.attemptEvent(this, event, from, error);
+  #move(event: number, error: unknown): void {
+    const from = this.code;
+    const to = ATTEMPT_MACHINE.next(from, event);
+    if (to < 0)
+      throw ATTEMPT_MACHINE.illegal(from, event, `${this.task} ${this.phase} #${this.attempt}`);
+    this.code = to;
+    if (this.host.listening) {
+      this.host.attemptEvent(
+        this,
+        ATTEMPT_MACHINE.events[event]!,
+        ATTEMPT_MACHINE.states[from]!,
+        error,
+      );
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The per-attempt state machine of `spec/task-functions.md`, as data.
  */
-import { IllegalTransitionError } from "./task-states.js";
+import { IllegalTransitionError } from "./illegal-transition-error.js";
 
 /** An attempt's state. */
 export type AttemptState = "idle" | "running" | "settling" | "ended" | "abandoned" | "lateSettled";

@@ -1,7 +1,7 @@
 /**
  * The run's own state machine of `spec/lifecycle.md` section 4, as data.
  */
-import { IllegalTransitionError } from "./task-states.js";
+import { IllegalTransitionError } from "./illegal-transition-error.js";
 
 /** A run's state. See `spec/lifecycle.md` section 4. */
 export type RunState =

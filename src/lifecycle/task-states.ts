@@ -1,3 +1,5 @@
+import { IllegalTransitionError } from "./illegal-transition-error.js";
+
 /**
  * The per-task state machine of `spec/lifecycle.md` section 3, as data.
  *
@@ -67,30 +69,9 @@ export const TASK_TRANSITIONS: TaskTable = Object.freeze({
   done: {},
 });
 
-/** Thrown when the engine tries a transition the table does not list: always an engine bug. */
-export class IllegalTransitionError extends Error {
-  override readonly name = "IllegalTransitionError";
-  constructor(
-    readonly machine: "task" | "run" | "attempt",
-    readonly from: string,
-    readonly event: string,
-    readonly subject?: string,
-  ) {
-    super(
-      `sdax internal error: illegal ${machine} transition ${from} --${event}-->` +
-        (subject === undefined ? "" : ` for ${JSON.stringify(subject)}`),
-    );
-  }
-}
-
 /** The state after `event` in state `from`; throws {@link IllegalTransitionError} if illegal. */
 export function nextTaskState(from: TaskState, event: TaskEvent, task?: string): TaskState {
   const to = TASK_TRANSITIONS[from][event];
   if (to === undefined) throw new IllegalTransitionError("task", from, event, task);
   return to;
-}
-
-/** True for states whose task awaits teardown (spec section 2): eligible for postExecute. */
-export function isAwaitingTeardown(state: TaskState): boolean {
-  return TASK_TRANSITIONS[state].finish !== undefined;
 }

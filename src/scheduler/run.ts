@@ -7,26 +7,28 @@ import type { PhaseName } from "../functions/phase-name.js";
 import type { TaskFunction } from "../functions/task-function.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
+import { AS, AWAITING_TEARDOWN, TASK_MACHINE, TE, TS } from "../lifecycle/machines.js";
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
-import {
-  isAwaitingTeardown,
-  nextTaskState,
-  type TaskEvent,
-  type TaskState,
-} from "../lifecycle/task-states.js";
+import type { TaskEvent, TaskState } from "../lifecycle/task-states.js";
 import { type Clock, realClock } from "../time/clock.js";
 import { retryDelay } from "./retry-delay.js";
 import type { RunOptions } from "./run-options.js";
 import type { PhaseAttempts, RunReport } from "./run-report.js";
 
-const running: ReadonlySet<TaskState> = new Set(["preRunning", "execRunning", "postRunning"]);
-const unsettled: ReadonlySet<TaskState> = new Set([
+/** Per task state code: 1 for a phase running (between attempts too). */
+const RUNNING = flags(["preRunning", "execRunning", "postRunning"]);
+/** Per task state code: 1 for a phase decided (failed or cancelled) whose function has not settled. */
+const UNSETTLED = flags([
   "preFailing",
   "preCancelling",
   "execFailing",
   "execCancelling",
   "postFailing",
 ]);
+
+function flags(states: readonly TaskState[]): Uint8Array {
+  return Uint8Array.from(TASK_MACHINE.states, (s) => (states.includes(s) ? 1 : 0));
+}
 
 /**
  * One run of a plan: the scheduler of `spec/lifecycle.md`. It owns the per-task states and moves
@@ -51,7 +53,8 @@ export class Run<T> implements AttemptHost {
 
   readonly #plan: Plan<T>;
   readonly #tasks: readonly AsyncTask<T>[];
-  readonly #states: TaskState[];
+  /** Per node: its task state's code in {@link TASK_MACHINE}. */
+  readonly #states: Uint8Array;
   /** Per node: dependencies that have not reached `ready`. */
   readonly #waitingOn: Int32Array;
   /** Per node, during cleanup: entered dependents whose teardown has not finished. */
@@ -100,7 +103,7 @@ export class Run<T> implements AttemptHost {
     this.#signal = options?.signal;
     this.#auto = auto;
     this.#onStop = onStop;
-    this.#states = new Array<TaskState>(plan.nodeCount).fill("waiting");
+    this.#states = new Uint8Array(plan.nodeCount); // every node starts `waiting` (code 0)
     this.#waitingOn = plan.dependencyCount.slice();
     this.#current = new Array<Attempt | undefined>(plan.nodeCount);
     if (this.#signal !== undefined) {
@@ -152,8 +155,23 @@ export class Run<T> implements AttemptHost {
   }
 
   attemptChanged(attempt: Attempt): void {
-    this.#attemptQueue.push(attempt);
-    this.#drain(undefined);
+    if (this.#draining) {
+      this.#attemptQueue.push(attempt);
+      return;
+    }
+    this.#draining = true;
+    try {
+      this.#reconcile(attempt);
+      this.#pump();
+    } catch (error) {
+      this.#crashed(error);
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  taskName(node: number): string {
+    return this.#tasks[node]!.name;
   }
 
   attemptEvent(attempt: Attempt, event: AttemptEvent, from: AttemptState, error: unknown): void {
@@ -183,43 +201,55 @@ export class Run<T> implements AttemptHost {
     this.#emit(e);
   }
 
-  /**
-   * Runs `work` (if any), then drains the queues: starts queued nodes, reconciles queued
-   * attempts, and takes run steps that became possible, until nothing is left.
-   */
-  #drain(work: (() => void) | undefined): void {
+  /** Runs `work`, then drains the queues; inside a drain, just runs `work`. */
+  #drain(work: () => void): void {
     if (this.#draining) {
-      work?.();
+      work();
       return;
     }
     this.#draining = true;
     try {
-      work?.();
-      const nodes = this.#nodeQueue;
-      const attempts = this.#attemptQueue;
-      do {
-        let nodeAt = 0;
-        let attemptAt = 0;
-        for (;;) {
-          if (nodeAt < nodes.length) {
-            const node = nodes[nodeAt++]!;
-            if (this.state === "cleaningUp") this.#tearDown(node);
-            else this.#enter(node);
-          } else if (attemptAt < attempts.length) {
-            this.#reconcile(attempts[attemptAt++]!);
-          } else {
-            break;
-          }
-        }
-        nodes.length = 0;
-        attempts.length = 0;
-      } while (this.#advance());
+      work();
+      this.#pump();
     } catch (error) {
-      this.crash ??= { error };
-      this.#onStop();
+      this.#crashed(error);
     } finally {
       this.#draining = false;
     }
+  }
+
+  /**
+   * Starts queued nodes, reconciles queued attempts, and takes run steps that became
+   * possible, until nothing is left. A loop, never recursion.
+   */
+  #pump(): void {
+    const nodes = this.#nodeQueue;
+    const attempts = this.#attemptQueue;
+    do {
+      let nodeAt = 0;
+      let attemptAt = 0;
+      for (;;) {
+        if (nodeAt < nodes.length) {
+          const node = nodes[nodeAt++]!;
+          if (this.state === "cleaningUp") this.#tearDown(node);
+          else this.#enter(node);
+        } else if (attemptAt < attempts.length) {
+          this.#reconcile(attempts[attemptAt++]!);
+        } else {
+          break;
+        }
+      }
+      if (nodeAt > 0) nodes.length = 0;
+      if (attemptAt > 0) attempts.length = 0;
+    } while (this.#advance());
+  }
+
+  /** An internal error (an engine bug) stops the run: it is reported, never swallowed. */
+  #crashed(error: unknown): void {
+    if (this.crash !== undefined) return;
+    this.crash = { error };
+    this.#removeAbortListener();
+    this.#onStop();
   }
 
   /** Takes a run step whose condition now holds; true if it took one that may queue work. */
@@ -257,14 +287,14 @@ export class Run<T> implements AttemptHost {
   #enter(node: number): void {
     const pre = this.#tasks[node]?.preExecute;
     if (pre === undefined) {
-      this.#move(node, "enter");
+      this.#move(node, TE.enter);
       this.#markReady(node);
     } else if (this.state === "entering") {
-      this.#move(node, "startPre", "preExecute");
+      this.#move(node, TE.startPre, "preExecute");
       this.#active++;
       this.#startAttempt(node, "preExecute", pre, 1);
     } else {
-      this.#move(node, "skip");
+      this.#move(node, TE.skip);
     }
   }
 
@@ -282,7 +312,7 @@ export class Run<T> implements AttemptHost {
   #beginExecute(): void {
     this.#moveRun("execute");
     for (const node of this.#plan.executeNodes) {
-      this.#move(node, "startExec", "execute");
+      this.#move(node, TE.startExec, "execute");
       this.#active++;
       this.#startAttempt(node, "execute", this.#tasks[node]!.execute!, 1);
     }
@@ -297,15 +327,16 @@ export class Run<T> implements AttemptHost {
     this.#teardownWaitingOn = waitingOn;
     let eligible = 0;
     for (let node = 0; node < nodeCount; node++) {
-      if (!isAwaitingTeardown(this.#states[node]!)) continue;
+      if (AWAITING_TEARDOWN[this.#states[node]!] === 0) continue;
       eligible++;
       const end = dependenciesStart[node + 1]!;
       for (let i = dependenciesStart[node]!; i < end; i++) waitingOn[dependencies[i]!]!++;
     }
     this.#teardownsLeft = eligible;
     for (let node = 0; node < nodeCount; node++) {
-      if (waitingOn[node] === 0 && isAwaitingTeardown(this.#states[node]!))
+      if (waitingOn[node] === 0 && AWAITING_TEARDOWN[this.#states[node]!] === 1) {
         this.#nodeQueue.push(node);
+      }
     }
   }
 
@@ -313,10 +344,10 @@ export class Run<T> implements AttemptHost {
   #tearDown(node: number): void {
     const post = this.#tasks[node]?.postExecute;
     if (post === undefined) {
-      this.#move(node, "finish");
+      this.#move(node, TE.finish);
       this.#tornDown(node);
     } else {
-      this.#move(node, "startPost", "postExecute");
+      this.#move(node, TE.startPost, "postExecute");
       this.#startAttempt(node, "postExecute", post, 1);
     }
   }
@@ -333,14 +364,7 @@ export class Run<T> implements AttemptHost {
   }
 
   #startAttempt(node: number, phase: PhaseName, fn: TaskFunction<T>, number: number): void {
-    const attempt = new Attempt(
-      this,
-      node,
-      this.#tasks[node]!.name,
-      phase,
-      number,
-      fn as TaskFunction<unknown>,
-    );
+    const attempt = new Attempt(this, node, phase, number, fn as TaskFunction<unknown>);
     this.#current[node] = attempt;
     attempt.start();
   }
@@ -351,7 +375,7 @@ export class Run<T> implements AttemptHost {
       attempt.seen = "decided";
       this.#decided(attempt);
     }
-    if (attempt.seen === "decided" && attempt.state !== "running" && attempt.state !== "settling") {
+    if (attempt.seen === "decided" && attempt.code !== AS.running && attempt.code !== AS.settling) {
       attempt.seen = "finished";
       this.#finished(attempt);
     }
@@ -360,7 +384,8 @@ export class Run<T> implements AttemptHost {
   #decided(attempt: Attempt): void {
     const node = attempt.node;
     if (attempt.outcome === "succeeded") {
-      this.#move(node, "succeed", attempt.phase, undefined, attempt.attempt);
+      this.#current[node] = undefined; // let it be collected young
+      this.#move(node, TE.succeed, attempt.phase, undefined, attempt.attempt);
       if (attempt.attempt > 1) {
         this.#retried = this.#retried ?? [];
         this.#retried.push({
@@ -382,7 +407,7 @@ export class Run<T> implements AttemptHost {
     if (attempt.outcome === "cancelled") return; // the task moved to *Cancelling when cancelled
     attempt.retry = attempt.attempt <= attempt.fn.retries && this.#judgeRetry(attempt);
     if (attempt.retry) return; // retried once it settles (#finished)
-    this.#move(node, "fail", attempt.phase, attempt.error, attempt.attempt);
+    this.#move(node, TE.fail, attempt.phase, attempt.error, attempt.attempt);
     this.failures.push({
       task: attempt.task,
       phase: attempt.phase,
@@ -395,7 +420,7 @@ export class Run<T> implements AttemptHost {
   #finished(attempt: Attempt): void {
     const node = attempt.node;
     const state = this.#states[node]!;
-    if (attempt.state !== "ended") {
+    if (attempt.code !== AS.ended) {
       this.#abandoned = this.#abandoned ?? [];
       this.#abandoned.push({
         task: attempt.task,
@@ -403,10 +428,10 @@ export class Run<T> implements AttemptHost {
         attempts: attempt.attempt,
       });
     }
-    if (unsettled.has(state)) {
-      this.#move(node, attempt.state === "ended" ? "settle" : "abandon", attempt.phase);
+    if (UNSETTLED[state] === 1) {
+      this.#move(node, attempt.code === AS.ended ? TE.settle : TE.abandon, attempt.phase);
       this.#phaseEnded(node, attempt.phase);
-    } else if (attempt.retry && running.has(state)) {
+    } else if (attempt.retry && RUNNING[state] === 1) {
       this.#scheduleRetry(attempt);
     }
   }
@@ -468,7 +493,7 @@ export class Run<T> implements AttemptHost {
     const reason = new DOMException(`sdax run cancelled: ${cause}`, "AbortError");
     for (let node = 0; node < this.#plan.taskCount; node++) {
       const state = this.#states[node];
-      if (state === "preRunning" || state === "execRunning") this.#cancelTask(node, reason);
+      if (state === TS.preRunning || state === TS.execRunning) this.#cancelTask(node, reason);
     }
   }
 
@@ -476,14 +501,14 @@ export class Run<T> implements AttemptHost {
     const attempt = this.#current[node]!;
     this.#reconcile(attempt); // an outcome decided but still queued is acted on first
     const state = this.#states[node]!;
-    if (state !== "preRunning" && state !== "execRunning") return;
-    this.#move(node, "cancel", attempt.phase);
+    if (state !== TS.preRunning && state !== TS.execRunning) return;
+    this.#move(node, TE.cancel, attempt.phase);
     const timer = this.#retryTimers?.get(node);
     if (timer !== undefined) {
       // Waiting between attempts: nothing runs, so the phase settles at once.
       this.clock.clearTimeout(timer);
       this.#retryTimers!.delete(node);
-      this.#move(node, "settle", attempt.phase);
+      this.#move(node, TE.settle, attempt.phase);
       this.#phaseEnded(node, attempt.phase);
     } else {
       attempt.cancel(reason); // a failed attempt still settling ends the phase when it settles
@@ -506,17 +531,24 @@ export class Run<T> implements AttemptHost {
     this.#onStop();
   }
 
-  #move(
-    node: number,
-    event: TaskEvent,
-    phase?: PhaseName,
-    error?: unknown,
-    attempts?: number,
-  ): void {
+  #move(node: number, event: number, phase?: PhaseName, error?: unknown, attempts?: number): void {
     const from = this.#states[node]!;
-    const to = nextTaskState(from, event, this.#tasks[node]?.name);
+    const to = TASK_MACHINE.next(from, event);
+    if (to < 0) throw TASK_MACHINE.illegal(from, event, this.#tasks[node]?.name);
     this.#states[node] = to;
-    if (!this.listening || node >= this.#plan.taskCount) return;
+    if (this.listening && node < this.#plan.taskCount)
+      this.#taskEvent(node, event, from, to, phase, error, attempts);
+  }
+
+  #taskEvent(
+    node: number,
+    event: number,
+    from: number,
+    to: number,
+    phase: PhaseName | undefined,
+    error: unknown,
+    attempts: number | undefined,
+  ): void {
     const e: {
       type: "task";
       seq: number;
@@ -533,12 +565,12 @@ export class Run<T> implements AttemptHost {
       seq: this.#seq++,
       at: this.clock.now(),
       task: this.#tasks[node]!.name,
-      event,
-      from,
-      to,
+      event: TASK_MACHINE.events[event]!,
+      from: TASK_MACHINE.states[from]!,
+      to: TASK_MACHINE.states[to]!,
     };
     if (phase !== undefined) e.phase = phase;
-    if (event === "fail") e.error = describeError(error);
+    if (event === TE.fail) e.error = describeError(error);
     if (attempts !== undefined) e.attempts = attempts;
     this.#emit(e);
   }
