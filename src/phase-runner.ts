@@ -15,8 +15,8 @@ import type { Run } from "./scheduler/run.js";
 export class PhaseRunner implements AsyncDisposable {
   readonly #run: Run<unknown>;
   #lastPhase: PhaseName | null = null;
-  /** Resolves when the run next stops; replaced at every step. */
-  #stopped: Promise<void> | undefined;
+  /** The last call in line: calls take effect one at a time, in order (PR-9). */
+  #tail: Promise<unknown> = Promise.resolve();
   #wake: (() => void) | undefined;
 
   /** @internal Use `processor.open(ctx)`. */
@@ -52,13 +52,16 @@ export class PhaseRunner implements AsyncDisposable {
    * Runs the next phase to its end; resolves true while another phase remains. After a
    * preExecute failure the next phase is postExecute (execute is skipped).
    */
-  async runNext(): Promise<boolean> {
-    await this.#stopped;
-    const phase = this.nextPhase;
-    if (phase === null) return false;
-    this.#lastPhase = phase;
-    await this.#step(() => (phase === "preExecute" ? this.#run.start() : this.#run.proceed(false)));
-    return this.nextPhase !== null;
+  runNext(): Promise<boolean> {
+    return this.#inTurn(async () => {
+      const phase = this.nextPhase;
+      if (phase === null) return false;
+      this.#lastPhase = phase;
+      await this.#step(() =>
+        phase === "preExecute" ? this.#run.start() : this.#run.proceed(false),
+      );
+      return this.nextPhase !== null;
+    });
   }
 
   /** True when a phase failed or the external signal aborted the run. */
@@ -82,10 +85,11 @@ export class PhaseRunner implements AsyncDisposable {
    * phase ran; postExecute (execute skipped) if only preExecute ran; otherwise the rest.
    * Harmless to call twice.
    */
-  async close(): Promise<void> {
-    await this.#stopped;
-    if (this.#run.state === "settled" || this.#run.crash !== undefined) return;
-    await this.#step(() => this.#run.proceed(true));
+  close(): Promise<void> {
+    return this.#inTurn(async () => {
+      if (this.#run.state === "settled" || this.#run.crash !== undefined) return;
+      await this.#step(() => this.#run.proceed(true));
+    });
   }
 
   /** `await using` support: {@link close}, then {@link raiseFailures}. */
@@ -94,12 +98,22 @@ export class PhaseRunner implements AsyncDisposable {
     this.raiseFailures();
   }
 
-  async #step(take: () => void): Promise<void> {
+  /** Runs `call` after every earlier call has resolved. */
+  #inTurn<R>(call: () => Promise<R>): Promise<R> {
+    const result = this.#tail.then(call);
+    this.#tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Takes one step and resolves when the run stops again (or settles, or crashes). */
+  #step(take: () => void): Promise<void> {
     const stopped = new Promise<void>((resolve) => {
       this.#wake = resolve;
     });
-    this.#stopped = stopped;
     take();
-    await stopped;
+    return stopped;
   }
 }

@@ -20,7 +20,13 @@ export interface AttemptHost {
   /** The attempt's outcome was decided, or it settled or was abandoned. */
   attemptChanged(attempt: Attempt): void;
   /** Reports an attempt transition (called only while `listening`). */
-  attemptEvent(attempt: Attempt, event: AttemptEvent, from: AttemptState, error: unknown): void;
+  attemptEvent(
+    attempt: Attempt,
+    event: AttemptEvent,
+    from: AttemptState,
+    hasError: boolean,
+    error: unknown,
+  ): void;
   /** The task's name (only read on paths that report or throw). */
   taskName(node: number): string;
 }
@@ -79,14 +85,13 @@ export class Attempt implements TaskScope {
 
   /** Calls the function. Outcomes reach the host through `attemptChanged`. */
   start(): void {
-    this.#move(AE.start, undefined);
+    this.#move(AE.start, false, undefined);
     this.#pending = 1;
     let result: unknown;
     try {
       result = this.fn.fn(this.host.ctx, this);
     } catch (error) {
-      this.#pending--;
-      this.#decide("fail", error);
+      this.#settledOne(true, error);
       return;
     }
     if (isThenable(result)) {
@@ -95,11 +100,9 @@ export class Attempt implements TaskScope {
         (error: unknown) => this.#settledOne(true, error),
       );
     } else {
-      this.#pending--;
+      this.#settledOne(false, undefined);
     }
-    if (this.#pending === 0) {
-      if (this.code === AS.running) this.#succeed();
-    } else if (this.fn.timeoutMs !== null && this.code === AS.running) {
+    if (this.#pending > 0 && this.fn.timeoutMs !== null && this.code === AS.running) {
       this.#timer = this.host.clock.setTimeout(() => this.#timedOut(), this.fn.timeoutMs);
     }
   }
@@ -140,13 +143,13 @@ export class Attempt implements TaskScope {
     if (this.#pending > 0) return;
     if (this.code === AS.running) this.#succeed();
     else if (this.code === AS.settling) this.#settle();
-    else if (this.code === AS.abandoned) this.#move(AE.lateSettle, failed ? error : undefined);
+    else if (this.code === AS.abandoned) this.#move(AE.lateSettle, failed, error);
   }
 
   #succeed(): void {
     this.#clearTimer();
     this.outcome = "succeeded";
-    this.#move(AE.succeed, undefined);
+    this.#move(AE.succeed, false, undefined);
     this.host.attemptChanged(this);
   }
 
@@ -162,7 +165,7 @@ export class Attempt implements TaskScope {
     this.#clearTimer();
     this.outcome = event === "fail" ? "failed" : event === "timeout" ? "timedOut" : "cancelled";
     this.error = error;
-    this.#move(AE[event], error);
+    this.#move(AE[event], true, error);
     this.#abortReason =
       event === "fail"
         ? new DOMException(
@@ -172,7 +175,7 @@ export class Attempt implements TaskScope {
         : error;
     this.#controller?.abort(this.#abortReason);
     if (this.#pending === 0) {
-      this.#move(AE.settle, undefined);
+      this.#move(AE.settle, false, undefined);
     } else {
       const abandonAfterMs =
         this.fn.abandonAfterMs === undefined ? this.host.abandonAfterMs : this.fn.abandonAfterMs;
@@ -185,14 +188,14 @@ export class Attempt implements TaskScope {
 
   #settle(): void {
     this.#clearTimer();
-    this.#move(AE.settle, undefined);
+    this.#move(AE.settle, false, undefined);
     this.host.attemptChanged(this);
   }
 
   #abandon(): void {
     this.#timer = undefined;
     if (this.code !== AS.settling) return;
-    this.#move(AE.abandon, undefined);
+    this.#move(AE.abandon, false, undefined);
     this.host.attemptChanged(this);
   }
 
@@ -203,7 +206,7 @@ export class Attempt implements TaskScope {
     }
   }
 
-  #move(event: number, error: unknown): void {
+  #move(event: number, hasError: boolean, error: unknown): void {
     const from = this.code;
     const to = ATTEMPT_MACHINE.next(from, event);
     if (to < 0)
@@ -214,6 +217,7 @@ export class Attempt implements TaskScope {
         this,
         ATTEMPT_MACHINE.events[event]!,
         ATTEMPT_MACHINE.states[from]!,
+        hasError,
         error,
       );
     }

@@ -70,6 +70,8 @@ export class Run<T> implements AttemptHost {
   #teardownsLeft = 0;
   #nodeQueue: number[] = [];
   #attemptQueue: Attempt[] = [];
+  /** Steps that arrived mid-step from outside (an abort); run before queued nodes. */
+  #deferred: (() => void)[] = [];
   #draining = false;
   #seq = 0;
   #startedAt = 0;
@@ -174,7 +176,13 @@ export class Run<T> implements AttemptHost {
     return this.#tasks[node]!.name;
   }
 
-  attemptEvent(attempt: Attempt, event: AttemptEvent, from: AttemptState, error: unknown): void {
+  attemptEvent(
+    attempt: Attempt,
+    event: AttemptEvent,
+    from: AttemptState,
+    hasError: boolean,
+    error: unknown,
+  ): void {
     const e: {
       type: "attempt";
       seq: number;
@@ -197,14 +205,18 @@ export class Run<T> implements AttemptHost {
       from,
       to: attempt.state,
     };
-    if (error !== undefined) e.error = describeError(error);
+    if (hasError) e.error = describeError(error);
     this.#emit(e);
   }
 
-  /** Runs `work`, then drains the queues; inside a drain, just runs `work`. */
+  /**
+   * Runs `work`, then drains the queues. Inside a drain (user code can reach here mid-step,
+   * e.g. a function or a listener that aborts the run's signal), `work` waits its turn in the
+   * queue, so every step of the engine runs whole.
+   */
   #drain(work: () => void): void {
     if (this.#draining) {
-      work();
+      this.#deferred.push(work);
       return;
     }
     this.#draining = true;
@@ -225,11 +237,14 @@ export class Run<T> implements AttemptHost {
   #pump(): void {
     const nodes = this.#nodeQueue;
     const attempts = this.#attemptQueue;
+    const deferred = this.#deferred;
     do {
       let nodeAt = 0;
       let attemptAt = 0;
       for (;;) {
-        if (nodeAt < nodes.length) {
+        if (deferred.length > 0) {
+          deferred.shift()!();
+        } else if (nodeAt < nodes.length) {
           const node = nodes[nodeAt++]!;
           if (this.state === "cleaningUp") this.#tearDown(node);
           else this.#enter(node);

@@ -1,0 +1,292 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AsyncTask,
+  AsyncTaskProcessor,
+  type BuildErrorCode,
+  isSdaxBuildError,
+  join,
+  SdaxBuildError,
+  type TaskPhases,
+  task,
+} from "../../src/index.js";
+
+/** Runs `make`, which must throw an SdaxBuildError with these facts; returns it. */
+function buildError(
+  make: () => unknown,
+  expected: { code: BuildErrorCode; task?: string | undefined; field?: string; message?: RegExp[] },
+): SdaxBuildError {
+  let caught: unknown;
+  try {
+    make();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(SdaxBuildError);
+  expect(caught).toBeInstanceOf(TypeError);
+  expect(isSdaxBuildError(caught)).toBe(true);
+  const error = caught as SdaxBuildError;
+  expect(error.name).toBe("SdaxBuildError");
+  expect(error.code).toBe(expected.code);
+  if ("task" in expected) expect(error.task).toBe(expected.task);
+  if (expected.field !== undefined) expect(error.field).toBe(expected.field);
+  for (const pattern of expected.message ?? []) expect(error.message).toMatch(pattern);
+  return error;
+}
+
+const noop = () => undefined;
+const t = (name: string): AsyncTask<unknown> => task(name, { execute: noop });
+
+describe("spec 1: build-time validation", () => {
+  it("spec 1: a duplicate name is refused in level and graph mode, naming the task", () => {
+    buildError(() => AsyncTaskProcessor.builder().addTask(t("a"), 1).addTask(t("a"), 2).build(), {
+      code: "duplicate-name",
+      task: "a",
+      field: "name",
+      message: [/"a"/, /twice/],
+    });
+    buildError(() => AsyncTaskProcessor.graphBuilder().addTask(t("a")).addTask(t("a")).build(), {
+      code: "duplicate-name",
+      task: "a",
+      field: "name",
+    });
+    // A join and a task with the same name collide too.
+    buildError(() => AsyncTaskProcessor.graphBuilder().addTask(join("a")).addTask(t("a")).build(), {
+      code: "duplicate-name",
+      task: "a",
+    });
+  });
+
+  it("spec 1: a missing dependency is refused, naming the task and the missing name", () => {
+    buildError(
+      () => AsyncTaskProcessor.graphBuilder().addTask(t("a"), ["ghost"]).addTask(t("b")).build(),
+      { code: "missing-dependency", task: "a", field: "dependsOn", message: [/"a"/, /"ghost"/] },
+    );
+  });
+
+  it("spec 1: a self-dependency is refused", () => {
+    buildError(() => AsyncTaskProcessor.graphBuilder().addTask(t("a"), ["a"]).build(), {
+      code: "self-dependency",
+      task: "a",
+      field: "dependsOn",
+      message: [/"a"/, /itself/],
+    });
+  });
+
+  it("spec 1: a cycle is refused with its path, whose every step is a real dependency", () => {
+    const deps: Record<string, string[]> = {
+      root: [],
+      a: ["root", "c"],
+      b: ["a"],
+      c: ["b"],
+      d: ["c"],
+    };
+    let builder = AsyncTaskProcessor.graphBuilder();
+    for (const [name, dependsOn] of Object.entries(deps))
+      builder = builder.addTask(t(name), dependsOn);
+    const error = buildError(() => builder.build(), { code: "cycle", field: "dependsOn" });
+    const match = /((?:"?\w+"? -> )+"?\w+"?)/.exec(error.message);
+    expect(match, error.message).not.toBeNull();
+    const path = match![1]!.split(" -> ").map((s) => s.replaceAll('"', ""));
+    expect(path[0]).toBe(path.at(-1)); // a closed path
+    expect(new Set(path.slice(1))).toEqual(new Set(["a", "b", "c"]));
+    expect(["a", "b", "c"]).toContain(error.task);
+    for (let i = 0; i + 1 < path.length; i++) {
+      expect(deps[path[i]!], `${path[i]} depends on ${path[i + 1]}`).toContain(path[i + 1]);
+    }
+    // The two-node cycle of the spec: a -> b -> a.
+    const two = buildError(
+      () => AsyncTaskProcessor.graphBuilder().addTask(t("a"), ["b"]).addTask(t("b"), ["a"]).build(),
+      { code: "cycle" },
+    );
+    expect(two.message.replaceAll('"', "")).toMatch(/a -> b -> a|b -> a -> b/);
+  });
+
+  for (const level of [
+    Number.NaN,
+    1.5,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    2 ** 60,
+    -(2 ** 53),
+  ]) {
+    it(`spec 1: level ${level} (not a safe integer) is refused at addTask`, () => {
+      buildError(() => AsyncTaskProcessor.builder().addTask(t("x"), level), {
+        code: "invalid-level",
+        task: "x",
+        field: "level",
+        message: [/"x"/, /safe integer/, new RegExp(String(level).replace("+", "\\+"))],
+      });
+    });
+  }
+
+  it("spec 1: a level that is not a number is refused", () => {
+    buildError(() => AsyncTaskProcessor.builder().addTask(t("x"), "1" as unknown as number), {
+      code: "invalid-level",
+      task: "x",
+      field: "level",
+    });
+    // The extremes of the safe range are fine.
+    const p = AsyncTaskProcessor.builder()
+      .addTask(t("lo"), Number.MIN_SAFE_INTEGER)
+      .addTask(t("hi"), Number.MAX_SAFE_INTEGER)
+      .build();
+    expect(p.taskNames).toEqual(["lo", "hi"]);
+  });
+
+  for (const name of ["", "   ", 7, undefined, null]) {
+    it(`spec 1: name ${JSON.stringify(name) ?? "undefined"} is refused by task() and join()`, () => {
+      buildError(() => task(name as string, { execute: noop }), {
+        code: "invalid-name",
+        task: undefined,
+        field: "name",
+        message: [/non-empty string/],
+      });
+      buildError(() => join(name as string), { code: "invalid-name", field: "name" });
+    });
+  }
+
+  it("spec 1: a task with no phase is refused with a message pointing to join()", () => {
+    for (const phases of [{}, { preExecute: undefined, execute: undefined }]) {
+      buildError(() => task("empty", phases), {
+        code: "no-phase",
+        task: "empty",
+        field: "phases",
+        message: [/"empty"/, /join\("empty"\)/],
+      });
+    }
+  });
+
+  it("spec 1: anything that is not a task made by task() or join() is refused by addTask", () => {
+    const fake = Object.freeze({
+      name: "fake",
+      preExecute: undefined,
+      execute: noop,
+      postExecute: undefined,
+    });
+    for (const value of [fake, { ...t("copy") }, "a", null, undefined, noop]) {
+      const asTask = value as unknown as AsyncTask<unknown>;
+      buildError(() => AsyncTaskProcessor.builder().addTask(asTask, 1), {
+        code: "invalid-task",
+        field: "task",
+        message: [/task\(\) or join\(\)/],
+      });
+      buildError(() => AsyncTaskProcessor.graphBuilder().addTask(asTask), { code: "invalid-task" });
+    }
+  });
+
+  it("spec 1: an unknown phase key (a typo) is refused, naming the key", () => {
+    buildError(() => task("x", { preexecute: noop } as unknown as TaskPhases<unknown>), {
+      code: "invalid-phase",
+      task: "x",
+      field: "preexecute",
+      message: [/preexecute/, /preExecute, execute and postExecute/],
+    });
+  });
+
+  it("spec 1: a phase that is not a function is refused, naming the task and the phase", () => {
+    for (const value of [42, "fn", null, {}]) {
+      buildError(() => task("x", { execute: value } as unknown as TaskPhases<unknown>), {
+        code: "invalid-phase",
+        task: "x",
+        field: "execute",
+        message: [/"x"/, /execute/, /function/],
+      });
+    }
+  });
+
+  it("spec 1: dependsOn that is not an array of names is refused", () => {
+    for (const dependsOn of ["a", [1], null]) {
+      buildError(
+        () => AsyncTaskProcessor.graphBuilder().addTask(t("x"), dependsOn as unknown as string[]),
+        { code: "invalid-dependencies", task: "x", field: "dependsOn" },
+      );
+    }
+  });
+});
+
+describe("spec 1: immutability", () => {
+  it("spec 1: addTask returns a new builder and leaves the earlier one unchanged (branches are independent)", () => {
+    const b0 = AsyncTaskProcessor.builder();
+    const b1 = b0.addTask(t("a"), 1);
+    const b2 = b1.addTask(t("b"), 2);
+    const b3 = b1.addTask(t("c"), 2);
+    expect(b0.build().taskNames).toEqual([]);
+    expect(b1.build().taskNames).toEqual(["a"]);
+    expect(b2.build().taskNames).toEqual(["a", "b"]);
+    expect(b3.build().taskNames).toEqual(["a", "c"]);
+    const g1 = AsyncTaskProcessor.graphBuilder().addTask(t("a"));
+    const g2 = g1.addTask(t("b"), ["a"]);
+    expect(g1.build().describe()).toEqual([{ name: "a", dependsOn: [], phases: ["execute"] }]);
+    expect(g2.build().taskNames).toEqual(["a", "b"]);
+    // A builder that would fail does not spoil the one it came from.
+    const bad = g1.addTask(t("a"));
+    expect(() => bad.build()).toThrow(SdaxBuildError);
+    expect(g1.build().taskNames).toEqual(["a"]);
+  });
+
+  it("spec 1: builders, tasks, task functions and processors are frozen", () => {
+    const a = task("a", { preExecute: noop, execute: noop });
+    const builder = AsyncTaskProcessor.builder().addTask(a, 1);
+    const processor = builder.build();
+    for (const value of [a, a.preExecute, a.execute, join("j"), builder, processor]) {
+      expect(Object.isFrozen(value)).toBe(true);
+    }
+    expect(() => {
+      (a as { name: string }).name = "renamed";
+    }).toThrow(TypeError);
+    expect(() => {
+      (processor as unknown as Record<string, unknown>).extra = 1;
+    }).toThrow(TypeError);
+    expect(a.name).toBe("a");
+    // describe() hands out data that cannot change the processor.
+    const described = processor.describe();
+    (described as unknown as unknown[]).length = 0;
+    expect(processor.describe()).toHaveLength(1);
+  });
+});
+
+describe("spec 1: level mode scales linearly", () => {
+  it("spec 1: two levels of 10,000 tasks each build with a barrier (linear edges) and run in level order", async () => {
+    let builder = AsyncTaskProcessor.builder<{
+      lower: number;
+      upperEarly: number;
+      posts: number;
+    }>();
+    for (let i = 0; i < 10_000; i++) {
+      builder = builder
+        .addTask(
+          task(`l${i}`, {
+            preExecute: (ctx) => {
+              ctx.lower++;
+            },
+          }),
+          1,
+        )
+        .addTask(
+          task(`u${i}`, {
+            preExecute: (ctx) => {
+              if (ctx.lower < 10_000) ctx.upperEarly++;
+            },
+            postExecute: (ctx) => {
+              ctx.posts++;
+            },
+          }),
+          2,
+        );
+    }
+    const processor = builder.build();
+    const described = processor.describe();
+    expect(described).toHaveLength(20_000);
+    expect(described.filter((d) => d.level === 1)).toHaveLength(10_000);
+    expect(described[1]).toEqual({ name: "u0", level: 2, phases: ["preExecute", "postExecute"] });
+    // Structure, not time: one barrier, 2 x 10,000 edges (not 10,000 x 10,000).
+    const { planOf } = await import("../../src/processor.js");
+    const plan = planOf(processor);
+    expect(plan.nodeCount).toBe(20_001);
+    expect(plan.dependencies.length).toBe(20_000);
+    expect(plan.dependents.length).toBe(20_000);
+    const ctx = { lower: 0, upperEarly: 0, posts: 0 };
+    await expect(processor.processTasks(ctx)).resolves.toMatchObject({ tasks: 20_000 });
+    expect(ctx).toEqual({ lower: 10_000, upperEarly: 0, posts: 10_000 });
+  });
+});

@@ -1,0 +1,336 @@
+import { describe, expect, it } from "vitest";
+import {
+  AsyncTaskProcessor,
+  isSdaxExecutionError,
+  type SdaxExecutionError,
+  task,
+} from "../../src/index.js";
+import {
+  collectEvents,
+  deferred,
+  flush,
+  lastRunEvent,
+  Recorder,
+  trackAbortListeners,
+  waitFor,
+} from "../helpers/recorder.js";
+
+async function rejection(run: Promise<unknown>): Promise<SdaxExecutionError> {
+  const error = await run.then(
+    () => {
+      throw new Error("expected the run to reject");
+    },
+    (e: unknown) => e,
+  );
+  if (!isSdaxExecutionError(error)) throw error;
+  return error;
+}
+
+function isAbortError(value: unknown): boolean {
+  return value instanceof DOMException && value.name === "AbortError";
+}
+
+describe("spec 5: external abort (RunOptions.signal)", () => {
+  it("INV-17 INV-14: a signal aborted before the run starts: nothing is entered, no function runs, the run rejects with cause = reason and no failures", async () => {
+    const rec = new Recorder();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: true, exec: true, post: true }), 1)
+      .addTask(rec.task("P", { post: true }), 1) // no pre: not entered either
+      .addTask(rec.task("B", { exec: true }), 2)
+      .build();
+    const controller = new AbortController();
+    const reason = new Error("client went away");
+    controller.abort(reason);
+    const listeners = trackAbortListeners(controller.signal);
+    const { events, onEvent } = collectEvents();
+    const error = await rejection(
+      processor.processTasks(undefined, { signal: controller.signal, onEvent }),
+    );
+    expect(rec.log).toEqual([]);
+    expect(error.failures).toEqual([]);
+    expect(error.errors).toEqual([]);
+    expect(error.cause).toBe(reason);
+    expect(error.aborted).toBe(true);
+    expect(events.map((e) => (e.type === "run" ? e.event : e.type))).toEqual([
+      "start",
+      "abort",
+      "quiesce",
+      "cleanup",
+      "allTornDown",
+    ]);
+    expect(events.at(-1)).toMatchObject({ to: "settled", outcome: "failed", aborted: true });
+    expect(listeners.active).toBe(0);
+  });
+
+  it("INV-4 INV-7 INV-14 INV-19: an abort during preExecute cancels the running pres (AbortError), starts nothing new, cleans up what started and removes its listener", async () => {
+    const rec = new Recorder();
+    const gate = deferred<unknown>();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: waitFor(gate), exec: true, post: true }), 1)
+      .addTask(rec.task("B", { pre: true, exec: true, post: true }), 1)
+      .addTask(rec.task("C", { pre: true, post: true }), 2)
+      .build();
+    const controller = new AbortController();
+    const listeners = trackAbortListeners(controller.signal);
+    const run = rejection(processor.processTasks(undefined, { signal: controller.signal }));
+    await flush();
+    expect(listeners.active).toBe(1);
+    const reason = { why: "shutdown" };
+    controller.abort(reason);
+    const error = await run;
+    const signal = rec.scope("A.pre").signal;
+    expect(signal.aborted).toBe(true);
+    expect(isAbortError(signal.reason)).toBe(true);
+    expect(rec.starts()).toEqual(["A.pre", "B.pre", "A.post", "B.post"]);
+    expect(error.failures).toEqual([]);
+    expect(error.cause).toBe(reason);
+    expect(error.aborted).toBe(true);
+    expect(listeners.added).toBe(1);
+    expect(listeners.active).toBe(0);
+  });
+
+  it("INV-4 INV-6 INV-7 INV-14 INV-19: an abort during execute cancels every running execute and every post still runs", async () => {
+    const rec = new Recorder();
+    const gate = deferred<unknown>();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: true, exec: waitFor(gate), post: true }), 1)
+      .addTask(rec.task("B", { exec: waitFor(gate), post: true }), 2)
+      .build();
+    const controller = new AbortController();
+    const listeners = trackAbortListeners(controller.signal);
+    const run = rejection(processor.processTasks(undefined, { signal: controller.signal }));
+    await flush();
+    expect(rec.starts()).toEqual(["A.pre", "A.exec", "B.exec"]);
+    const reason = new Error("deadline");
+    controller.abort(reason);
+    const error = await run;
+    for (const key of ["A.exec", "B.exec"]) {
+      expect(isAbortError(rec.scope(key).signal.reason), key).toBe(true);
+    }
+    expect(rec.starts().slice(3)).toEqual(["B.post", "A.post"]);
+    expect(rec.scope("A.post").signal.aborted).toBe(false);
+    expect(error.failures).toEqual([]);
+    expect(error.cause).toBe(reason);
+    expect(listeners.active).toBe(0);
+  });
+
+  it("INV-12 INV-19: an abort during postExecute aborts nothing: the post completes and the run resolves as it would have", async () => {
+    const rec = new Recorder();
+    const gate = deferred<unknown>();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: true, exec: true, post: waitFor(gate) }), 1)
+      .addTask(rec.task("B", { pre: true, post: true }), 2)
+      .build();
+    const controller = new AbortController();
+    const listeners = trackAbortListeners(controller.signal);
+    const { events, onEvent } = collectEvents();
+    const run = processor.processTasks(undefined, { signal: controller.signal, onEvent });
+    await flush();
+    expect(rec.starts().at(-1)).toBe("A.post");
+    expect(listeners.added).toBe(1);
+    expect(listeners.active).toBe(0); // removed when cleanup began
+    controller.abort(new Error("too late"));
+    await flush();
+    expect(rec.scope("A.post").signal.aborted).toBe(false);
+    gate.resolve(undefined);
+    await expect(run).resolves.toMatchObject({ tasks: 2 });
+    expect(rec.log).toContain("A.post<");
+    expect(events.some((e) => e.type === "run" && e.event === "abort")).toBe(false);
+    expect(events.at(-1)).toMatchObject({ to: "settled", outcome: "succeeded", aborted: false });
+  });
+
+  it("INV-12 INV-14 INV-19: an abort during the postExecute of a failed run changes nothing: the run rejects with its real failure only, no cause", async () => {
+    const rec = new Recorder();
+    const gate = deferred<unknown>();
+    const boom = new Error("exec");
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        rec.task("A", {
+          exec: () => {
+            throw boom;
+          },
+          post: waitFor(gate),
+        }),
+        1,
+      )
+      .build();
+    const controller = new AbortController();
+    const run = rejection(processor.processTasks(undefined, { signal: controller.signal }));
+    await flush();
+    expect(rec.started("A.post")).toBe(true);
+    controller.abort(new Error("too late"));
+    gate.resolve(undefined);
+    const error = await run;
+    expect(rec.log).toContain("A.post<");
+    expect(error.failures).toEqual([{ task: "A", phase: "execute", error: boom, attempts: 1 }]);
+    expect(error.aborted).toBe(false);
+    expect(error.cause).toBeUndefined();
+  });
+
+  it("INV-13 INV-19: a successful run with a signal removes its abort listener before it settles", async () => {
+    const rec = new Recorder();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: async () => undefined, post: true }), 1)
+      .build();
+    const controller = new AbortController();
+    const listeners = trackAbortListeners(controller.signal);
+    await processor.processTasks(undefined, { signal: controller.signal });
+    expect(listeners.added).toBe(1);
+    expect(listeners.active).toBe(0);
+  });
+
+  it("INV-11 INV-13: an abort while a cancelled preExecute ignores its signal: the run settles only after that function settled", async () => {
+    const rec = new Recorder();
+    const stubborn = deferred<unknown>();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: waitFor(stubborn, false), post: true }), 1)
+      .build();
+    const controller = new AbortController();
+    let settled = false;
+    const run = rejection(processor.processTasks(undefined, { signal: controller.signal })).finally(
+      () => {
+        settled = true;
+      },
+    );
+    controller.abort("stop");
+    for (let i = 0; i < 5; i++) await flush();
+    expect(rec.scope("A.pre").signal.aborted).toBe(true);
+    expect(rec.started("A.post")).toBe(false);
+    expect(settled).toBe(false);
+    stubborn.resolve(undefined);
+    const error = await run;
+    expect(error.cause).toBe("stop");
+    expect(rec.starts()).toEqual(["A.pre", "A.post"]);
+  });
+
+  it("INV-14 INV-19: an abort while the run is already failing changes nothing: the outcome stays that of the failure, not aborted, no cause", async () => {
+    const rec = new Recorder();
+    const boom = new Error("A.pre");
+    const stubborn = deferred<unknown>();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        rec.task("A", {
+          pre: () => {
+            throw boom;
+          },
+          post: true,
+        }),
+        1,
+      )
+      .addTask(rec.task("B", { pre: waitFor(stubborn, false), post: true }), 1)
+      .build();
+    const controller = new AbortController();
+    const listeners = trackAbortListeners(controller.signal);
+    const { events, onEvent } = collectEvents();
+    const run = rejection(
+      processor.processTasks(undefined, { signal: controller.signal, onEvent }),
+    );
+    await flush();
+    expect(lastRunEvent(events)).toMatchObject({ to: "failing" });
+    controller.abort(new Error("late"));
+    await flush();
+    stubborn.resolve(undefined);
+    const error = await run;
+    expect(error.failures).toEqual([{ task: "A", phase: "preExecute", error: boom, attempts: 1 }]);
+    expect(error.aborted).toBe(false);
+    expect(error.cause).toBeUndefined();
+    expect(events.some((e) => e.type === "run" && e.event === "abort")).toBe(false);
+    expect(events.at(-1)).toMatchObject({ to: "settled", outcome: "failed", aborted: false });
+    expect(listeners.active).toBe(0);
+  });
+
+  // Regression guard: an abort dispatched synchronously from inside the engine's own step (a
+  // synchronous phase function aborting the run's signal, or an onEvent listener doing so) once
+  // was acted on re-entrantly, in the middle of Attempt.start(), hanging or crashing the run.
+  // The engine now queues such an abort until the current step is whole (Run.#drain), and an
+  // attempt cancelled during its own synchronous call still settles (Attempt.start).
+  for (const phase of ["preExecute", "execute"] as const) {
+    it(`INV-7 INV-13 INV-14: a synchronous ${phase} that aborts the run's own signal and returns: the run settles and its post runs`, async () => {
+      const controller = new AbortController();
+      const log: string[] = [];
+      const body = () => {
+        log.push("body");
+        controller.abort("from inside");
+      };
+      const post = () => {
+        log.push("post");
+      };
+      const processor = AsyncTaskProcessor.builder()
+        .addTask(task("A", { [phase]: body, postExecute: post }), 1)
+        .build();
+      let outcome: unknown = "pending";
+      processor.processTasks(undefined, { signal: controller.signal }).then(
+        () => {
+          outcome = "resolved";
+        },
+        (e: unknown) => {
+          outcome = e;
+        },
+      );
+      for (let i = 0; i < 5; i++) await flush();
+      expect(log).toEqual(["body", "post"]);
+      expect(isSdaxExecutionError(outcome)).toBe(true);
+      expect((outcome as SdaxExecutionError).cause).toBe("from inside");
+      expect((outcome as SdaxExecutionError).failures).toEqual([]);
+    });
+  }
+
+  it("INV-7 INV-14: a synchronous preExecute that aborts the run's own signal and then throws: a cancelled phase, not an internal crash", async () => {
+    const controller = new AbortController();
+    const log: string[] = [];
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task("A", {
+          preExecute: () => {
+            controller.abort("from inside");
+            throw new Error("noticed the abort");
+          },
+          postExecute: () => {
+            log.push("post");
+          },
+        }),
+        1,
+      )
+      .build();
+    const error: unknown = await processor
+      .processTasks(undefined, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(isSdaxExecutionError(error)).toBe(true);
+    expect((error as SdaxExecutionError).cause).toBe("from inside");
+    expect(log).toEqual(["post"]);
+  });
+
+  it("INV-11 INV-13: an onEvent listener that aborts the signal at an attempt's start: the run still waits for that function before its post and before settling", async () => {
+    const controller = new AbortController();
+    const rec = new Recorder();
+    const gate = deferred<unknown>();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: waitFor(gate, false), post: true }), 1)
+      .build();
+    let settled = false;
+    processor
+      .processTasks(undefined, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === "attempt" && e.event === "start") controller.abort("listener");
+        },
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        settled = true;
+      });
+    for (let i = 0; i < 5; i++) await flush();
+    // Observed: the attempt was marked settled before its function was called; the function was
+    // called anyway, A.post ran while A.pre was still running, and the run settled (an orphan).
+    // (Not calling the function at all would be a correct fix too; calling it and not waiting is not.)
+    const called = rec.started("A.pre");
+    if (called) {
+      expect(rec.started("A.post")).toBe(false);
+      expect(settled).toBe(false);
+    }
+    gate.resolve(undefined);
+    for (let i = 0; i < 5; i++) await flush();
+    expect(settled).toBe(true);
+    if (called) expect(rec.log.indexOf("A.post>")).toBeGreaterThan(rec.log.indexOf("A.pre<"));
+  });
+});
