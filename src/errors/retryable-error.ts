@@ -57,12 +57,18 @@ const retryableCodes: ReadonlySet<string> = new Set([
 
 /**
  * The default `retryOn`: true for sdax's {@link TaskTimeoutError}, for {@link RetryableError}
- * and its subclasses, and for Node connection errors (`code` ECONNRESET, ECONNREFUSED,
- * ECONNABORTED, ETIMEDOUT, EPIPE, EAI_AGAIN, EHOSTUNREACH, ENETUNREACH).
+ * and its subclasses, and for Node connection errors: `code` ECONNRESET, ECONNREFUSED,
+ * ECONNABORTED, ETIMEDOUT, EPIPE, EAI_AGAIN, EHOSTUNREACH or ENETUNREACH on the error or on
+ * its `cause` chain (Node's `fetch` throws `TypeError: fetch failed` with the code on `cause`).
  */
 export function isRetryable(error: unknown): boolean {
   if (hasBrand(error, retryableBrand) || hasBrand(error, timeoutBrand)) return true;
-  if (typeof error !== "object" || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && retryableCodes.has(code);
+  // Follow `cause` a few levels at most: a cyclic chain must not loop.
+  let at: unknown = error;
+  for (let depth = 0; depth < 5 && typeof at === "object" && at !== null; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === "string" && retryableCodes.has(code)) return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
 }

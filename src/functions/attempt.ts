@@ -45,8 +45,8 @@ export class Attempt implements TaskScope {
   outcome: AttemptOutcome | undefined;
   /** The error of a failed or timed-out attempt, or the reason of a cancelled one. */
   error: unknown;
-  /** Whether the owner retries after this attempt; decided by the owner, once. */
-  retry = false;
+  /** If the owner retries after this attempt: the delay before the next; decided once. */
+  retryDelayMs: number | undefined;
   /** How far the owner has acted on this attempt; the owner reconciles on each change. */
   seen: "running" | "decided" | "finished" = "running";
 
@@ -88,13 +88,15 @@ export class Attempt implements TaskScope {
     this.#move(AE.start, false, undefined);
     this.#pending = 1;
     let result: unknown;
+    let thenable: boolean;
     try {
       result = this.fn.fn(this.host.ctx, this);
+      thenable = isThenable(result); // a `then` getter is user code too, and may throw
     } catch (error) {
       this.#settledOne(true, error);
       return;
     }
-    if (isThenable(result)) {
+    if (thenable) {
       Promise.resolve(result).then(
         () => this.#settledOne(false, undefined),
         (error: unknown) => this.#settledOne(true, error),
@@ -112,7 +114,12 @@ export class Attempt implements TaskScope {
     if (this.code === AS.running) this.#decide("cancel", reason);
   }
 
-  spawn<R>(fn: (signal: AbortSignal) => R | PromiseLike<R>): Promise<R> {
+  /** A getter returning a bound function, so `const { spawn } = scope` works too. */
+  get spawn(): <R>(fn: (signal: AbortSignal) => R | PromiseLike<R>) => Promise<R> {
+    return (fn) => this.#spawn(fn);
+  }
+
+  #spawn<R>(fn: (signal: AbortSignal) => R | PromiseLike<R>): Promise<R> {
     if (this.code !== AS.running && this.code !== AS.settling) {
       throw new Error(
         `task "${this.task}" ${this.phase} attempt ${this.attempt}: scope.spawn() was called after the attempt ended; start child work before the function settles`,

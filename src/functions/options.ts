@@ -154,7 +154,7 @@ function optionError(
   const issue = error.issues[0];
   if (issue?.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";
-    const guess = closestOption(key);
+    const guess = closestOption(key, options[key]);
     const hint =
       guess === undefined
         ? `; known options: ${optionNames.join(", ")}`
@@ -175,11 +175,48 @@ function optionError(
   );
 }
 
-/** The known option a mistyped key most likely meant: same letters ignoring case, or a prefix. */
-function closestOption(key: string): string | undefined {
+const functionOptions: ReadonlySet<string> = new Set(["retryOn"]);
+
+/**
+ * The known option a mistyped key most likely meant: the same letters in another case; else,
+ * among options that take a value like the
+ * one given (a function or not), one containing the key or contained in it, else the nearest
+ * by edit distance if it is close enough. `retry: 3` suggests `retries`; `timeout`, `timeoutMs`.
+ */
+function closestOption(key: string, value: unknown): string | undefined {
   const k = key.toLowerCase();
-  return optionNames.find((name) => {
+  const sameLetters = optionNames.find((name) => name.toLowerCase() === k);
+  if (sameLetters !== undefined) return sameLetters;
+  const candidates = optionNames.filter(
+    (name) => functionOptions.has(name) === (typeof value === "function"),
+  );
+  const containing = candidates.find((name) => {
     const n = name.toLowerCase();
-    return n === k || n.startsWith(k) || k.startsWith(n.replace(/ms$/, ""));
+    return n.includes(k) || k.includes(n);
   });
+  if (containing !== undefined) return containing;
+  let best: string | undefined;
+  let bestDistance = Math.max(3, Math.floor(k.length / 2)) + 1;
+  for (const name of candidates) {
+    const d = editDistance(k, name.toLowerCase());
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, for suggestions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

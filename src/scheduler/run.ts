@@ -420,8 +420,8 @@ export class Run<T> implements AttemptHost {
       return;
     }
     if (attempt.outcome === "cancelled") return; // the task moved to *Cancelling when cancelled
-    attempt.retry = attempt.attempt <= attempt.fn.retries && this.#judgeRetry(attempt);
-    if (attempt.retry) return; // retried once it settles (#finished)
+    if (attempt.attempt <= attempt.fn.retries) attempt.retryDelayMs = this.#judgeRetry(attempt);
+    if (attempt.retryDelayMs !== undefined) return; // retried once it settles (#finished)
     this.#move(node, TE.fail, attempt.phase, attempt.error, attempt.attempt);
     this.failures.push({
       task: attempt.task,
@@ -446,7 +446,7 @@ export class Run<T> implements AttemptHost {
     if (UNSETTLED[state] === 1) {
       this.#move(node, attempt.code === AS.ended ? TE.settle : TE.abandon, attempt.phase);
       this.#phaseEnded(node, attempt.phase);
-    } else if (attempt.retry && RUNNING[state] === 1) {
+    } else if (attempt.retryDelayMs !== undefined && RUNNING[state] === 1) {
       this.#scheduleRetry(attempt);
     }
   }
@@ -456,22 +456,28 @@ export class Run<T> implements AttemptHost {
     else this.#active--;
   }
 
-  /** `retryOn` is user code: if it throws, the phase fails with both errors. */
-  #judgeRetry(attempt: Attempt): boolean {
+  /**
+   * The delay before the next attempt, or undefined for no retry. `retryOn` and `random` are
+   * user code: if one throws, the phase fails with an `AggregateError` of both errors.
+   */
+  #judgeRetry(attempt: Attempt): number | undefined {
+    let judging = "retryOn";
     try {
-      return attempt.fn.retryOn(attempt.error) === true;
+      if (attempt.fn.retryOn(attempt.error) !== true) return undefined;
+      judging = "random";
+      return retryDelay(attempt.fn, attempt.attempt, this.#random());
     } catch (thrown) {
       attempt.error = new AggregateError(
         [attempt.error, thrown],
-        `task "${attempt.task}" ${attempt.phase}: retryOn threw while judging attempt ${attempt.attempt}'s error`,
+        `task "${attempt.task}" ${attempt.phase}: ${judging} threw while judging attempt ${attempt.attempt}'s error`,
       );
-      return false;
+      return undefined;
     }
   }
 
   #scheduleRetry(failed: Attempt): void {
     const node = failed.node;
-    const delayMs = retryDelay(failed.fn, failed.attempt, this.#random());
+    const delayMs = failed.retryDelayMs!;
     if (this.listening) {
       this.#emit({
         type: "retry",
