@@ -179,9 +179,9 @@ const functionOptions: ReadonlySet<string> = new Set(["retryOn"]);
 
 /**
  * The known option a mistyped key most likely meant: the same letters in another case; else,
- * among options that take a value like the
- * one given (a function or not), one containing the key or contained in it, else the nearest
- * by edit distance if it is close enough. `retry: 3` suggests `retries`; `timeout`, `timeoutMs`.
+ * among options that take a value like the one given (a function or not), one containing the
+ * key or contained in it; else the nearest by edit distance, if close enough.
+ * `retry: 3` suggests `retries`; `timeout: 5`, `timeoutMs`; `retryIf: fn`, `retryOn`.
  */
 function closestOption(key: string, value: unknown): string | undefined {
   const k = key.toLowerCase();
