@@ -267,26 +267,29 @@ export class Run<T> implements AttemptHost {
     this.#onStop();
   }
 
-  /** Takes a run step whose condition now holds; true if it took one that may queue work. */
+  /** Takes the run step whose condition holds now, if any; true if it took one. */
   #advance(): boolean {
     switch (this.state) {
       case "entering":
         if (this.#readyCount < this.#plan.nodeCount) return false;
         this.#moveRun("allEntered");
-        if (this.#auto) this.#beginExecute();
-        else this.#onStop();
+        return this.#stopUnlessAuto();
+      case "entered":
+        if (!this.#auto) return false;
+        this.#beginExecute();
         return true;
       case "executing":
         if (this.#active > 0) return false;
         this.#moveRun("allExecuted");
-        if (this.#auto) this.#beginCleanup();
-        else this.#onStop();
-        return true;
+        return this.#stopUnlessAuto();
       case "failing":
         if (this.#active > 0) return false;
         this.#moveRun("quiesce");
-        if (this.#auto) this.#beginCleanup();
-        else this.#onStop();
+        return this.#stopUnlessAuto();
+      case "executed":
+      case "failed":
+        if (!this.#auto) return false;
+        this.#beginCleanup();
         return true;
       case "cleaningUp":
         if (this.#teardownsLeft > 0) return false;
@@ -296,6 +299,16 @@ export class Run<T> implements AttemptHost {
       default:
         return false;
     }
+  }
+
+  /**
+   * After reaching `entered`, `executed` or `failed`: a phase runner stops here; a
+   * `processTasks` run goes on, in a step of its own, so an abort signalled meanwhile (by a
+   * listener of this very transition) takes effect first.
+   */
+  #stopUnlessAuto(): boolean {
+    if (!this.#auto) this.#onStop();
+    return this.#auto;
   }
 
   /** Enters a node whose dependencies all reached `ready` (spec INV-2, INV-3). */

@@ -11,9 +11,24 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** Real time: `performance.now()` and the global timers. The default clock. */
+/**
+ * Real time: `performance.now()` and the global timers, the default clock. Node may fire a
+ * timer up to a millisecond before its delay by `performance.now()`; this clock then waits
+ * out the rest, so a timeout or a retry delay never ends early by the clock's own reading.
+ */
 export const realClock: Clock = Object.freeze({
   now: () => performance.now(),
-  setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
-  clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout(callback: () => void, ms: number): unknown {
+    const due = performance.now() + ms;
+    const handle: { timer: ReturnType<typeof setTimeout> } = { timer: setTimeout(fire, ms) };
+    function fire(): void {
+      const left = due - performance.now();
+      if (left > 0) handle.timer = setTimeout(fire, Math.ceil(left));
+      else callback();
+    }
+    return handle;
+  },
+  clearTimeout(handle: unknown): void {
+    clearTimeout((handle as { timer: ReturnType<typeof setTimeout> }).timer);
+  },
 });

@@ -333,4 +333,63 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
     expect(settled).toBe(true);
     if (called) expect(rec.log.indexOf("A.post>")).toBeGreaterThan(rec.log.indexOf("A.pre<"));
   });
+
+  it("INV-19 INV-5: an abort signalled by the listener of allEntered starts no execute; every post runs", async () => {
+    const controller = new AbortController();
+    const log: string[] = [];
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task("A", {
+          preExecute: () => log.push("A.pre"),
+          execute: () => log.push("A.exec"),
+          postExecute: () => log.push("A.post"),
+        }),
+        1,
+      )
+      .build();
+    const error = await rejection(
+      processor.processTasks(undefined, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === "run" && e.event === "allEntered") controller.abort("stop now");
+        },
+      }),
+    );
+    expect(log).toEqual(["A.pre", "A.post"]);
+    expect(error.cause).toBe("stop now");
+    expect(error.failures).toEqual([]);
+  });
+
+  it("INV-19: an abort signalled by the listener of allExecuted fails the run before cleanup; every post still runs", async () => {
+    const controller = new AbortController();
+    const log: string[] = [];
+    const events: string[] = [];
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task("A", { execute: () => log.push("A.exec"), postExecute: () => log.push("A.post") }),
+        1,
+      )
+      .build();
+    const error = await rejection(
+      processor.processTasks(undefined, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === "run") events.push(e.event);
+          if (e.type === "run" && e.event === "allExecuted") controller.abort("late");
+        },
+      }),
+    );
+    expect(log).toEqual(["A.exec", "A.post"]);
+    expect(events).toEqual([
+      "start",
+      "allEntered",
+      "execute",
+      "allExecuted",
+      "abort",
+      "quiesce",
+      "cleanup",
+      "allTornDown",
+    ]);
+    expect(error.cause).toBe("late");
+  });
 });

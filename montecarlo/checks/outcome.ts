@@ -1,0 +1,187 @@
+/**
+ * The outcome oracle: what the run must resolve or reject with, predicted from the scripts
+ * (see `predict.ts`), and the report or error compared with the trace (INV-14, INV-17, INV-28).
+ *
+ * - The run rejects if and only if some phase is predicted to fail (or block until cancelled)
+ *   or the trace shows the external signal aborted before cleanup.
+ * - Every failure in the error is a phase predicted to fail, after the predicted number of
+ *   attempts, with exactly the value that attempt threw (or a timeout error); the failures are
+ *   the trace's `fail` events, in order; `cause` is the signal's reason after an abort.
+ * - A postExecute that was called and is predicted to fail does fail (nothing cancels it).
+ * - A run aborted before it starts calls no function.
+ * - No engine timer is pending once the run's promise settled.
+ */
+import {
+  isSdaxExecutionError,
+  isTaskTimeoutError,
+  type TaskFailure,
+  type TaskTransitionEvent,
+} from "../../src/index.js";
+import type { BuiltWorkflow } from "../build.js";
+import type { RunRecord } from "../execute-run.js";
+import { PHASES, type PhaseName } from "../model.js";
+import { attemptResult, type PhaseOutcome, predictPhase } from "../predict.js";
+import { keyOf } from "../run-context.js";
+import type { Timeline } from "./timeline.js";
+import type { Violation } from "./violation.js";
+
+export function checkOutcome(built: BuiltWorkflow, tl: Timeline, record: RunRecord): Violation[] {
+  const out: Violation[] = [];
+  const v = (invariant: string, message: string): void => {
+    out.push({ invariant, source: "oracle", message });
+  };
+  const { outcome, spec, ctx } = record;
+  if (outcome.kind === "hung") {
+    v("LIVENESS", `the run never settled: ${outcome.detail}`);
+    return out;
+  }
+  const predicted = predictAll(built, record);
+  const predictFail = predicted.some((p) => p !== undefined && p.result !== "ok");
+  const abortEvent = ctx.events.some((e) => e.type === "run" && e.event === "abort");
+  const expectReject = predictFail || abortEvent;
+  const fails = ctx.events.filter(
+    (e): e is TaskTransitionEvent => e.type === "task" && e.event === "fail",
+  );
+
+  if (spec.abort?.at === "before") {
+    if (ctx.log.length > 0) v("INV-17", "a run aborted before it started called a function");
+    if (!abortEvent) v("INV-17", "a run aborted before it started has no `abort` event");
+  }
+  if (record.timersAtSettle > 0) {
+    v(
+      "INV-28",
+      `${record.timersAtSettle} engine timer(s) still pending when the run's promise settled`,
+    );
+  }
+  if (outcome.kind === "resolved") {
+    if (expectReject) {
+      v(
+        "INV-14",
+        `the run resolved, but ${abortEvent ? "its signal aborted before cleanup" : `phase ${describeFirstFail(built, predicted)} must fail`}`,
+      );
+    }
+    if (fails.length > 0)
+      v("INV-14", `the run resolved though the trace has ${fails.length} fail event(s)`);
+    if (outcome.report.tasks !== built.names.length) {
+      v(
+        "INV-14",
+        `RunReport.tasks is ${outcome.report.tasks}, the workflow has ${built.names.length}`,
+      );
+    }
+    return out;
+  }
+  const error = outcome.error;
+  if (!expectReject) {
+    v(
+      "INV-14",
+      `the run rejected though no phase must fail and the signal did not abort: ${String(error)}`,
+    );
+  }
+  if (!isSdaxExecutionError(error)) {
+    v(
+      "INV-14",
+      `the run rejected with something that is not an SdaxExecutionError: ${String(error)}`,
+    );
+    return out;
+  }
+  const failures = error.failures;
+  if (failures.length !== fails.length) {
+    v(
+      "INV-14",
+      `the error lists ${failures.length} failure(s), the trace has ${fails.length} fail event(s)`,
+    );
+  }
+  failures.forEach((f, i) => {
+    const e = fails[i];
+    if (
+      e !== undefined &&
+      (e.task !== f.task || e.phase !== f.phase || e.attempts !== f.attempts)
+    ) {
+      v(
+        "INV-14",
+        `failure ${i} is ${describe(f)}, the trace's fail event ${i} is task "${e.task}" ${e.phase} after ${e.attempts} attempt(s)`,
+      );
+    }
+    const problem = checkFailure(built, record, predicted, f);
+    if (problem !== undefined) v("INV-14", problem);
+  });
+  if (abortEvent && error.cause !== record.abortReason) {
+    v(
+      "INV-14",
+      `after an abort the error's cause is ${String(error.cause)}, not the signal's reason ${String(record.abortReason)}`,
+    );
+  }
+  if (!abortEvent && error.cause !== undefined) {
+    v("INV-14", `without an abort the error has a cause: ${String(error.cause)}`);
+  }
+  // A postExecute that was called and must fail does fail: nothing cancels it (INV-12).
+  for (let i = 0; i < built.names.length; i++) {
+    const p = predicted[i * 3 + 2];
+    if (p === undefined || p.result === "ok" || !tl.begin.has(keyOf(i * 3 + 2, 1))) continue;
+    if (!fails.some((e) => e.task === built.names[i] && e.phase === "postExecute")) {
+      v(
+        "INV-12",
+        `task "${built.names[i]}" postExecute was called and must fail, but no failure was reported`,
+      );
+    }
+  }
+  return out;
+}
+
+function predictAll(built: BuiltWorkflow, record: RunRecord): (PhaseOutcome | undefined)[] {
+  const predicted: (PhaseOutcome | undefined)[] = [];
+  built.spec.tasks.forEach((t, i) => {
+    PHASES.forEach((phase, p) => {
+      const fn = t.phases[phase];
+      predicted[i * 3 + p] =
+        fn === undefined ? undefined : predictPhase(record.spec.scripts[t.name]?.[phase], fn);
+    });
+  });
+  return predicted;
+}
+
+function checkFailure(
+  built: BuiltWorkflow,
+  record: RunRecord,
+  predicted: readonly (PhaseOutcome | undefined)[],
+  f: TaskFailure,
+): string | undefined {
+  const index = built.indexOf.get(f.task);
+  if (index === undefined) return `failure names an unknown task "${f.task}"`;
+  const p = PHASES.indexOf(f.phase as PhaseName);
+  const slot = index * 3 + p;
+  const expect = predicted[slot];
+  if (expect === undefined) return `${describe(f)}: the task has no such phase`;
+  if (expect.result !== "fail") {
+    return `${describe(f)}, but that phase must ${expect.result === "ok" ? "succeed" : "block until cancelled"} (after ${expect.attempts} attempt(s))`;
+  }
+  if (expect.attempts !== f.attempts) {
+    return `${describe(f)}, but that phase must fail after ${expect.attempts} attempt(s)`;
+  }
+  const task = built.spec.tasks[index]!;
+  const b = record.spec.scripts[task.name]?.[f.phase]?.attempts[f.attempts - 1];
+  const fn = task.phases[f.phase]!;
+  const timedOut = attemptResult(b, fn) === "retryable" && b?.k !== "retryable";
+  if (timedOut) {
+    if (!isTaskTimeoutError(f.error))
+      return `${describe(f)}: it timed out, but its error is ${String(f.error)}`;
+    return undefined;
+  }
+  const thrown = record.ctx.thrown.get(keyOf(slot, f.attempts));
+  if (f.error !== thrown) {
+    return `${describe(f)}: its error is ${String(f.error)}, not the value the function threw (${String(thrown)})`;
+  }
+  return undefined;
+}
+
+function describe(f: TaskFailure): string {
+  return `task "${f.task}" ${f.phase} failed after ${f.attempts} attempt(s)`;
+}
+
+function describeFirstFail(
+  built: BuiltWorkflow,
+  predicted: readonly (PhaseOutcome | undefined)[],
+): string {
+  const slot = predicted.findIndex((p) => p !== undefined && p.result !== "ok");
+  return `task "${built.names[Math.floor(slot / 3)]}" ${PHASES[slot % 3]}`;
+}

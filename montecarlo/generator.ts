@@ -1,0 +1,311 @@
+/**
+ * Random workflows and runs, as data ({@link WorkflowSpec}, {@link RunSpec}). Everything comes
+ * from a {@link Prng} seeded by `(seed, workflow index)` and `(seed, workflow index, run index)`,
+ * so any workflow or run can be generated again alone.
+ */
+import type {
+  AbortSpec,
+  Behaviour,
+  FaultKind,
+  FnSpec,
+  PhaseName,
+  PhaseScript,
+  ReasonKind,
+  RunSpec,
+  TaskSpec,
+  WorkflowMode,
+  WorkflowSpec,
+} from "./model.js";
+import { PHASES } from "./model.js";
+import { deriveSeed, Prng } from "./prng.js";
+
+/** What shapes generation (the generation flags). */
+export interface GenConfig {
+  readonly mode: WorkflowMode | "mixed";
+  readonly maxLevels: number;
+  /** Tasks per level (levels mode) and per graph (graph mode); undefined: the defaults. */
+  readonly maxTasks: number | undefined;
+  /** Probability that a phase of a run gets a fault (scaled per run; see docs). */
+  readonly failRate: number;
+  /** Real timers for every workflow, for none, or for a small share ({@link REAL_TIMER_SHARE}). */
+  readonly timers: "real" | "virtual" | "mixed";
+  /** Some external aborts are called synchronously from inside the `onEvent` listener. */
+  readonly listenerAborts: boolean;
+}
+
+export const DEFAULT_MAX_TASKS_PER_LEVEL = 10;
+export const DEFAULT_MAX_TASKS_PER_GRAPH = 200;
+/** Share of workflows run on real timers when `--real-timers` is not given. */
+export const REAL_TIMER_SHARE = 0.04;
+
+/** Time values (ms) by clock: generous under a virtual clock, tiny under real timers. */
+interface Scale {
+  readonly slow: readonly [number, number];
+  readonly timeout: readonly [number, number];
+  readonly delay: readonly [number, number];
+  readonly abandon: readonly [number, number];
+  readonly abortAt: readonly [number, number];
+  /** How far past a timeout a late function settles. */
+  readonly late: readonly [number, number];
+}
+
+const virtualScale: Scale = {
+  slow: [1, 20],
+  timeout: [5, 40],
+  delay: [0, 10],
+  abandon: [0, 30],
+  abortAt: [0, 150],
+  late: [1, 30],
+};
+const realScale: Scale = {
+  slow: [0, 2],
+  timeout: [6, 10],
+  delay: [0, 2],
+  abandon: [1, 3],
+  abortAt: [0, 10],
+  late: [4, 8],
+};
+
+const scaleOf = (w: WorkflowSpec): Scale => (w.realTimers ? realScale : virtualScale);
+
+/** Workflow `index` of `seed`. */
+export function generateWorkflow(seed: number, index: number, cfg: GenConfig): WorkflowSpec {
+  const rng = new Prng(deriveSeed(seed, index, 0));
+  const mode: WorkflowMode =
+    cfg.mode === "mixed" ? (rng.chance(0.5) ? "levels" : "graph") : cfg.mode;
+  const share = rng.chance(REAL_TIMER_SHARE); // drawn either way, so the flag changes nothing else
+  const realTimers = cfg.timers === "real" || (cfg.timers === "mixed" && share);
+  const scale = realTimers ? realScale : virtualScale;
+  const tasks =
+    mode === "levels"
+      ? levelTasks(rng, cfg.maxLevels, cfg.maxTasks ?? DEFAULT_MAX_TASKS_PER_LEVEL, scale)
+      : graphTasks(rng, cfg.maxTasks ?? DEFAULT_MAX_TASKS_PER_GRAPH, scale);
+  return { mode, realTimers, tasks };
+}
+
+function levelTasks(rng: Prng, maxLevels: number, perLevel: number, scale: Scale): TaskSpec[] {
+  const tasks: TaskSpec[] = [];
+  const levels = rng.int(1, maxLevels);
+  let level = rng.int(-3, 3);
+  for (let l = 0; l < levels; l++) {
+    const n = rng.int(1, perLevel);
+    for (let i = 0; i < n; i++) {
+      tasks.push({ name: `t${tasks.length}`, level, phases: phases(rng, scale) });
+    }
+    level += rng.int(1, 3);
+  }
+  return tasks;
+}
+
+function graphTasks(rng: Prng, maxTasks: number, scale: Scale): TaskSpec[] {
+  const n = rng.int(1, maxTasks);
+  const made: TaskSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const deps = new Set<string>();
+    const k = rng.int(0, Math.min(i, 3));
+    for (let d = 0; d < k; d++) {
+      // Mostly recent tasks, so graphs get deep as well as wide.
+      const from = rng.chance(0.8) ? Math.max(0, i - 8) : 0;
+      deps.add(`t${rng.int(from, i - 1)}`);
+    }
+    made.push({ name: `t${i}`, deps: [...deps], phases: phases(rng, scale) });
+  }
+  // dependsOn may name tasks added later: add them in a shuffled order.
+  for (let i = made.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [made[i], made[j]] = [made[j]!, made[i]!];
+  }
+  return made;
+}
+
+function phases(rng: Prng, scale: Scale): Partial<Record<PhaseName, FnSpec>> {
+  const out: Partial<Record<PhaseName, FnSpec>> = {};
+  if (rng.chance(0.04)) return out; // a join()
+  for (const p of PHASES) if (rng.chance(0.8)) out[p] = fnSpec(rng, scale);
+  if (Object.keys(out).length === 0) out[rng.pick(PHASES)] = fnSpec(rng, scale);
+  return out;
+}
+
+function fnSpec(rng: Prng, scale: Scale): FnSpec {
+  const spec: {
+    timeoutMs?: number;
+    retries?: number;
+    initialDelayMs?: number;
+    backoffFactor?: number;
+    abandonAfterMs?: number | null;
+  } = {};
+  if (rng.chance(0.25)) spec.timeoutMs = rng.int(...scale.timeout);
+  if (rng.chance(0.25)) {
+    spec.retries = rng.int(1, 3);
+    spec.initialDelayMs = rng.int(...scale.delay);
+    spec.backoffFactor = rng.pick([1, 1.5, 2]);
+  }
+  if (rng.chance(0.1)) spec.abandonAfterMs = rng.chance(0.2) ? null : rng.int(...scale.abandon);
+  return spec;
+}
+
+/** Run `run` of workflow `index` of `seed`. */
+export function generateRun(
+  seed: number,
+  index: number,
+  run: number,
+  workflow: WorkflowSpec,
+  cfg: GenConfig,
+): RunSpec {
+  const rng = new Prng(deriveSeed(seed, index, run + 1));
+  const scale = scaleOf(workflow);
+  // A fifth of runs get no fault at all; the rest a fault rate spread around --fail-rate.
+  const factor = rng.chance(0.2) ? 0 : 2 * rng.next();
+  const p = Math.min(1, cfg.failRate * factor);
+  const abort =
+    factor > 0 && rng.chance(Math.min(0.5, 4 * cfg.failRate))
+      ? abortSpec(rng, workflow, scale, cfg)
+      : undefined;
+  const hangAllowed = abort?.at === "time";
+  const scripts: Record<string, Partial<Record<PhaseName, PhaseScript>>> = {};
+  for (const t of workflow.tasks) {
+    let mine: Partial<Record<PhaseName, PhaseScript>> | undefined;
+    for (const phase of PHASES) {
+      const fn = t.phases[phase];
+      if (fn === undefined) continue;
+      const r = rng.next();
+      let script: PhaseScript | undefined;
+      if (r < p) script = fault(rng, fn, phase, scale, hangAllowed);
+      else if (r < p + 0.1) script = benign(rng, fn, scale);
+      if (script === undefined) continue;
+      mine ??= {};
+      mine[phase] = script;
+    }
+    if (mine !== undefined) scripts[t.name] = mine;
+  }
+  const spec: {
+    random: number;
+    scripts: typeof scripts;
+    abort?: AbortSpec;
+    abandonAfterMs?: number | null;
+  } = { random: rng.next32(), scripts };
+  if (abort !== undefined) spec.abort = abort;
+  if (rng.chance(0.15)) spec.abandonAfterMs = rng.chance(0.2) ? null : rng.int(...scale.abandon);
+  return spec;
+}
+
+function abortSpec(rng: Prng, workflow: WorkflowSpec, scale: Scale, cfg: GenConfig): AbortSpec {
+  const reason = rng.pick<ReasonKind>(["error", "default", "string"]);
+  const r = rng.next();
+  if (r < 0.1) return { at: "before", reason };
+  if (r < 0.45) return { at: "time", ms: rng.int(...scale.abortAt), reason };
+  if (r < 0.6) return { at: "call", n: rng.int(0, workflow.tasks.length * 2), reason };
+  const n = rng.int(0, workflow.tasks.length * 10);
+  const sync = rng.chance(0.5); // drawn either way, so the flag changes nothing else
+  return { at: "event", n, sync: cfg.listenerAborts && sync, reason };
+}
+
+/**
+ * Under real timers a function's own timer may fire after its timeout's timer even when it is
+ * due earlier (Node runs timer lists by the due time of each list's oldest timer, so under load
+ * a long-duration list can run first): there, a function with a timeout may only hang (until its
+ * timeout) or settle without timers, or the oracle could not be exact.
+ */
+const timersRace = (fn: FnSpec, scale: Scale): boolean =>
+  scale === realScale && fn.timeoutMs !== undefined;
+
+/** A harmless script: asynchronous, slow (within any timeout) or with children. */
+function benign(rng: Prng, fn: FnSpec, scale: Scale): PhaseScript {
+  const r = rng.next();
+  let b: Behaviour;
+  if (r < 0.6 || timersRace(fn, scale)) b = { k: "async" };
+  else if (r < 0.9) b = { k: "slow", ms: within(rng.int(...scale.slow), fn) };
+  else b = { k: "spawn", ms: children(rng, fn, scale) };
+  return { label: "benign", attempts: [b] };
+}
+
+/** A duration that stays below the function's timeout. */
+function within(ms: number, fn: FnSpec): number {
+  return fn.timeoutMs === undefined ? ms : Math.min(ms, fn.timeoutMs - 1);
+}
+
+/** A duration never equal to the timeout (so the oracle is exact). */
+function notAt(ms: number, fn: FnSpec): number {
+  return ms === fn.timeoutMs ? ms + 1 : ms;
+}
+
+function children(rng: Prng, fn: FnSpec, scale: Scale): number[] {
+  const n = rng.int(1, 3);
+  return Array.from({ length: n }, () => within(rng.int(...scale.slow), fn));
+}
+
+function fault(
+  rng: Prng,
+  fn: FnSpec,
+  phase: PhaseName,
+  scale: Scale,
+  hangAllowed: boolean,
+): PhaseScript {
+  const t = fn.timeoutMs;
+  const weights: Record<FaultKind | "retry", number> = {
+    syncThrow: 3,
+    asyncReject: 3,
+    nonErrorThrow: 1,
+    retry: 4,
+    retryRecovers: 0,
+    retryExhausts: 0,
+    timeout: t === undefined ? 0 : 3,
+    hangUntilCancelled: t === undefined && phase !== "postExecute" && hangAllowed ? 1 : 0,
+    signalIgnoring: timersRace(fn, scale) ? 0 : 2,
+    childFailure: timersRace(fn, scale) ? 0 : 1,
+  };
+  const kind = rng.weighted(weights);
+  const retries = fn.retries ?? 0;
+  switch (kind) {
+    case "syncThrow":
+      return { label: kind, attempts: [{ k: "throw", value: "error", async: false }] };
+    case "asyncReject":
+      return { label: kind, attempts: [{ k: "throw", value: "error", async: true }] };
+    case "nonErrorThrow": {
+      const value = rng.pick(["string", "undefined", "object"] as const);
+      return { label: kind, attempts: [{ k: "throw", value, async: rng.chance(0.5) }] };
+    }
+    case "retry":
+    case "retryRecovers":
+    case "retryExhausts": {
+      const recovers = retries > 0 && rng.chance(0.7);
+      const k = recovers ? rng.int(1, retries) : retries + 1;
+      const attempts: Behaviour[] = [];
+      for (let i = 0; i < k; i++) {
+        attempts.push(
+          t !== undefined && rng.chance(0.3)
+            ? timingOut(rng, fn, scale)
+            : { k: "retryable", async: rng.chance(0.5) },
+        );
+      }
+      if (recovers && rng.chance(0.5)) attempts.push({ k: "async" });
+      return { label: recovers ? "retryRecovers" : "retryExhausts", attempts };
+    }
+    case "timeout": {
+      const k = retries > 0 && rng.chance(0.5) ? rng.int(1, retries) : retries + 1;
+      return { label: kind, attempts: Array.from({ length: k }, () => timingOut(rng, fn, scale)) };
+    }
+    case "hangUntilCancelled":
+      return { label: kind, attempts: [{ k: "hang" }] };
+    case "signalIgnoring": {
+      const ms =
+        t !== undefined && rng.chance(0.6)
+          ? t + rng.int(...scale.late)
+          : within(rng.int(scale.late[0], scale.late[1] + scale.slow[1]), fn);
+      return { label: kind, attempts: [{ k: "ignore", ms, fail: rng.chance(0.3) }] };
+    }
+    case "childFailure": {
+      const ms = children(rng, fn, scale).map((m) => notAt(m, fn));
+      return { label: kind, attempts: [{ k: "spawn", ms, failAt: rng.int(0, ms.length - 1) }] };
+    }
+  }
+}
+
+/** An attempt that exceeds the function's timeout (which must be set). */
+function timingOut(rng: Prng, fn: FnSpec, scale: Scale): Behaviour {
+  const t = fn.timeoutMs!;
+  const r = rng.next();
+  if (r < 0.4 || scale === realScale) return { k: "hang" };
+  if (r < 0.7) return { k: "slow", ms: t + rng.int(...scale.late) };
+  return { k: "ignore", ms: t + rng.int(...scale.late), fail: rng.chance(0.3) };
+}

@@ -1,0 +1,43 @@
+/**
+ * spec/task-functions.md: timers never end early by the clock's own reading (INV-25).
+ * Node may fire a timer up to a millisecond before its delay by performance.now(); realClock
+ * waits out the rest. Node's timers and performance.now() are both faked here.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { realClock } from "../../src/index.js";
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe("realClock", () => {
+  it("INV-25 a timer Node fires early by performance.now() is re-armed for the rest of its delay", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let now = 100;
+    vi.spyOn(performance, "now").mockImplementation(() => now);
+    const fired: number[] = [];
+    realClock.setTimeout(() => fired.push(now), 10);
+    now = 109.2; // Node's timer fires, but by performance.now() 0.8 ms are left
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([]);
+    now = 110.1;
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([110.1]);
+  });
+
+  it("clearTimeout cancels a timer, also after it was re-armed", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let now = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => now);
+    let fired = 0;
+    const handle = realClock.setTimeout(() => fired++, 5);
+    now = 4.5;
+    vi.advanceTimersByTime(5); // re-armed
+    realClock.clearTimeout(handle);
+    now = 10;
+    vi.advanceTimersByTime(10);
+    expect(fired).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
