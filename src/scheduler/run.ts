@@ -1,7 +1,6 @@
 import type { AsyncTask } from "../builders/task.js";
-import { describeError } from "../errors/describe-error.js";
 import type { TaskFailure } from "../errors/execution-error.js";
-import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import { EventLog } from "../events/event-log.js";
 import { Attempt, type AttemptHost } from "../functions/attempt.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { TaskFunction } from "../functions/task-function.js";
@@ -9,7 +8,7 @@ import type { Plan } from "../graph/plan.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import { AS, AWAITING_TEARDOWN, TASK_MACHINE, TE, TS } from "../lifecycle/machines.js";
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
-import type { TaskEvent, TaskState } from "../lifecycle/task-states.js";
+import type { TaskState } from "../lifecycle/task-states.js";
 import { type Clock, realClock } from "../time/clock.js";
 import { retryDelay } from "./retry-delay.js";
 import type { RunOptions } from "./run-options.js";
@@ -73,9 +72,9 @@ export class Run<T> implements AttemptHost {
   /** Steps that arrived mid-step from outside (an abort); run before queued nodes. */
   #deferred: (() => void)[] = [];
   #draining = false;
-  #seq = 0;
   #startedAt = 0;
-  readonly #onEvent: ((event: LifecycleEvent) => void) | undefined;
+  /** Present only when the run has an `onEvent` listener. */
+  readonly #events: EventLog | undefined;
   readonly #random: () => number;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort: (() => void) | undefined;
@@ -99,8 +98,9 @@ export class Run<T> implements AttemptHost {
     this.ctx = ctx;
     this.clock = options?.clock ?? realClock;
     this.abandonAfterMs = options?.abandonAfterMs;
-    this.#onEvent = options?.onEvent;
-    this.listening = this.#onEvent !== undefined;
+    const onEvent = options?.onEvent;
+    this.#events = onEvent === undefined ? undefined : new EventLog(onEvent, this.clock);
+    this.listening = onEvent !== undefined;
     this.#random = options?.random ?? Math.random;
     this.#signal = options?.signal;
     this.#auto = auto;
@@ -183,30 +183,16 @@ export class Run<T> implements AttemptHost {
     hasError: boolean,
     error: unknown,
   ): void {
-    const e: {
-      type: "attempt";
-      seq: number;
-      at: number;
-      task: string;
-      phase: PhaseName;
-      attempt: number;
-      event: AttemptEvent;
-      from: AttemptState;
-      to: AttemptState;
-      error?: ReturnType<typeof describeError>;
-    } = {
-      type: "attempt",
-      seq: this.#seq++,
-      at: this.clock.now(),
-      task: attempt.task,
-      phase: attempt.phase,
-      attempt: attempt.attempt,
+    this.#events?.attempt(
+      attempt.task,
+      attempt.phase,
+      attempt.attempt,
       event,
       from,
-      to: attempt.state,
-    };
-    if (hasError) e.error = describeError(error);
-    this.#emit(e);
+      attempt.state,
+      hasError,
+      error,
+    );
   }
 
   /**
@@ -491,18 +477,7 @@ export class Run<T> implements AttemptHost {
   #scheduleRetry(failed: Attempt): void {
     const node = failed.node;
     const delayMs = failed.retryDelayMs!;
-    if (this.listening) {
-      this.#emit({
-        type: "retry",
-        seq: this.#seq++,
-        at: this.clock.now(),
-        task: failed.task,
-        phase: failed.phase,
-        attempt: failed.attempt,
-        delayMs,
-        error: describeError(failed.error),
-      });
-    }
+    this.#events?.retry(failed.task, failed.phase, failed.attempt, delayMs, failed.error);
     const timers = this.#retryTimers ?? new Map<number, unknown>();
     this.#retryTimers = timers;
     const timer = this.clock.setTimeout(() => {
@@ -570,89 +545,23 @@ export class Run<T> implements AttemptHost {
     const to = TASK_MACHINE.next(from, event);
     if (to < 0) throw TASK_MACHINE.illegal(from, event, this.#tasks[node]?.name);
     this.#states[node] = to;
-    if (this.listening && node < this.#plan.taskCount)
-      this.#taskEvent(node, event, from, to, phase, error, attempts);
-  }
-
-  #taskEvent(
-    node: number,
-    event: number,
-    from: number,
-    to: number,
-    phase: PhaseName | undefined,
-    error: unknown,
-    attempts: number | undefined,
-  ): void {
-    const e: {
-      type: "task";
-      seq: number;
-      at: number;
-      task: string;
-      event: TaskEvent;
-      from: TaskState;
-      to: TaskState;
-      phase?: PhaseName;
-      error?: ReturnType<typeof describeError>;
-      attempts?: number;
-    } = {
-      type: "task",
-      seq: this.#seq++,
-      at: this.clock.now(),
-      task: this.#tasks[node]!.name,
-      event: TASK_MACHINE.events[event]!,
-      from: TASK_MACHINE.states[from]!,
-      to: TASK_MACHINE.states[to]!,
-    };
-    if (phase !== undefined) e.phase = phase;
-    if (event === TE.fail) e.error = describeError(error);
-    if (attempts !== undefined) e.attempts = attempts;
-    this.#emit(e);
+    if (this.#events !== undefined && node < this.#plan.taskCount) {
+      const { events, states } = TASK_MACHINE;
+      this.#events.task(
+        this.#tasks[node]!.name,
+        events[event]!,
+        states[from]!,
+        states[to]!,
+        phase,
+        error,
+        attempts,
+      );
+    }
   }
 
   #moveRun(event: RunEvent): void {
     const from = this.state;
-    const to = nextRunState(from, event);
-    this.state = to;
-    if (!this.listening) return;
-    const e: {
-      type: "run";
-      seq: number;
-      at: number;
-      event: RunEvent;
-      from: RunState;
-      to: RunState;
-      reason?: ReturnType<typeof describeError>;
-      outcome?: "succeeded" | "failed";
-      aborted?: boolean;
-      failures?: {
-        task: string;
-        phase: PhaseName;
-        attempts: number;
-        error: ReturnType<typeof describeError>;
-      }[];
-    } = { type: "run", seq: this.#seq++, at: this.clock.now(), event, from, to };
-    if (event === "abort") e.reason = describeError(this.abort?.reason);
-    if (to === "settled") {
-      e.outcome = this.failures.length > 0 || this.abort !== undefined ? "failed" : "succeeded";
-      e.aborted = this.abort !== undefined;
-      e.failures = this.failures.map((f) => ({
-        task: f.task,
-        phase: f.phase,
-        attempts: f.attempts,
-        error: describeError(f.error),
-      }));
-    }
-    this.#emit(e);
-  }
-
-  /** A throwing listener must not disturb the run; its error surfaces as uncaught. */
-  #emit(event: LifecycleEvent): void {
-    try {
-      this.#onEvent!(event);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    this.state = nextRunState(from, event);
+    this.#events?.run(event, from, this.state, this.failures, this.abort);
   }
 }

@@ -1,0 +1,130 @@
+import { describeError } from "../errors/describe-error.js";
+import type { TaskFailure } from "../errors/execution-error.js";
+import type { PhaseName } from "../functions/phase-name.js";
+import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
+import type { RunEvent, RunState } from "../lifecycle/run-states.js";
+import type { TaskEvent, TaskState } from "../lifecycle/task-states.js";
+import type { Clock } from "../time/clock.js";
+import type { LifecycleEvent } from "./lifecycle-event.js";
+
+/**
+ * Builds one run's events and hands them to its `onEvent` listener: numbered from 0, timed by
+ * the run's clock, errors described as plain data. A run without a listener has no log, so
+ * it builds nothing.
+ */
+export class EventLog {
+  #seq = 0;
+  readonly #listener: (event: LifecycleEvent) => void;
+  readonly #clock: Clock;
+
+  constructor(listener: (event: LifecycleEvent) => void, clock: Clock) {
+    this.#listener = listener;
+    this.#clock = clock;
+  }
+
+  /** A run transition; `abort` carries the reason, the move to `settled` the outcome. */
+  run(
+    event: RunEvent,
+    from: RunState,
+    to: RunState,
+    failures: readonly TaskFailure[],
+    abort: { readonly reason: unknown } | undefined,
+  ): void {
+    const failed = failures.length > 0 || abort !== undefined;
+    this.#deliver({
+      type: "run",
+      ...this.#stamp(),
+      event,
+      from,
+      to,
+      ...(event === "abort" ? { reason: describeError(abort?.reason) } : {}),
+      ...(to === "settled"
+        ? {
+            outcome: failed ? "failed" : "succeeded",
+            aborted: abort !== undefined,
+            failures: failures.map((f) => ({
+              task: f.task,
+              phase: f.phase,
+              attempts: f.attempts,
+              error: describeError(f.error),
+            })),
+          }
+        : {}),
+    });
+  }
+
+  /** A task transition; `fail` carries the error, `succeed` and `fail` the attempts made. */
+  task(
+    task: string,
+    event: TaskEvent,
+    from: TaskState,
+    to: TaskState,
+    phase: PhaseName | undefined,
+    error: unknown,
+    attempts: number | undefined,
+  ): void {
+    this.#deliver({
+      type: "task",
+      ...this.#stamp(),
+      task,
+      event,
+      from,
+      to,
+      ...(phase === undefined ? {} : { phase }),
+      ...(event === "fail" ? { error: describeError(error) } : {}),
+      ...(attempts === undefined ? {} : { attempts }),
+    });
+  }
+
+  /** An attempt transition, with the error or reason where there is one. */
+  attempt(
+    task: string,
+    phase: PhaseName,
+    attempt: number,
+    event: AttemptEvent,
+    from: AttemptState,
+    to: AttemptState,
+    hasError: boolean,
+    error: unknown,
+  ): void {
+    this.#deliver({
+      type: "attempt",
+      ...this.#stamp(),
+      task,
+      phase,
+      attempt,
+      event,
+      from,
+      to,
+      ...(hasError ? { error: describeError(error) } : {}),
+    });
+  }
+
+  /** Attempt `attempt` failed; the next starts after `delayMs`. */
+  retry(task: string, phase: PhaseName, attempt: number, delayMs: number, error: unknown): void {
+    this.#deliver({
+      type: "retry",
+      ...this.#stamp(),
+      task,
+      phase,
+      attempt,
+      delayMs,
+      error: describeError(error),
+    });
+  }
+
+  #stamp(): { seq: number; at: number } {
+    return { seq: this.#seq++, at: this.#clock.now() };
+  }
+
+  /** A throwing listener must not disturb the run; its error surfaces as uncaught. */
+  #deliver(event: LifecycleEvent): void {
+    try {
+      this.#listener(event);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
