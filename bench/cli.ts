@@ -14,7 +14,7 @@ export interface Options {
 export const USAGE = `usage: npm run bench -- [--quick] [--only A|B|scale|competitors[,...]]
   --quick   fewer iterations (a rough look in seconds, not a measurement)
   --only    run only the named sections (comma-separated or repeated)
-Run under \`node --expose-gc --import tsx bench/main.ts\` to force a GC before each measurement.`;
+A full GC runs before each measurement (and before each run of the scaling section).`;
 
 const FULL: Budget = {
   warmupMs: 300,

@@ -5,6 +5,7 @@
 import { cpus } from "node:os";
 import { parseArgs, USAGE } from "./cli.js";
 import { loadFactories } from "./factories.js";
+import { forceGc } from "./gc.js";
 import { runCompetitorSection } from "./section-competitors.js";
 import { runScaleSection } from "./section-scale.js";
 import { runWorkloadSection, SHAPES } from "./section-workloads.js";
@@ -17,8 +18,7 @@ async function main(): Promise<void> {
     process.exitCode = opts === "" ? 0 : 2;
     return;
   }
-  const gc =
-    "gc" in globalThis ? "on" : "off (run node with --expose-gc to force GC between measurements)";
+  const gc = forceGc ? "full GC before each measurement" : "unavailable";
   console.log(`sdax bench: node ${process.version}, ${cpus()[0]?.model ?? "?"} x${cpus().length}`);
   console.log(
     `mode: ${opts.quick ? "quick" : "full"}; sections: ${opts.sections.join(", ")}; gc: ${gc}`,

@@ -1,3 +1,4 @@
+import { forceGc } from "./gc.js";
 import type { Runner } from "./runner.js";
 import type { Ctx } from "./workload.js";
 
@@ -7,11 +8,17 @@ export interface Budget {
   readonly measureMs: number;
   readonly minRounds: number;
   readonly maxRounds: number;
+  /** Full GC (untimed) before every run, so one run's garbage is not collected in the next. */
+  readonly gcBeforeRun?: boolean;
 }
 
 /** Times per run, in microseconds. */
 export interface Stats {
+  /** wall-clock time */
   readonly median: number;
+  /** process CPU time (user + system, all threads: includes GC helper threads), which other
+   * load on the machine inflates less than wall time */
+  readonly cpuMedian: number;
   readonly mean: number;
   readonly p10: number;
   readonly p90: number;
@@ -24,25 +31,46 @@ function nowUs(): number {
   return Number(process.hrtime.bigint()) / 1000;
 }
 
-/** Forces a full GC between measurements when node runs with --expose-gc; no-op otherwise. */
+/** Forces a full GC when one is available (see gc.ts); no-op otherwise. */
 export function maybeGc(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc !== undefined) gc();
+  forceGc?.();
 }
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-function summarize(samples: number[]): Stats {
+function summarize(samples: number[], cpu: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
   return {
     median: quantile(sorted, 0.5),
+    cpuMedian: quantile(
+      [...cpu].sort((a, b) => a - b),
+      0.5,
+    ),
     mean,
     p10: quantile(sorted, 0.1),
     p90: quantile(sorted, 0.9),
     runs: samples.length,
+  };
+}
+
+/** Milliseconds of one run, after one untimed run (used to spot runners too slow to measure). */
+export async function probeMs(runner: Runner): Promise<number> {
+  await runner.run(CTX);
+  const start = nowUs();
+  await runner.run(CTX);
+  return (nowUs() - start) / 1000;
+}
+
+/** Shrinks the minimum round counts so that a slow runner stays within about the time budget. */
+export function fitBudget(budget: Budget, runMs: number): Budget {
+  const cap = (n: number, ms: number) => Math.max(1, Math.min(n, Math.floor(ms / runMs)));
+  return {
+    ...budget,
+    minWarmupRounds: cap(budget.minWarmupRounds, budget.warmupMs),
+    minRounds: Math.max(3, cap(budget.minRounds, budget.measureMs)),
   };
 }
 
@@ -56,14 +84,21 @@ export async function measureInterleaved(
   budget: Budget,
 ): Promise<Stats[]> {
   const samples: number[][] = runners.map(() => []);
+  const cpu: number[][] = runners.map(() => []);
   const round = async (r: number, record: boolean) => {
     for (let k = 0; k < runners.length; k++) {
       const i = (r + k) % runners.length;
       const runner = runners[i]!;
+      if (budget.gcBeforeRun) maybeGc();
+      const cpuStart = process.cpuUsage();
       const start = nowUs();
       await runner.run(CTX);
       const elapsed = nowUs() - start;
-      if (record) samples[i]!.push(elapsed);
+      const used = process.cpuUsage(cpuStart);
+      if (record) {
+        samples[i]!.push(elapsed);
+        cpu[i]!.push(used.user + used.system);
+      }
     }
   };
   maybeGc();
@@ -73,5 +108,5 @@ export async function measureInterleaved(
   for (let r = 0; r < budget.maxRounds && (r < budget.minRounds || nowUs() < end); r++) {
     await round(r, true);
   }
-  return samples.map(summarize);
+  return samples.map((runnerSamples, i) => summarize(runnerSamples, cpu[i]!));
 }

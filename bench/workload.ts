@@ -66,3 +66,16 @@ export function makeWorkload(
   }
   return { label, kind, levels, taskCount: levelCount * perLevel };
 }
+
+/**
+ * The same shape with at most `maxTasks` tasks: fewer levels if it has several, else fewer
+ * tasks per level.
+ */
+export function shrinkWorkload(w: Workload, maxTasks: number): Workload {
+  if (w.taskCount <= maxTasks) return w;
+  const levels = w.levels.length;
+  const perLevel = w.levels[0]?.length ?? 0;
+  return levels > 1
+    ? makeWorkload(w.label, Math.max(1, Math.floor(maxTasks / perLevel)), perLevel, w.kind)
+    : makeWorkload(w.label, 1, maxTasks, w.kind);
+}
