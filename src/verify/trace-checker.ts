@@ -13,6 +13,16 @@ import { TASK_TRANSITIONS, type TaskState } from "../lifecycle/task-states.js";
 import type { TraceViolation } from "./check-trace.js";
 
 const PHASES: readonly PhaseName[] = ["preExecute", "execute", "postExecute"];
+
+/**
+ * Times are checked as lower bounds (a timer never fires before its delay by the run's own
+ * clock), exact up to floating-point rounding: a VirtualClock fires exactly on time and
+ * `realClock` waits out any early firing of Node's timers, so this holds for both. Upper bounds
+ * are not checked (real timers are late under load); tests on a VirtualClock assert exact times.
+ */
+function early(at: number, due: number): boolean {
+  return at < due - 1e-9 * Math.max(1, Math.abs(due));
+}
 const PRE = 0;
 const EXEC = 1;
 const POST = 2;
@@ -69,6 +79,8 @@ interface AttemptRecord {
   decidedAt: number;
   /** `at` of the retry event reported after it, if any. */
   retryAt?: number;
+  /** Index of its `settle` or `abandon` event. */
+  endIndex?: number;
 }
 
 interface Failure {
@@ -1146,6 +1158,7 @@ export class TraceChecker<T> {
     const wasActive = from === "running" || from === "settling";
     const isActive = to === "running" || to === "settling";
     if (p !== POST && wasActive !== isActive) this.#activeAttempts += isActive ? 1 : -1;
+    if (e.event === "settle" || e.event === "abandon") current.endIndex = this.#i;
     current.state = to;
   }
 
@@ -1185,7 +1198,7 @@ export class TraceChecker<T> {
       }
       if (
         this.#retryFor[k] === e.attempt - 1 &&
-        e.at < this.#retryAt[k]! + this.#retryDelay[k]! - 1
+        early(e.at, this.#retryAt[k]! + this.#retryDelay[k]!)
       ) {
         this.#report(
           "INV-25",
@@ -1221,7 +1234,7 @@ export class TraceChecker<T> {
         `attempt ${e.attempt} of "${e.task}" ${e.phase} timed out but has no timeoutMs`,
         [e],
       );
-    } else if (e.at - record.startAt < fn.timeoutMs - 1) {
+    } else if (early(e.at, record.startAt + fn.timeoutMs)) {
       this.#report(
         "INV-26",
         `attempt ${e.attempt} of "${e.task}" ${e.phase} timed out after ${e.at - record.startAt} ms; its timeoutMs is ${fn.timeoutMs}`,
@@ -1238,13 +1251,30 @@ export class TraceChecker<T> {
         `attempt ${e.attempt} of "${e.task}" ${e.phase} was abandoned although its abandonAfterMs is null (wait for ever)`,
         [e],
       );
-    } else if (typeof wait === "number" && e.at < record.decidedAt + wait - 1) {
+    } else if (typeof wait === "number" && early(e.at, record.decidedAt + wait)) {
       this.#report(
         "INV-27",
         `attempt ${e.attempt} of "${e.task}" ${e.phase} was abandoned ${e.at - record.decidedAt} ms after its outcome was decided; its abandonAfterMs is ${wait}`,
         [this.#events[record.startIndex]!, e],
       );
     }
+  }
+
+  /**
+   * True if nothing between event `from` and the current one must have come from a later
+   * step: no event of an attempt started before `from`, other than a cancellation (which a
+   * failure in the same step causes). Scans at most 4,096 events back (then assumes yes), so
+   * checking stays linear.
+   */
+  #sameStep(from: number): boolean {
+    if (this.#i - from > 4096) return true;
+    for (let j = from + 1; j < this.#i; j++) {
+      const x = this.#events[j]!;
+      if (x.type !== "attempt" || x.event === "start" || x.event === "cancel") continue;
+      const started = this.#attempts.get(attemptKey(x.task, x.phase, x.attempt))?.startIndex;
+      if (started === undefined || started < from) return false;
+    }
+    return true;
   }
 
   #onRetry(e: RetryScheduledEvent): void {
@@ -1269,6 +1299,12 @@ export class TraceChecker<T> {
         "INV-20",
         `retry reported for attempt ${e.attempt} of "${e.task}" ${e.phase}, which is not its latest failed attempt`,
         [e],
+      );
+    } else if (record.endIndex !== undefined && !this.#sameStep(record.endIndex)) {
+      this.#report(
+        "INV-25",
+        `retry of "${e.task}" ${e.phase} after attempt ${e.attempt} was reported in a later step than the attempt ${this.#events[record.endIndex]!.type === "attempt" ? (this.#events[record.endIndex] as AttemptTransitionEvent).event : "end"}d`,
+        [this.#events[record.endIndex]!, e],
       );
     } else if (record.state === "running" || record.state === "settling") {
       this.#report(
