@@ -24,22 +24,9 @@ import {
 
 export type Ctx = Record<string, unknown>;
 
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
+import { flush } from "../helpers/async.js";
 
-/** A promise resolved or rejected by hand. */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { type Deferred, deferred, flush } from "../helpers/async.js";
 
 /** A processor with every task on level 1. */
 export function oneLevel(...tasks: AsyncTask<Ctx>[]): AsyncTaskProcessor<Ctx> {
@@ -211,11 +198,6 @@ export function attemptProblems(events: readonly LifecycleEvent[]): string[] {
     }
   }
   return problems;
-}
-
-/** Lets every queued promise callback (and those they queue) run. */
-export function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

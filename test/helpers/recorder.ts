@@ -15,43 +15,9 @@
 import type { AsyncTask, LifecycleEvent, TaskScope } from "../../src/index.js";
 import { task } from "../../src/index.js";
 
-/** A promise settled by hand. `settled` turns true once resolve or reject was called. */
-export interface Deferred<T = void> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-  readonly settled: boolean;
-}
+import { type Deferred, deferred, flush } from "./async.js";
 
-/** Makes a {@link Deferred}. */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  let settled = false;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return {
-    promise,
-    resolve(value: T) {
-      settled = true;
-      resolve(value);
-    },
-    reject(error: unknown) {
-      settled = true;
-      reject(error);
-    },
-    get settled() {
-      return settled;
-    },
-  };
-}
-
-/** Resolves once every promise callback queued so far (and those they queue) has run. */
-export function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+export { type Deferred, deferred, flush } from "./async.js";
 
 /** Short phase names used in log entries and scope keys. */
 export type Short = "pre" | "exec" | "post";

@@ -5,6 +5,7 @@ import {
   type SdaxExecutionError,
   task,
 } from "../../src/index.js";
+import { executionErrorOf, isAbortError } from "../helpers/async.js";
 import {
   collectEvents,
   deferred,
@@ -14,21 +15,6 @@ import {
   trackAbortListeners,
   waitFor,
 } from "../helpers/recorder.js";
-
-async function rejection(run: Promise<unknown>): Promise<SdaxExecutionError> {
-  const error = await run.then(
-    () => {
-      throw new Error("expected the run to reject");
-    },
-    (e: unknown) => e,
-  );
-  if (!isSdaxExecutionError(error)) throw error;
-  return error;
-}
-
-function isAbortError(value: unknown): boolean {
-  return value instanceof DOMException && value.name === "AbortError";
-}
 
 describe("spec 5: external abort (RunOptions.signal)", () => {
   it("INV-17 INV-14: a signal aborted before the run starts: nothing is entered, no function runs, the run rejects with cause = reason and no failures", async () => {
@@ -43,7 +29,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
     controller.abort(reason);
     const listeners = trackAbortListeners(controller.signal);
     const { events, onEvent } = collectEvents();
-    const error = await rejection(
+    const error = await executionErrorOf(
       processor.processTasks(undefined, { signal: controller.signal, onEvent }),
     );
     expect(rec.log).toEqual([]);
@@ -72,7 +58,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
       .build();
     const controller = new AbortController();
     const listeners = trackAbortListeners(controller.signal);
-    const run = rejection(processor.processTasks(undefined, { signal: controller.signal }));
+    const run = executionErrorOf(processor.processTasks(undefined, { signal: controller.signal }));
     await flush();
     expect(listeners.active).toBe(1);
     const reason = { why: "shutdown" };
@@ -98,7 +84,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
       .build();
     const controller = new AbortController();
     const listeners = trackAbortListeners(controller.signal);
-    const run = rejection(processor.processTasks(undefined, { signal: controller.signal }));
+    const run = executionErrorOf(processor.processTasks(undefined, { signal: controller.signal }));
     await flush();
     expect(rec.starts()).toEqual(["A.pre", "A.exec", "B.exec"]);
     const reason = new Error("deadline");
@@ -155,7 +141,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
       )
       .build();
     const controller = new AbortController();
-    const run = rejection(processor.processTasks(undefined, { signal: controller.signal }));
+    const run = executionErrorOf(processor.processTasks(undefined, { signal: controller.signal }));
     await flush();
     expect(rec.started("A.post")).toBe(true);
     controller.abort(new Error("too late"));
@@ -187,11 +173,11 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
       .build();
     const controller = new AbortController();
     let settled = false;
-    const run = rejection(processor.processTasks(undefined, { signal: controller.signal })).finally(
-      () => {
-        settled = true;
-      },
-    );
+    const run = executionErrorOf(
+      processor.processTasks(undefined, { signal: controller.signal }),
+    ).finally(() => {
+      settled = true;
+    });
     controller.abort("stop");
     for (let i = 0; i < 5; i++) await flush();
     expect(rec.scope("A.pre").signal.aborted).toBe(true);
@@ -222,7 +208,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
     const controller = new AbortController();
     const listeners = trackAbortListeners(controller.signal);
     const { events, onEvent } = collectEvents();
-    const run = rejection(
+    const run = executionErrorOf(
       processor.processTasks(undefined, { signal: controller.signal, onEvent }),
     );
     await flush();
@@ -347,7 +333,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
         1,
       )
       .build();
-    const error = await rejection(
+    const error = await executionErrorOf(
       processor.processTasks(undefined, {
         signal: controller.signal,
         onEvent: (e) => {
@@ -370,7 +356,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
         1,
       )
       .build();
-    const error = await rejection(
+    const error = await executionErrorOf(
       processor.processTasks(undefined, {
         signal: controller.signal,
         onEvent: (e) => {

@@ -3,22 +3,11 @@ import {
   AsyncTaskProcessor,
   isSdaxExecutionError,
   type LifecycleEvent,
-  type SdaxExecutionError,
   task,
   taskFunc,
 } from "../../src/index.js";
+import { executionErrorOf } from "../helpers/async.js";
 import { collectEvents, Recorder } from "../helpers/recorder.js";
-
-async function rejection(run: Promise<unknown>): Promise<SdaxExecutionError> {
-  const error = await run.then(
-    () => {
-      throw new Error("expected the run to reject");
-    },
-    (e: unknown) => e,
-  );
-  if (!isSdaxExecutionError(error)) throw error;
-  return error;
-}
 
 describe("spec 5: error report", () => {
   const thrown: readonly [string, unknown][] = [
@@ -54,7 +43,7 @@ describe("spec 5: error report", () => {
           )
           .build();
         const { events, onEvent } = collectEvents();
-        const error = await rejection(processor.processTasks(undefined, { onEvent }));
+        const error = await executionErrorOf(processor.processTasks(undefined, { onEvent }));
         expect(error.failures).toHaveLength(1);
         expect(error.failures[0]!.error).toBe(value);
         expect(Object.hasOwn(error.failures[0]!, "error")).toBe(true);
@@ -88,7 +77,7 @@ describe("spec 5: error report", () => {
         1,
       )
       .build();
-    const error = await rejection(processor.processTasks(undefined));
+    const error = await executionErrorOf(processor.processTasks(undefined));
     expect(error.failures).toEqual([
       { task: "T", phase: "execute", error: e1, attempts: 1 },
       { task: "T", phase: "postExecute", error: e2, attempts: 1 },

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  AsyncTaskProcessor,
-  isSdaxExecutionError,
-  type SdaxExecutionError,
-} from "../../src/index.js";
+import { AsyncTaskProcessor } from "../../src/index.js";
+import { executionErrorOf, isAbortError } from "../helpers/async.js";
 import {
   collectEvents,
   deferred,
@@ -12,22 +9,6 @@ import {
   Recorder,
   waitFor,
 } from "../helpers/recorder.js";
-
-/** The rejection of `run`, which must reject with an SdaxExecutionError. */
-async function failureOf(run: Promise<unknown>): Promise<SdaxExecutionError> {
-  const error = await run.then(
-    () => {
-      throw new Error("expected the run to reject");
-    },
-    (e: unknown) => e,
-  );
-  if (!isSdaxExecutionError(error)) throw error;
-  return error;
-}
-
-function isAbortError(value: unknown): boolean {
-  return value instanceof DOMException && value.name === "AbortError";
-}
 
 describe("spec 5: preExecute failure", () => {
   it("INV-3 INV-4 INV-7 INV-14: a preExecute failure on level 2 of 3 stops level 3, runs no execute, cancels its pending sibling and tears down level 2 then level 1", async () => {
@@ -45,7 +26,7 @@ describe("spec 5: preExecute failure", () => {
       .addTask(rec.task("E", { pre: true, exec: true, post: true }), 3)
       .build();
     const { events, onEvent } = collectEvents();
-    const run = failureOf(processor.processTasks(undefined, { onEvent }));
+    const run = executionErrorOf(processor.processTasks(undefined, { onEvent }));
     await flush();
     expect(rec.starts()).toEqual(["A.pre", "B.pre", "C.pre", "D.pre"]);
 
@@ -115,7 +96,7 @@ describe("spec 5: preExecute failure", () => {
       .addTask(rec.task("P", { post: true }), ["G"])
       .build();
     const { events, onEvent } = collectEvents();
-    const error = await failureOf(processor.processTasks(undefined, { onEvent }));
+    const error = await executionErrorOf(processor.processTasks(undefined, { onEvent }));
     const entries = events.flatMap((e) =>
       e.type === "task" && ["startPre", "enter", "skip"].includes(e.event)
         ? [`${e.task}:${e.event}`]
@@ -141,7 +122,7 @@ describe("spec 5: execute failure", () => {
       .addTask(rec.task("C", { exec: true, post: true }), 2) // succeeds before the failure
       .addTask(rec.task("D", { pre: true, exec: waitFor(dGate), post: true }), 2)
       .build();
-    const run = failureOf(processor.processTasks(undefined));
+    const run = executionErrorOf(processor.processTasks(undefined));
     await flush();
     expect(rec.log).toContain("C.exec<");
     bGate.reject(boom);
@@ -183,7 +164,7 @@ describe("spec 5: execute failure", () => {
         1,
       )
       .build();
-    await failureOf(processor.processTasks(undefined));
+    await executionErrorOf(processor.processTasks(undefined));
     expect(rec.starts()).toEqual(["ok.pre", "bad.pre", "ok.post"]);
   });
 });
@@ -211,7 +192,7 @@ describe("spec 5: postExecute failure", () => {
         2,
       )
       .build();
-    const run = failureOf(processor.processTasks(undefined));
+    const run = executionErrorOf(processor.processTasks(undefined));
     await flush();
     // D's post failed synchronously; C's post still runs, its signal untouched.
     expect(rec.log).toContain("D.post!");
@@ -250,7 +231,7 @@ describe("spec 5: postExecute failure", () => {
         1,
       )
       .build();
-    const error = await failureOf(processor.processTasks(undefined));
+    const error = await executionErrorOf(processor.processTasks(undefined));
     expect(error.failures.map((f) => f.error)).toEqual([execErr, postErr]);
     expect(error.failures.map((f) => f.phase)).toEqual(["execute", "postExecute"]);
   });
@@ -274,7 +255,7 @@ describe("spec 5: cancellation waits for settlement (contract 3.5)", () => {
       .addTask(rec.task("B", { pre: waitFor(stubborn, false), post: true }), 1)
       .build();
     let settled = false;
-    const run = failureOf(processor.processTasks(undefined)).finally(() => {
+    const run = executionErrorOf(processor.processTasks(undefined)).finally(() => {
       settled = true;
     });
     for (let i = 0; i < 5; i++) await flush();
@@ -310,7 +291,7 @@ describe("spec 5: cancellation waits for settlement (contract 3.5)", () => {
       .build();
     const { events, onEvent } = collectEvents();
     let settled = false;
-    const run = failureOf(processor.processTasks(undefined, { onEvent })).finally(() => {
+    const run = executionErrorOf(processor.processTasks(undefined, { onEvent })).finally(() => {
       settled = true;
     });
     for (let i = 0; i < 5; i++) await flush();

@@ -12,27 +12,9 @@ import type {
 } from "../../src/index.js";
 import { task } from "../../src/index.js";
 
-/** A promise settled by hand. */
-export interface Deferred<T = void> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
+import type { Deferred } from "../helpers/async.js";
 
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets every queued promise callback run (no timers, no real time). */
-export function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+export { type Deferred, deferred, flush } from "../helpers/async.js";
 
 /**
  * How a recorded phase behaves: `"ok"` returns at once, `"fail"` throws the recorder's error for
