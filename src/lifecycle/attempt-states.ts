@@ -1,7 +1,6 @@
 /**
  * The per-attempt state machine of `spec/task-functions.md`, as data.
  */
-import { IllegalTransitionError } from "./illegal-transition-error.js";
 
 /** An attempt's state. */
 export type AttemptState = "idle" | "running" | "settling" | "ended" | "abandoned" | "lateSettled";
@@ -30,10 +29,3 @@ export const ATTEMPT_TRANSITIONS: AttemptTable = Object.freeze({
   abandoned: { lateSettle: "lateSettled" },
   lateSettled: {},
 });
-
-/** The attempt state after `event`; throws {@link IllegalTransitionError} if illegal. */
-export function nextAttemptState(from: AttemptState, event: AttemptEvent): AttemptState {
-  const to = ATTEMPT_TRANSITIONS[from][event];
-  if (to === undefined) throw new IllegalTransitionError("attempt", from, event);
-  return to;
-}

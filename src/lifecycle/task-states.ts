@@ -1,11 +1,9 @@
-import { IllegalTransitionError } from "./illegal-transition-error.js";
-
 /**
  * The per-task state machine of `spec/lifecycle.md` section 3, as data.
  *
- * Every task state change in the engine goes through {@link nextTaskState}, which refuses a
- * pair that is not in the table. `test/spec/transition-table.test.ts` proves this table equals
- * the one in the spec.
+ * The engine compiles it to numeric form (`src/lifecycle/machines.ts`): every task state
+ * change goes through `TASK_MACHINE.next`, which refuses a pair the table does not list.
+ * `test/spec/transition-table.test.ts` proves this table equals the one in the spec.
  */
 
 /** A task's state within one run. See `spec/lifecycle.md` section 2. */
@@ -68,10 +66,3 @@ export const TASK_TRANSITIONS: TaskTable = Object.freeze({
   postFailed: {},
   done: {},
 });
-
-/** The state after `event` in state `from`; throws {@link IllegalTransitionError} if illegal. */
-export function nextTaskState(from: TaskState, event: TaskEvent, task?: string): TaskState {
-  const to = TASK_TRANSITIONS[from][event];
-  if (to === undefined) throw new IllegalTransitionError("task", from, event, task);
-  return to;
-}
