@@ -87,22 +87,28 @@ export class Attempt implements TaskScope {
   start(): void {
     this.#move(AE.start, false, undefined);
     this.#pending = 1;
-    let result: unknown;
-    let thenable: boolean;
+    let promise: PromiseLike<unknown> | undefined;
     try {
-      result = this.fn.fn(this.host.ctx, this);
-      thenable = isThenable(result); // a `then` getter is user code too, and may throw
+      const result = this.fn.fn(this.host.ctx, this);
+      // A native promise is observed as it is; another thenable is adopted (its `then` getter
+      // is user code too, and may throw: hence inside the try).
+      promise =
+        result instanceof Promise
+          ? result
+          : isThenable(result)
+            ? Promise.resolve(result)
+            : undefined;
     } catch (error) {
       this.#settledOne(true, error);
       return;
     }
-    if (thenable) {
-      Promise.resolve(result).then(
+    if (promise === undefined) {
+      this.#settledOne(false, undefined);
+    } else {
+      promise.then(
         () => this.#settledOne(false, undefined),
         (error: unknown) => this.#settledOne(true, error),
       );
-    } else {
-      this.#settledOne(false, undefined);
     }
     if (this.#pending > 0 && this.fn.timeoutMs !== null && this.code === AS.running) {
       this.#timer = this.host.clock.setTimeout(() => this.#timedOut(), this.fn.timeoutMs);

@@ -398,6 +398,7 @@ export class Run<T> implements AttemptHost {
   #decided(attempt: Attempt): void {
     const node = attempt.node;
     if (attempt.outcome === "succeeded") {
+      attempt.seen = "finished"; // a success is settled: nothing more to act on
       this.#current[node] = undefined; // let it be collected young
       this.#move(node, TE.succeed, attempt.phase, undefined, attempt.attempt);
       if (attempt.attempt > 1) {
