@@ -1,0 +1,75 @@
+import type { LifecycleEvent, TaskTransitionEvent } from "../events/lifecycle-event.js";
+import { describe, listNames } from "./describe-event.js";
+import { EXEC } from "./phases-and-states.js";
+import type { ReplayState } from "./replay-state.js";
+
+/** The execute step (INV-5): every execute starts in the one step the run begins executing. */
+export class ExecuteStep<T> {
+  readonly #state: ReplayState<T>;
+  /** Index of the run's `execute` event. */
+  #stepIndex = -1;
+  /** Executes started in that step. */
+  #started = 0;
+  #open = false;
+
+  constructor(state: ReplayState<T>) {
+    this.#state = state;
+  }
+
+  /** The run began executing with the current event. */
+  begin(): void {
+    this.#stepIndex = this.#state.index;
+    this.#open = true;
+    this.#started = 0;
+  }
+
+  /** Task `node` started its execute by `e`. */
+  onStartExec(e: TaskTransitionEvent, node: number): void {
+    const state = this.#state;
+    const name = e.task;
+    state.startPhase(node, EXEC, e);
+    if (state.runState !== "executing" || !this.#open) {
+      state.report(
+        "INV-5",
+        `execute of "${name}" started ${state.runState === "executing" ? "after the execute step" : `while the run was ${state.runState}`}; executes start only in the step the run begins executing, when every preExecute succeeded`,
+        [e],
+      );
+    } else {
+      this.#started++;
+    }
+    if (state.hasPhase[node * 3 + EXEC] === 0)
+      state.report("INV-5", `execute started for "${name}", which has none`, [e]);
+  }
+
+  /** Closes the step if `e` (undefined: the end of the trace) cannot be part of it. */
+  closeIfEnded(e: LifecycleEvent | undefined): void {
+    if (this.#open && (e === undefined || !this.#inStep(e))) this.#close(e);
+  }
+
+  #inStep(e: LifecycleEvent): boolean {
+    if (e.type === "task") return e.event === "startExec";
+    if (e.type === "attempt") {
+      if (e.phase !== "execute") return false;
+      const record = this.#state.attempt(e.task, e.phase, e.attempt);
+      return e.event === "start" || (record !== undefined && record.startIndex > this.#stepIndex);
+    }
+    return false;
+  }
+
+  #close(e: LifecycleEvent | undefined): void {
+    const state = this.#state;
+    this.#open = false;
+    const executeNodes = state.plan.executeNodes;
+    if (this.#started >= executeNodes.length) return;
+    const missing: string[] = [];
+    for (const node of executeNodes) {
+      if (state.phaseStarts[node * 3 + EXEC] === 0) missing.push(state.name(node));
+    }
+    const step = state.events[this.#stepIndex]!;
+    state.report(
+      "INV-5",
+      `execute of ${listNames(missing)} did not start in the step the run began executing (${describe(step)}); every execute starts in that one step`,
+      e === undefined ? [step] : [step, e],
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import type { PhaseName } from "../functions/phase-name.js";
+
+/** The three phases of a task, by index: `PHASES[PRE]` is `"preExecute"`, and so on. */
+export const PHASES: readonly PhaseName[] = ["preExecute", "execute", "postExecute"];
+export const PRE = 0;
+export const EXEC = 1;
+export const POST = 2;
+
+/** The index of a phase name (-1 for anything that is not one). */
+export function phaseIndex(phase: unknown): number {
+  return phase === "preExecute"
+    ? PRE
+    : phase === "execute"
+      ? EXEC
+      : phase === "postExecute"
+        ? POST
+        : -1;
+}
+
+/** The task state in which phase `p` runs its attempts. */
+export function runningStateOf(p: number): "preRunning" | "execRunning" | "postRunning" {
+  return p === PRE ? "preRunning" : p === EXEC ? "execRunning" : "postRunning";
+}
+
+/** The phase a task state belongs to (-1 for states outside any phase). */
+export const STATE_PHASE: Readonly<Record<string, number>> = {
+  preRunning: PRE,
+  preFailing: PRE,
+  preCancelling: PRE,
+  execRunning: EXEC,
+  execFailing: EXEC,
+  execCancelling: EXEC,
+  postRunning: POST,
+  postFailing: POST,
+};
+
+/** States in which a preExecute or execute function may still be running. */
+export const PRE_EXEC_ACTIVE: ReadonlySet<string> = new Set([
+  "preRunning",
+  "preFailing",
+  "preCancelling",
+  "execRunning",
+  "execFailing",
+  "execCancelling",
+]);
+
+/** The task states allowed once a run settled. */
+export const FINAL: ReadonlySet<string> = new Set(["waiting", "skipped", "done", "postFailed"]);
+
+/** Task events of the entry step (spec: the three ways of being entered). */
+export const ENTRY_EVENTS: ReadonlySet<string> = new Set(["startPre", "enter", "skip"]);
+
+/** How a task was entered. */
+export const Entry = { None: 0, StartPre: 1, Enter: 2, Skip: 3 } as const;
+
+/** True if an attempt in this state has a function still running or settling. */
+export function isActive(state: string): boolean {
+  return state === "running" || state === "settling";
+}
+
+/** True if `key` is an own key of `table` (a row of a state table). */
+export function hasKey<K extends string>(table: object, key: unknown): key is K {
+  return typeof key === "string" && Object.hasOwn(table, key);
+}
+
+/**
+ * Times are checked as lower bounds (a timer never fires before its delay by the run's own
+ * clock), exact up to floating-point rounding: a VirtualClock fires exactly on time and
+ * `realClock` waits out any early firing of Node's timers, so this holds for both. Upper bounds
+ * are not checked (real timers are late under load); tests on a VirtualClock assert exact times.
+ */
+export function early(at: number, due: number): boolean {
+  return at < due - 1e-9 * Math.max(1, Math.abs(due));
+}

@@ -1,0 +1,168 @@
+import type { LifecycleEvent, RunTransitionEvent } from "../events/lifecycle-event.js";
+import { RUN_TRANSITIONS, type RunState } from "../lifecycle/run-states.js";
+import { describe } from "./describe-event.js";
+import type { EntryOrder } from "./entry-order.js";
+import type { ExecuteStep } from "./execute-step.js";
+import type { FailingSweep } from "./failing-sweep.js";
+import { hasKey, PRE_EXEC_ACTIVE } from "./phases-and-states.js";
+import type { ReplayState } from "./replay-state.js";
+import { checkSettled } from "./settled-checks.js";
+import type { TeardownOrder } from "./teardown-order.js";
+
+/** The parts of the checker a run event concerns. */
+export interface RunReplayParts<T> {
+  readonly entryOrder: EntryOrder<T>;
+  readonly executeStep: ExecuteStep<T>;
+  readonly teardownOrder: TeardownOrder<T>;
+  readonly failingSweep: FailingSweep<T>;
+}
+
+/** A run aborted before it started reports exactly these events after `start, abort` (INV-17). */
+const ABORTED_AT_START: Partial<Record<string, string>> = {
+  2: "quiesce",
+  3: "cleanup",
+  4: "allTornDown",
+};
+
+/**
+ * Run events (INV-1, INV-2, INV-4, INV-5, INV-11, INV-17, INV-19): each follows the run table
+ * from the state the run was in, and the tasks are where the new run state needs them.
+ */
+export class RunReplay<T> {
+  readonly #state: ReplayState<T>;
+  readonly #parts: RunReplayParts<T>;
+
+  constructor(state: ReplayState<T>, parts: RunReplayParts<T>) {
+    this.#state = state;
+    this.#parts = parts;
+  }
+
+  onRun(e: RunTransitionEvent): void {
+    const state = this.#state;
+    const parts = this.#parts;
+    const to = this.#transition(e);
+    state.runState = to;
+    switch (e.event) {
+      case "start":
+        state.startIndex = state.index;
+        parts.entryOrder.enableRoots();
+        break;
+      case "abort":
+        state.aborted = true;
+        if (state.startIndex >= 0 && state.index === state.startIndex + 1) {
+          // INV-17: aborted before it started; nothing may be entered.
+          state.abortedAtStart = true;
+          parts.entryOrder.forgetPending();
+        }
+        parts.failingSweep.begin();
+        break;
+      case "fail":
+        parts.failingSweep.onRunFail(e);
+        break;
+      case "allEntered":
+        this.#checkAllReady("INV-2", "every task was entered", e);
+        break;
+      case "execute":
+        this.#checkAllReady("INV-5", "execute began", e);
+        parts.executeStep.begin();
+        break;
+      case "allExecuted":
+        for (const node of state.plan.executeNodes) {
+          if (state.taskState[node] !== "executed") {
+            state.report(
+              "INV-11",
+              `the run reported every execute done while task "${state.name(node)}" was ${state.taskState[node]}`,
+              [e],
+            );
+          }
+        }
+        break;
+      case "quiesce":
+        this.#checkQuiet("the run reached failed", e);
+        break;
+      case "cleanup":
+        this.#checkQuiet("cleanup began", e);
+        parts.teardownOrder.begin();
+        break;
+      default:
+        break;
+    }
+    if (to === "settled") checkSettled(state, e);
+    if (state.abortedAtStart && e.event !== "start" && e.event !== "abort") {
+      const k = state.index - state.startIndex;
+      if (ABORTED_AT_START[k] !== e.event) {
+        state.report(
+          "INV-17",
+          `a run aborted before it started must report start, abort, quiesce, cleanup, allTornDown; got ${e.event} as event ${k + 1}`,
+          [e],
+        );
+      }
+    }
+  }
+
+  /** INV-1 (and INV-19 for a late abort): the state the run moves to by `e`. */
+  #transition(e: RunTransitionEvent): RunState {
+    const state = this.#state;
+    const from = state.runState;
+    let to: RunState | undefined;
+    if (e.from !== from) {
+      state.report("INV-1", `run ${describe(e)} but the run was ${from}`, [e]);
+    }
+    if (hasKey(RUN_TRANSITIONS, from)) {
+      const row = RUN_TRANSITIONS[from] as Partial<Record<string, RunState>>;
+      to = hasKey(row, e.event) ? row[e.event] : undefined;
+    }
+    if (to === undefined) {
+      state.report("INV-1", `illegal run transition ${from} --${e.event}-->`, [e]);
+      if (e.event === "abort" && (from === "cleaningUp" || from === "settled")) {
+        state.report(
+          "INV-19",
+          `the run was aborted in ${from}: the signal is observed only until cleanup`,
+          [e],
+        );
+      }
+      return hasKey(RUN_TRANSITIONS, e.to) ? e.to : from;
+    }
+    if (e.to !== to) {
+      state.report(
+        "INV-1",
+        `run ${from} --${e.event}--> must go to ${to}, the event says ${e.to}`,
+        [e],
+      );
+    }
+    return to;
+  }
+
+  #checkAllReady(invariant: string, what: string, e: LifecycleEvent): void {
+    const state = this.#state;
+    const notReady: string[] = [];
+    for (let node = 0; node < state.taskCount; node++) {
+      if (state.taskState[node] !== "ready")
+        notReady.push(`"${state.name(node)}" (${state.taskState[node]})`);
+    }
+    if (notReady.length > 0) {
+      state.report(
+        invariant,
+        `${what} while not every task was ready: ${notReady.slice(0, 8).join(", ")}${notReady.length > 8 ? ", ..." : ""}`,
+        [e],
+      );
+    }
+  }
+
+  /** INV-11: no preExecute or execute function is still running. */
+  #checkQuiet(what: string, e: LifecycleEvent): void {
+    const state = this.#state;
+    const busy: string[] = [];
+    for (let node = 0; node < state.taskCount; node++) {
+      if (PRE_EXEC_ACTIVE.has(state.taskState[node]!))
+        busy.push(`"${state.name(node)}" (${state.taskState[node]})`);
+    }
+    if (busy.length > 0 || state.activeAttempts > 0) {
+      state.report(
+        "INV-11",
+        `${what} while preExecute or execute functions were still running: ${busy.length > 0 ? busy.slice(0, 8).join(", ") : `${state.activeAttempts} attempt(s)`}`,
+        [e],
+      );
+    }
+  }
+}

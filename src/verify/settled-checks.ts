@@ -1,0 +1,140 @@
+import type { RunTransitionEvent } from "../events/lifecycle-event.js";
+import { describe } from "./describe-event.js";
+import type { EntryOrder } from "./entry-order.js";
+import { Entry, FINAL, isActive, POST, PRE } from "./phases-and-states.js";
+import type { ReplayState } from "./replay-state.js";
+
+/**
+ * The run moved to settled by `e` (INV-13, INV-14): nothing is left running, and the report
+ * lists exactly the failed phases, with the outcome and abort flag they imply.
+ */
+export function checkSettled<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
+  state.settledIndex = state.index;
+  checkNothingRunning(state, e);
+  checkReport(state, e);
+}
+
+/** INV-13: every task is in a final state and no function is still running. */
+function checkNothingRunning<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
+  const open: string[] = [];
+  for (let node = 0; node < state.taskCount; node++) {
+    if (!FINAL.has(state.taskState[node]!))
+      open.push(`"${state.name(node)}" (${state.taskState[node]})`);
+  }
+  if (open.length > 0) {
+    state.report(
+      "INV-13",
+      `the run settled while tasks had not finished: ${open.slice(0, 8).join(", ")}${open.length > 8 ? ", ..." : ""}`,
+      [e],
+    );
+  }
+  const running: string[] = [];
+  for (const [key, record] of state.attempts) {
+    if (isActive(record.state)) running.push(key.replaceAll("\u0000", " "));
+  }
+  if (running.length > 0) {
+    state.report(
+      "INV-13",
+      `the run settled while functions were still running: ${running.slice(0, 8).join(", ")}`,
+      [e],
+    );
+  }
+}
+
+/** INV-14: the report equals the failed phases; the outcome follows. */
+function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
+  const failures = state.failures;
+  const reported = Array.isArray(e.failures) ? e.failures : undefined;
+  if (reported === undefined) {
+    state.report("INV-14", "the settled transition carries no failures list", [e]);
+  } else {
+    const n = Math.max(reported.length, failures.length);
+    for (let k = 0; k < n; k++) {
+      const want = failures[k];
+      const got = reported[k];
+      if (want === undefined) {
+        state.report(
+          "INV-14",
+          `the report lists failure #${k + 1} (task "${got?.task}" ${got?.phase}) that no fail event reported`,
+          [e],
+        );
+        continue;
+      }
+      if (got === undefined) {
+        state.report(
+          "INV-14",
+          `the report misses failure #${k + 1}: task "${want.task}" ${String(want.phase)}`,
+          [want.event, e],
+        );
+        continue;
+      }
+      if (
+        got.task !== want.task ||
+        got.phase !== want.phase ||
+        got.attempts !== want.attempts ||
+        got.error?.name !== want.errorName ||
+        got.error?.message !== want.errorMessage
+      ) {
+        state.report(
+          "INV-14",
+          `failure #${k + 1} of the report is task "${got.task}" ${got.phase} (attempts ${got.attempts}, ${got.error?.name}: ${got.error?.message}); the failed phases say task "${want.task}" ${String(want.phase)} (attempts ${String(want.attempts)}, ${String(want.errorName)}: ${String(want.errorMessage)})`,
+          [want.event, e],
+        );
+      }
+    }
+  }
+  const failed = failures.length > 0 || state.aborted;
+  const outcome = failed ? "failed" : "succeeded";
+  if (e.outcome !== outcome) {
+    state.report(
+      "INV-14",
+      `the run settled with outcome ${String(e.outcome)}, expected ${outcome} (${failures.length} failed phase(s)${state.aborted ? ", aborted" : ""})`,
+      [e],
+    );
+  }
+  if (e.aborted !== state.aborted) {
+    state.report(
+      "INV-14",
+      `the run settled with aborted ${String(e.aborted)}, but ${state.aborted ? "an" : "no"} abort transition was reported`,
+      [e],
+    );
+  }
+}
+
+/**
+ * The trace ended (INV-13, INV-7, INV-8, INV-2): the run settled, every started preExecute and
+ * every entered task without one got its postExecute, and every enabled task was entered.
+ */
+export function checkTraceEnd<T>(state: ReplayState<T>, entryOrder: EntryOrder<T>): void {
+  const events = state.events;
+  const last = events[events.length - 1]!;
+  if (state.settledIndex < 0) {
+    state.report("INV-13", `the run never settled (the trace ends with ${describe(last)})`, [last]);
+    return;
+  }
+  const settled = events[state.settledIndex]!;
+  for (let node = 0; node < state.taskCount; node++) {
+    const name = state.name(node);
+    const entry = state.entry[node]!;
+    const hasPost = state.hasPhase[node * 3 + POST] === 1;
+    const posts = state.phaseStarts[node * 3 + POST]!;
+    if (entry === Entry.StartPre && hasPost && posts === 0) {
+      state.report("INV-7", `the preExecute of "${name}" started but its postExecute never did`, [
+        events[state.phaseStartIndex[node * 3 + PRE]!]!,
+        settled,
+      ]);
+    }
+    if (entry === Entry.Enter && hasPost && posts === 0) {
+      state.report(
+        "INV-8",
+        `"${name}" (no preExecute) was entered but its postExecute never started`,
+        [settled],
+      );
+    }
+    if (entry === Entry.None && entryOrder.wasEnabled(node) && !state.abortedAtStart) {
+      state.report("INV-2", `"${name}" had every dependency ready but was never entered`, [
+        settled,
+      ]);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import type { TaskTransitionEvent } from "../events/lifecycle-event.js";
+import { TASK_TRANSITIONS } from "../lifecycle/task-states.js";
+import { listNames } from "./describe-event.js";
+import { Entry, EXEC, isActive, PHASES, POST, PRE } from "./phases-and-states.js";
+import type { ReplayState } from "./replay-state.js";
+
+/**
+ * Teardown (INV-7, INV-9, INV-10, INV-11): once cleanup began, a task's teardown starts only
+ * after the teardown of every entered dependent finished. Barriers of level mode count as
+ * nodes: a barrier is torn down when every entered task of its upper level is.
+ */
+export class TeardownOrder<T> {
+  readonly #state: ReplayState<T>;
+  /** Per node: teardowns of dependents it still waits for (undefined before cleanup). */
+  #wait: Int32Array | undefined;
+  /** Per node: 1 if it awaits a teardown. */
+  #eligible: Uint8Array | undefined;
+
+  constructor(state: ReplayState<T>) {
+    this.#state = state;
+  }
+
+  /** Cleanup began: which nodes await teardown, and how many teardowns each waits for. */
+  begin(): void {
+    const state = this.#state;
+    const nodeCount = state.plan.nodeCount;
+    const eligible = new Uint8Array(nodeCount);
+    const wait = new Int32Array(nodeCount);
+    for (let node = 0; node < nodeCount; node++) {
+      const awaits = state.isBarrier(node)
+        ? state.nodeReady[node] === 1
+        : TASK_TRANSITIONS[state.taskState[node]!]?.finish !== undefined;
+      if (!awaits) continue;
+      eligible[node] = 1;
+      state.forDependencies(node, (d) => {
+        wait[d]!++;
+      });
+    }
+    this.#eligible = eligible;
+    this.#wait = wait;
+    // A barrier whose entered upper level is empty (all skipped) finishes at once.
+    for (let node = state.taskCount; node < nodeCount; node++) {
+      if (eligible[node] === 1 && wait[node] === 0) this.tornDown(node);
+    }
+  }
+
+  /** Task `node` finished its teardown: release its dependencies, through barriers. */
+  tornDown(node: number): void {
+    const state = this.#state;
+    const wait = this.#wait;
+    if (wait === undefined) return;
+    const work = [node];
+    while (work.length > 0) {
+      const x = work.pop()!;
+      state.forDependencies(x, (d) => {
+        if (--wait[d]! === 0 && state.isBarrier(d) && this.#eligible![d] === 1) work.push(d);
+      });
+    }
+  }
+
+  /** Task `node` began its teardown by `e` (`startPost` or `finish`). */
+  onTeardown(e: TaskTransitionEvent, node: number): void {
+    const state = this.#state;
+    const name = e.task;
+    const hasPost = state.hasPhase[node * 3 + POST] === 1;
+    if (e.event === "startPost") {
+      state.startPhase(node, POST, e);
+      if (!hasPost) state.report("INV-7", `postExecute started for "${name}", which has none`, [e]);
+    } else if (hasPost) {
+      state.report("INV-7", `the teardown of "${name}" finished without starting its postExecute`, [
+        e,
+      ]);
+    }
+    const entry = state.entry[node]!;
+    if (entry === Entry.None || entry === Entry.Skip) {
+      state.report(
+        "INV-9",
+        `${e.event === "startPost" ? "postExecute started" : "teardown finished"} for "${name}", which was ${entry === Entry.Skip ? "skipped" : "never entered"}`,
+        [e],
+      );
+    }
+    if (state.runState !== "cleaningUp") {
+      state.report(
+        "INV-11",
+        `${e.event === "startPost" ? "postExecute of" : "teardown of"} "${name}" began while the run was ${state.runState}; teardown starts only in cleaningUp`,
+        [e],
+      );
+    }
+    // Its own earlier phases must have ended (INV-11).
+    for (const p of [PRE, EXEC]) {
+      const last = state.lastAttempt[node * 3 + p]!;
+      if (last === 0) continue;
+      const record = state.attempt(name, PHASES[p]!, last);
+      if (record !== undefined && isActive(record.state)) {
+        state.report(
+          "INV-11",
+          `teardown of "${name}" began while its ${PHASES[p]} attempt ${last} was still ${record.state}`,
+          [state.events[record.startIndex]!, e],
+        );
+      }
+    }
+    const wait = this.#wait;
+    if (wait !== undefined && wait[node]! > 0) {
+      const waiting = this.#unfinishedDependents(node);
+      state.report(
+        "INV-10",
+        `${e.event === "startPost" ? "postExecute of" : "teardown of"} "${name}" began before the teardown of its dependent(s) ${listNames(waiting)} finished${state.plan.mode === "levels" ? " (a level above had not finished)" : ""}`,
+        [e],
+      );
+    }
+  }
+
+  /** Names of entered dependents of `node` (through barriers) whose teardown has not finished. */
+  #unfinishedDependents(node: number): string[] {
+    const state = this.#state;
+    const names: string[] = [];
+    const seen = new Set<number>();
+    const work: number[] = [];
+    state.forDependents(node, (d) => work.push(d));
+    while (work.length > 0 && names.length < 5) {
+      const d = work.pop()!;
+      if (seen.has(d) || this.#eligible?.[d] !== 1) continue;
+      seen.add(d);
+      if (state.isBarrier(d)) state.forDependents(d, (dd) => work.push(dd));
+      else if (state.taskState[d] !== "done" && state.taskState[d] !== "postFailed")
+        names.push(state.name(d));
+    }
+    return names;
+  }
+}
