@@ -1,14 +1,6 @@
 import type { AttemptTransitionEvent } from "../events/lifecycle-event.js";
 import { ATTEMPT_TRANSITIONS, type AttemptState } from "../lifecycle/attempt-states.js";
-import {
-  early,
-  hasKey,
-  isActive,
-  PHASES,
-  POST,
-  phaseIndex,
-  runningStateOf,
-} from "./phases-and-states.js";
+import { early, hasKey, isActive, PHASES, POST, runningStateOf } from "./phases-and-states.js";
 import { type AttemptRecord, attemptKey, type ReplayState } from "./replay-state.js";
 import type { RetryReplay } from "./retry-replay.js";
 
@@ -28,16 +20,9 @@ export class AttemptReplay<T> {
 
   onAttempt(e: AttemptTransitionEvent): void {
     const state = this.#state;
-    const node = state.plan.indexOf.get(e.task);
-    const p = phaseIndex(e.phase);
-    if (node === undefined || node >= state.taskCount || p < 0) {
-      state.report(
-        "INV-1",
-        `attempt event for "${e.task}" ${String(e.phase)}, which is not a phase of this processor`,
-        [e],
-      );
-      return;
-    }
+    const located = state.locatePhase(e, "attempt", e);
+    if (located === undefined) return;
+    const { node, p } = located;
     const key = attemptKey(e.task, e.phase, e.attempt);
     const record = state.attempts.get(key);
     const from: AttemptState = record?.state ?? "idle";

@@ -4,7 +4,7 @@ import type { AttemptState } from "../lifecycle/attempt-states.js";
 import type { RunState } from "../lifecycle/run-states.js";
 import type { TaskState } from "../lifecycle/task-states.js";
 import type { TraceViolation } from "./check-trace.js";
-import { EXEC, PHASES, POST, PRE } from "./phases-and-states.js";
+import { EXEC, PHASES, POST, PRE, phaseIndex } from "./phases-and-states.js";
 
 /** What the replay knows of one attempt of one phase. */
 export interface AttemptRecord {
@@ -105,6 +105,28 @@ export class ReplayState<T> {
 
   report(invariant: string, message: string, events: readonly LifecycleEvent[]): void {
     this.violations.push({ invariant, message, events });
+  }
+
+  /**
+   * The task node and phase index an attempt or retry event names, or undefined (after an INV-1
+   * report) when they are not a phase of this processor.
+   */
+  locatePhase(
+    e: { readonly task: string; readonly phase: unknown },
+    what: string,
+    event: LifecycleEvent,
+  ): { node: number; p: number } | undefined {
+    const node = this.plan.indexOf.get(e.task);
+    const p = phaseIndex(e.phase);
+    if (node === undefined || node >= this.taskCount || p < 0) {
+      this.report(
+        "INV-1",
+        `${what} event for "${e.task}" ${String(e.phase)}, which is not a phase of this processor`,
+        [event],
+      );
+      return undefined;
+    }
+    return { node, p };
   }
 
   /** The name of task `node`. */

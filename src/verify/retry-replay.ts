@@ -4,7 +4,7 @@ import type {
   RetryScheduledEvent,
   TaskTransitionEvent,
 } from "../events/lifecycle-event.js";
-import { early, isActive, PHASES, phaseIndex, runningStateOf } from "./phases-and-states.js";
+import { early, isActive, PHASES, runningStateOf } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
 /**
@@ -83,16 +83,9 @@ export class RetryReplay<T> {
 
   onRetry(e: RetryScheduledEvent): void {
     const state = this.#state;
-    const node = state.plan.indexOf.get(e.task);
-    const p = phaseIndex(e.phase);
-    if (node === undefined || node >= state.taskCount || p < 0) {
-      state.report(
-        "INV-1",
-        `retry event for "${e.task}" ${String(e.phase)}, which is not a phase of this processor`,
-        [e],
-      );
-      return;
-    }
+    const located = state.locatePhase(e, "retry", e);
+    if (located === undefined) return;
+    const { node, p } = located;
     const k = node * 3 + p;
     const record = state.attempt(e.task, e.phase, e.attempt);
     if (
