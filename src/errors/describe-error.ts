@@ -28,12 +28,18 @@ export function safeString(value: unknown): string {
   }
 }
 
-/** Describes a value for an error message: `NaN (number)`, `"abc" (string)`, `[Function]`. */
+/**
+ * Describes a value for an error message: `NaN (number)`, `"abc" (string)`, `[1] (array)`,
+ * `{"a":1} (object)`, `a Map`, `a function`.
+ */
 export function describeValue(value: unknown): string {
   if (typeof value === "function") return "a function";
   if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
   if (value === null || value === undefined) return String(value);
-  if (typeof value === "object")
-    return `${safeString(value)} (${Array.isArray(value) ? "array" : "object"})`;
-  return `${String(value)} (${typeof value})`;
+  if (typeof value !== "object") return `${String(value)} (${typeof value})`;
+  if (Array.isArray(value)) return `${safeString(value)} (array)`;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) return `${safeString(value)} (object)`;
+  const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype";
 }

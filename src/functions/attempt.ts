@@ -9,6 +9,28 @@ import type { TaskScope } from "./task-scope.js";
 /** How an attempt ended (decided once; see `spec/task-functions.md`). */
 export type AttemptOutcome = "succeeded" | "failed" | "timedOut" | "cancelled";
 
+/**
+ * The ways into an attempt from outside an engine step: its function's or a child's promise
+ * settled, or one of its timers fired. The host brackets each in a step of its own
+ * ({@link AttemptHost.deliver}), so whatever user code runs meanwhile (an `onEvent` listener,
+ * an abort listener) cannot re-enter the engine halfway.
+ */
+export type AttemptEntry =
+  | typeof FULFILLED
+  | typeof REJECTED
+  | typeof TIMED_OUT
+  | typeof ABANDON_DUE;
+const FULFILLED = 0;
+const REJECTED = 1;
+const TIMED_OUT = 2;
+const ABANDON_DUE = 3;
+
+/** The attempt's side of {@link AttemptHost.deliver}; a symbol, so it stays off the scope's API. */
+export const enterAttempt: unique symbol = Symbol("sdax.enterAttempt");
+
+/** `Promise.prototype.then` itself: a promise's own `then` property is user code and may throw. */
+const nativeThen = Promise.prototype.then;
+
 /** What an attempt needs from the run that owns it. */
 export interface AttemptHost {
   readonly ctx: unknown;
@@ -19,6 +41,8 @@ export interface AttemptHost {
   readonly listening: boolean;
   /** The attempt's outcome was decided, or it settled or was abandoned. */
   attemptChanged(attempt: Attempt): void;
+  /** Runs `attempt[enterAttempt](entry, error)` as an engine step of its own. */
+  deliver(attempt: Attempt, entry: AttemptEntry, error: unknown): void;
   /** Reports an attempt transition (called only while `listening`). */
   attemptEvent(
     attempt: Attempt,
@@ -87,32 +111,43 @@ export class Attempt implements TaskScope {
   start(): void {
     this.#move(AE.start, false, undefined);
     this.#pending = 1;
-    let promise: PromiseLike<unknown> | undefined;
+    let pending: boolean;
     try {
       const result = this.fn.fn(this.host.ctx, this);
-      // A native promise is observed as it is; another thenable is adopted (its `then` getter
-      // is user code too, and may throw: hence inside the try).
-      promise =
-        result instanceof Promise
-          ? result
-          : isThenable(result)
-            ? Promise.resolve(result)
-            : undefined;
+      // A native promise is observed as it is; another thenable is adopted first. Inside the
+      // try: observing touches user code (a `then` getter, a promise subclass).
+      pending = true;
+      if (result instanceof Promise) this.#observe(result);
+      else if (isThenable(result)) this.#observe(Promise.resolve(result));
+      else pending = false;
     } catch (error) {
       this.#settledOne(true, error);
       return;
     }
-    if (promise === undefined) {
-      this.#settledOne(false, undefined);
-    } else {
-      promise.then(
-        () => this.#settledOne(false, undefined),
-        (error: unknown) => this.#settledOne(true, error),
+    if (!pending) this.#settledOne(false, undefined);
+    if (this.#pending > 0 && this.fn.timeoutMs !== null && this.code === AS.running) {
+      this.#timer = this.host.clock.setTimeout(
+        () => this.host.deliver(this, TIMED_OUT, undefined),
+        this.fn.timeoutMs,
       );
     }
-    if (this.#pending > 0 && this.fn.timeoutMs !== null && this.code === AS.running) {
-      this.#timer = this.host.clock.setTimeout(() => this.#timedOut(), this.fn.timeoutMs);
-    }
+  }
+
+  /** Runs one way in from outside (see {@link AttemptEntry}); called by the host's step. */
+  [enterAttempt](entry: AttemptEntry, error: unknown): void {
+    if (entry === FULFILLED) this.#settledOne(false, undefined);
+    else if (entry === REJECTED) this.#settledOne(true, error);
+    else if (entry === TIMED_OUT) this.#timedOut();
+    else this.#abandon();
+  }
+
+  /** Watches a promise of this attempt (its function's or a child's) until it settles. */
+  #observe(promise: Promise<unknown>): void {
+    nativeThen.call(
+      promise,
+      () => this.host.deliver(this, FULFILLED, undefined),
+      (error: unknown) => this.host.deliver(this, REJECTED, error),
+    );
   }
 
   /** Cancels a running attempt: aborts its signal with `reason` and waits for it to settle. */
@@ -135,15 +170,19 @@ export class Attempt implements TaskScope {
     this.#pending++;
     let child: Promise<R>;
     try {
-      child = Promise.resolve(fn(signal));
+      const result = fn(signal);
+      child = result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       child = Promise.reject(error);
     }
-    // This handler also marks the child handled: its rejection fails the attempt instead.
-    child.then(
-      () => this.#settledOne(false, undefined),
-      (error: unknown) => this.#settledOne(true, error),
-    );
+    // Observing also marks the child handled: its rejection fails the attempt instead.
+    try {
+      this.#observe(child);
+    } catch (error) {
+      // A promise subclass that cannot be observed fails as a child with that error.
+      child = Promise.reject(error);
+      this.#observe(child);
+    }
     return child;
   }
 
@@ -193,7 +232,10 @@ export class Attempt implements TaskScope {
       const abandonAfterMs =
         this.fn.abandonAfterMs === undefined ? this.host.abandonAfterMs : this.fn.abandonAfterMs;
       if (abandonAfterMs !== null && abandonAfterMs !== undefined) {
-        this.#timer = this.host.clock.setTimeout(() => this.#abandon(), abandonAfterMs);
+        this.#timer = this.host.clock.setTimeout(
+          () => this.host.deliver(this, ABANDON_DUE, undefined),
+          abandonAfterMs,
+        );
       }
     }
     this.host.attemptChanged(this);

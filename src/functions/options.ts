@@ -112,10 +112,10 @@ export function validateOptions(
     );
   }
   if (options === undefined) return defaults;
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+  if (!isPlainObject(options)) {
     throw new SdaxBuildError(
       "invalid-option",
-      `${where}: options must be an object, got ${describeValue(options)}`,
+      `${where}: options must be a plain object like { timeoutMs: 1000 }, got ${describeValue(options)}`,
       site?.task,
       "options",
     );
@@ -133,6 +133,13 @@ export function validateOptions(
     retryOn: o.retryOn ?? isRetryable,
     abandonAfterMs: o.abandonAfterMs,
   });
+}
+
+/** An object literal (or `Object.create(null)`): not an array, a Map, a class instance. */
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 const defaults: ResolvedOptions = Object.freeze({

@@ -1,7 +1,12 @@
 import type { AsyncTask } from "../builders/task.js";
 import type { TaskFailure } from "../errors/execution-error.js";
 import { EventLog } from "../events/event-log.js";
-import { Attempt, type AttemptHost } from "../functions/attempt.js";
+import {
+  Attempt,
+  type AttemptEntry,
+  type AttemptHost,
+  enterAttempt,
+} from "../functions/attempt.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { TaskFunction } from "../functions/task-function.js";
 import type { Plan } from "../graph/plan.js";
@@ -10,6 +15,7 @@ import { AS, AWAITING_TEARDOWN, TASK_MACHINE, TE, TS } from "../lifecycle/machin
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
 import type { TaskState } from "../lifecycle/task-states.js";
 import { type Clock, realClock } from "../time/clock.js";
+import { unwatchAbort, watchAbort } from "./abort-watch.js";
 import { retryDelay } from "./retry-delay.js";
 import type { RunOptions } from "./run-options.js";
 import type { PhaseAttempts, RunReport } from "./run-report.js";
@@ -124,7 +130,7 @@ export class Run<T> implements AttemptHost {
         this.#abortRun(signal.reason);
         return;
       }
-      signal?.addEventListener("abort", this.#onAbort!);
+      if (signal !== undefined) watchAbort(signal, this.#onAbort!);
       for (const root of this.#plan.roots) this.#nodeQueue.push(root);
     });
   }
@@ -157,12 +163,24 @@ export class Run<T> implements AttemptHost {
   }
 
   attemptChanged(attempt: Attempt): void {
+    this.#attemptQueue.push(attempt);
+    // Always inside a step (start, cancel, deliver); should that ever change, still act on it.
+    if (!this.#draining) this.#drain(() => {});
+  }
+
+  /**
+   * A way into an attempt from outside (its promise settled, a timer fired), as a step of its
+   * own: the attempt acts, the engine acts on what it decided, then on the queues. User code
+   * reached meanwhile (a listener) can only queue work for after the step (INV-19).
+   */
+  deliver(attempt: Attempt, entry: AttemptEntry, error: unknown): void {
     if (this.#draining) {
-      this.#attemptQueue.push(attempt);
+      attempt[enterAttempt](entry, error); // e.g. a virtual clock advanced by a function
       return;
     }
     this.#draining = true;
     try {
+      attempt[enterAttempt](entry, error);
       this.#reconcile(attempt);
       this.#pump();
     } catch (error) {
@@ -533,7 +551,7 @@ export class Run<T> implements AttemptHost {
   }
 
   #removeAbortListener(): void {
-    if (this.#onAbort !== undefined) this.#signal!.removeEventListener("abort", this.#onAbort);
+    if (this.#onAbort !== undefined) unwatchAbort(this.#signal!, this.#onAbort);
   }
 
   #settle(): void {

@@ -171,6 +171,47 @@ describe("§5 thenables", () => {
     expect(error.failures[0]?.error).toBe(getterError);
     expect(postRan).toBe(true);
   });
+
+  it("INV-7 a native promise is observed as `await` would: an own `then` that throws is not called", async () => {
+    const resolved = Promise.resolve("value");
+    Object.defineProperty(resolved, "then", {
+      value: () => {
+        throw new Error("own then");
+      },
+    });
+    let postRan = false;
+    const h = runOn(
+      single({
+        execute: () => resolved,
+        postExecute: () => {
+          postRan = true;
+        },
+      }),
+    );
+    reportOf(await h.finish());
+    expect(postRan).toBe(true);
+  });
+
+  it("INV-7 a promise subclass that cannot be observed fails the attempt; the run is not crashed", async () => {
+    const broken = new Error("species");
+    class Odd<T> extends Promise<T> {
+      static override get [Symbol.species](): never {
+        throw broken;
+      }
+    }
+    let postRan = false;
+    const h = runOn(
+      single({
+        execute: () => Odd.resolve(1),
+        postExecute: () => {
+          postRan = true;
+        },
+      }),
+    );
+    const error = errorOf(await h.finish());
+    expect(error.failures[0]?.error).toBe(broken);
+    expect(postRan).toBe(true);
+  });
 });
 
 describe("§5 timeouts", () => {

@@ -223,11 +223,27 @@ describe("§2.2 validation", () => {
     ["a number", 5],
     ["a string", "fast"],
     ["an array", []],
+    ["a Map", new Map()],
+    ["a class instance", new (class Settings {})()],
   ])("options that are %s are refused", (_label, options) => {
     const error = buildError(() => taskFunc(noop, options as TaskFunctionOptions));
     expect(error.code).toBe("invalid-option");
     expect(error.field).toBe("options");
-    expect(error.message).toMatch(/^taskFunc: options must be an object, got /);
+    expect(error.message).toMatch(
+      /^taskFunc: options must be a plain object like \{ timeoutMs: 1000 \}, got /,
+    );
+  });
+
+  it("a refused Map is named as one, not as {}", () => {
+    const error = buildError(() => taskFunc(noop, new Map() as TaskFunctionOptions));
+    expect(error.message).toBe(
+      "taskFunc: options must be a plain object like { timeoutMs: 1000 }, got a Map",
+    );
+  });
+
+  it("options made by Object.create(null) are accepted", () => {
+    const options = Object.assign(Object.create(null) as object, { retries: 2 });
+    expect(taskFunc(noop, options as TaskFunctionOptions).retries).toBe(2);
   });
 
   it.each([null, undefined, 42, "run", {}])("taskFunc refuses fn = %j", (fn) => {

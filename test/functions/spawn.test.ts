@@ -255,6 +255,23 @@ describe("§8 child work: scope.spawn", () => {
     reportOf(await h.finish());
     expect(h.ctx.value).toBe(1);
   });
+  it("INV-29 a child promise subclass that cannot be observed fails the attempt, which still settles", async () => {
+    const broken = new Error("species");
+    class Odd<T> extends Promise<T> {
+      static override get [Symbol.species](): never {
+        throw broken;
+      }
+    }
+    const h = runOn(
+      single({
+        execute: (_ctx, scope: TaskScope) => {
+          void scope.spawn(() => Odd.resolve(1)).catch(() => {});
+        },
+      }),
+    );
+    const error = errorOf(await h.finish());
+    expect(error.failures[0]?.error).toBe(broken);
+  });
 });
 
 function onlyAttemptAt(

@@ -3,6 +3,7 @@ import {
   AsyncTaskProcessor,
   isSdaxExecutionError,
   type SdaxExecutionError,
+  type TaskScope,
   task,
 } from "../../src/index.js";
 import { executionErrorOf, isAbortError } from "../helpers/async.js";
@@ -377,5 +378,81 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
       "allTornDown",
     ]);
     expect(error.cause).toBe("late");
+  });
+
+  it("INV-19 INV-4: an abort signalled by a listener of an async attempt's fail event takes effect after that step: the failure is the run's outcome, not the abort", async () => {
+    const controller = new AbortController();
+    const boom = new Error("A.pre");
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task("A", {
+          preExecute: async () => {
+            await Promise.resolve();
+            throw boom;
+          },
+        }),
+        1,
+      )
+      .addTask(
+        task("B", {
+          preExecute: (_ctx, scope) =>
+            new Promise((_resolve, reject) =>
+              scope.signal.addEventListener("abort", () => reject(scope.signal.reason)),
+            ),
+          postExecute: () => {},
+        }),
+        1,
+      )
+      .build();
+    const runEvents: string[] = [];
+    const error = await executionErrorOf(
+      processor.processTasks(undefined, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === "run") runEvents.push(e.event);
+          if (e.type === "attempt" && e.event === "fail") controller.abort("listener");
+        },
+      }),
+    );
+    expect(error.aborted).toBe(false);
+    expect(error.cause).toBeUndefined();
+    expect(error.failures.map((f) => f.error)).toEqual([boom]);
+    expect(runEvents).toEqual(["start", "fail", "quiesce", "cleanup", "allTornDown"]);
+  });
+
+  it("INV-15 INV-19: a thousand concurrent runs sharing one signal add one abort listener between them, all see the abort, and none is left", async () => {
+    const controller = new AbortController();
+    const listeners = trackAbortListeners(controller.signal);
+    const untilAborted = (_ctx: unknown, scope: TaskScope) =>
+      new Promise((_resolve, reject) =>
+        scope.signal.addEventListener("abort", () => reject(scope.signal.reason), { once: true }),
+      );
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("A", { preExecute: untilAborted, postExecute: () => {} }), 1)
+      .build();
+    const runs = Array.from({ length: 1000 }, () =>
+      executionErrorOf(processor.processTasks(undefined, { signal: controller.signal })),
+    );
+    await flush();
+    expect(listeners.active).toBe(1);
+    controller.abort("everyone");
+    const errors = await Promise.all(runs);
+    expect(errors.every((e) => e.aborted && e.cause === "everyone")).toBe(true);
+    expect(listeners.added).toBe(1);
+    expect(listeners.active).toBe(0);
+  });
+
+  it("INV-19: runs sharing one signal that settle without an abort leave no listener behind", async () => {
+    const controller = new AbortController();
+    const listeners = trackAbortListeners(controller.signal);
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("A", { execute: async () => {} }), 1)
+      .build();
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        processor.processTasks(undefined, { signal: controller.signal }),
+      ),
+    );
+    expect(listeners.active).toBe(0);
   });
 });
