@@ -174,6 +174,7 @@ describe("§5 thenables", () => {
 
   it("INV-7 a native promise is observed as `await` would: an own `then` that throws is not called", async () => {
     const resolved = Promise.resolve("value");
+    // biome-ignore lint/suspicious/noThenProperty: an own `then` on a promise is what this test is about
     Object.defineProperty(resolved, "then", {
       value: () => {
         throw new Error("own then");
