@@ -73,8 +73,16 @@ export class Run<T> implements AttemptHost {
   /** preExecute and execute phases started and not yet ended (settled or abandoned). */
   #active = 0;
   #teardownsLeft = 0;
+  /**
+   * Work queues, used from the front and emptied at the end of a drain. They keep their storage
+   * between drains (truncating an array frees it, and the next push would allocate again).
+   */
   #nodeQueue: number[] = [];
-  #attemptQueue: Attempt[] = [];
+  #nodeQueueSize = 0;
+  #attemptQueue: (Attempt | undefined)[] = [];
+  #attemptQueueSize = 0;
+  /** The attempt `deliver` is acting on: it is reconciled right there, not queued. */
+  #delivering: Attempt | undefined;
   /** Steps that arrived mid-step from outside (an abort); run before queued nodes. */
   #deferred: (() => void)[] = [];
   #draining = false;
@@ -131,7 +139,7 @@ export class Run<T> implements AttemptHost {
         return;
       }
       if (signal !== undefined) watchAbort(signal, this.#onAbort!);
-      for (const root of this.#plan.roots) this.#nodeQueue.push(root);
+      for (const root of this.#plan.roots) this.#queueNode(root);
     });
   }
 
@@ -163,7 +171,11 @@ export class Run<T> implements AttemptHost {
   }
 
   attemptChanged(attempt: Attempt): void {
-    this.#attemptQueue.push(attempt);
+    if (attempt === this.#delivering) return;
+    const queue = this.#attemptQueue;
+    if (this.#attemptQueueSize < queue.length) queue[this.#attemptQueueSize] = attempt;
+    else queue.push(attempt);
+    this.#attemptQueueSize++;
     // Always inside a step (start, cancel, deliver); should that ever change, still act on it.
     if (!this.#draining) this.#drain(() => {});
   }
@@ -179,13 +191,16 @@ export class Run<T> implements AttemptHost {
       return;
     }
     this.#draining = true;
+    this.#delivering = attempt;
     try {
       attempt[enterAttempt](entry, error);
+      this.#delivering = undefined;
       this.#reconcile(attempt);
       this.#pump();
     } catch (error) {
       this.#crashed(error);
     } finally {
+      this.#delivering = undefined;
       this.#draining = false;
     }
   }
@@ -248,19 +263,28 @@ export class Run<T> implements AttemptHost {
       for (;;) {
         if (deferred.length > 0) {
           deferred.shift()!();
-        } else if (nodeAt < nodes.length) {
+        } else if (nodeAt < this.#nodeQueueSize) {
           const node = nodes[nodeAt++]!;
           if (this.state === "cleaningUp") this.#tearDown(node);
           else this.#enter(node);
-        } else if (attemptAt < attempts.length) {
-          this.#reconcile(attempts[attemptAt++]!);
+        } else if (attemptAt < this.#attemptQueueSize) {
+          const attempt = attempts[attemptAt]!;
+          attempts[attemptAt++] = undefined; // let it be collected once acted on
+          this.#reconcile(attempt);
         } else {
           break;
         }
       }
-      if (nodeAt > 0) nodes.length = 0;
-      if (attemptAt > 0) attempts.length = 0;
+      this.#nodeQueueSize = 0;
+      this.#attemptQueueSize = 0;
     } while (this.#advance());
+  }
+
+  #queueNode(node: number): void {
+    const queue = this.#nodeQueue;
+    if (this.#nodeQueueSize < queue.length) queue[this.#nodeQueueSize] = node;
+    else queue.push(node);
+    this.#nodeQueueSize++;
   }
 
   /** An internal error (an engine bug) stops the run: it is reported, never swallowed. */
@@ -336,7 +360,7 @@ export class Run<T> implements AttemptHost {
     const end = dependentsStart[node + 1]!;
     for (let i = dependentsStart[node]!; i < end; i++) {
       const dependent = dependents[i]!;
-      if (--this.#waitingOn[dependent]! === 0) this.#nodeQueue.push(dependent);
+      if (--this.#waitingOn[dependent]! === 0) this.#queueNode(dependent);
     }
   }
 
@@ -367,7 +391,7 @@ export class Run<T> implements AttemptHost {
     this.#teardownsLeft = eligible;
     for (let node = 0; node < nodeCount; node++) {
       if (waitingOn[node] === 0 && AWAITING_TEARDOWN[this.#states[node]!] === 1) {
-        this.#nodeQueue.push(node);
+        this.#queueNode(node);
       }
     }
   }
@@ -391,7 +415,7 @@ export class Run<T> implements AttemptHost {
     const end = dependenciesStart[node + 1]!;
     for (let i = dependenciesStart[node]!; i < end; i++) {
       const dependency = dependencies[i]!;
-      if (--waitingOn[dependency]! === 0) this.#nodeQueue.push(dependency);
+      if (--waitingOn[dependency]! === 0) this.#queueNode(dependency);
     }
   }
 
