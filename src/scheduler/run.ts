@@ -16,7 +16,7 @@ import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-sta
 import type { TaskState } from "../lifecycle/task-states.js";
 import { type Clock, realClock } from "../time/clock.js";
 import { unwatchAbort, watchAbort } from "./abort-watch.js";
-import { retryDelay } from "./retry-delay.js";
+import { judgeRetry } from "./retry-policy.js";
 import type { RunOptions } from "./run-options.js";
 import type { PhaseAttempts, RunReport } from "./run-report.js";
 
@@ -462,7 +462,7 @@ export class Run<T> implements AttemptHost {
       return;
     }
     if (attempt.outcome === "cancelled") return; // the task moved to *Cancelling when cancelled
-    if (attempt.attempt <= attempt.fn.retries) attempt.retryDelayMs = this.#judgeRetry(attempt);
+    attempt.retryDelayMs = judgeRetry(attempt, this.#random);
     if (attempt.retryDelayMs !== undefined) return; // retried once it settles (#finished)
     this.#move(node, TE.fail, attempt.phase, attempt.error, attempt.attempt);
     this.failures.push({
@@ -496,25 +496,6 @@ export class Run<T> implements AttemptHost {
   #phaseEnded(node: number, phase: PhaseName): void {
     if (phase === "postExecute") this.#tornDown(node);
     else this.#active--;
-  }
-
-  /**
-   * The delay before the next attempt, or undefined for no retry. `retryOn` and `random` are
-   * user code: if one throws, the phase fails with an `AggregateError` of both errors.
-   */
-  #judgeRetry(attempt: Attempt): number | undefined {
-    let judging = "retryOn";
-    try {
-      if (attempt.fn.retryOn(attempt.error) !== true) return undefined;
-      judging = "random";
-      return retryDelay(attempt.fn, attempt.attempt, this.#random());
-    } catch (thrown) {
-      attempt.error = new AggregateError(
-        [attempt.error, thrown],
-        `task "${attempt.task}" ${attempt.phase}: ${judging} threw while judging attempt ${attempt.attempt}'s error`,
-      );
-      return undefined;
-    }
   }
 
   #scheduleRetry(failed: Attempt): void {
