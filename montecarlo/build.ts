@@ -60,17 +60,6 @@ function makeTask(
 }
 
 function toOptions(fn: FnSpec): TaskFunctionOptions | undefined {
-  const o: {
-    timeoutMs?: number;
-    retries?: number;
-    initialDelayMs?: number;
-    backoffFactor?: number;
-    abandonAfterMs?: number | null;
-  } = {};
-  if (fn.timeoutMs !== undefined) o.timeoutMs = fn.timeoutMs;
-  if (fn.retries !== undefined) o.retries = fn.retries;
-  if (fn.initialDelayMs !== undefined) o.initialDelayMs = fn.initialDelayMs;
-  if (fn.backoffFactor !== undefined) o.backoffFactor = fn.backoffFactor;
-  if (fn.abandonAfterMs !== undefined) o.abandonAfterMs = fn.abandonAfterMs;
-  return Object.keys(o).length === 0 ? undefined : o;
+  // A FnSpec holds only option fields, each set only when chosen.
+  return Object.keys(fn).length === 0 ? undefined : fn;
 }

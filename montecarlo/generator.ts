@@ -8,6 +8,7 @@ import type {
   Behaviour,
   FaultKind,
   FnSpec,
+  FnSpecDraft,
   PhaseName,
   PhaseScript,
   ReasonKind,
@@ -127,13 +128,7 @@ function phases(rng: Prng, scale: Scale): Partial<Record<PhaseName, FnSpec>> {
 }
 
 function fnSpec(rng: Prng, scale: Scale): FnSpec {
-  const spec: {
-    timeoutMs?: number;
-    retries?: number;
-    initialDelayMs?: number;
-    backoffFactor?: number;
-    abandonAfterMs?: number | null;
-  } = {};
+  const spec: FnSpecDraft = {};
   if (rng.chance(0.25)) spec.timeoutMs = rng.int(...scale.timeout);
   if (rng.chance(0.25)) {
     spec.retries = rng.int(1, 3);

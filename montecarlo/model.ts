@@ -11,12 +11,15 @@ export type { PhaseName };
 export const PHASES: readonly PhaseName[] = ["preExecute", "execute", "postExecute"];
 
 /** Options of one phase function (`TaskFunctionOptions`); absent fields are left out. */
-export interface FnSpec {
-  readonly timeoutMs?: number;
-  readonly retries?: number;
-  readonly initialDelayMs?: number;
-  readonly backoffFactor?: number;
-  readonly abandonAfterMs?: number | null;
+export type FnSpec = Readonly<FnSpecDraft>;
+
+/** A {@link FnSpec} while the generator fills it in. */
+export interface FnSpecDraft {
+  timeoutMs?: number;
+  retries?: number;
+  initialDelayMs?: number;
+  backoffFactor?: number;
+  abandonAfterMs?: number | null;
 }
 
 /** One task: its name, its level (levels mode) or dependencies (graph mode), its phases. */
