@@ -14,6 +14,7 @@ export { isSdaxBuildError, SdaxBuildError } from "./errors/build-error.js";
 export type { ErrorInfo } from "./errors/describe-error.js";
 export type { TaskFailure } from "./errors/execution-error.js";
 export { isSdaxExecutionError, SdaxExecutionError } from "./errors/execution-error.js";
+export { flattenErrors } from "./errors/flatten-errors.js";
 export {
   isRetryable,
   isTaskTimeoutError,

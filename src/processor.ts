@@ -5,7 +5,11 @@ import type { PhaseName } from "./functions/phase-name.js";
 import type { Plan } from "./graph/plan.js";
 import { PhaseRunner } from "./phase-runner.js";
 import { Run } from "./scheduler/run.js";
-import { checkRunOptions, type RunOptions } from "./scheduler/run-options.js";
+import {
+  type ResolvedRunOptions,
+  type RunOptions,
+  readRunOptions,
+} from "./scheduler/run-options.js";
 import type { RunReport } from "./scheduler/run-report.js";
 
 /** One task as {@link AsyncTaskProcessor.describe} shows it. */
@@ -83,10 +87,14 @@ export class AsyncTaskProcessor<T> {
    * cleanup with an {@link SdaxExecutionError} listing every failed phase.
    */
   processTasks(ctx: T, options?: RunOptions): Promise<RunReport> {
-    const invalid = checkRunOptions(options);
-    if (invalid !== undefined) return Promise.reject(invalid);
+    let resolved: ResolvedRunOptions;
+    try {
+      resolved = readRunOptions(options);
+    } catch (invalid) {
+      return Promise.reject(invalid);
+    }
     return new Promise<RunReport>((resolve, reject) => {
-      const run: Run<T> = new Run(this.#plan, ctx, options, true, () => {
+      const run: Run<T> = new Run(this.#plan, ctx, resolved, true, () => {
         if (run.crash !== undefined) reject(run.crash.error);
         else if (run.state !== "settled") return;
         else if (run.failures.length > 0 || run.abort !== undefined) {
@@ -107,10 +115,9 @@ export class AsyncTaskProcessor<T> {
    * if (!runner.hasFailures()) await runner.runNext(); // execute
    */
   open(ctx: T, options?: RunOptions): PhaseRunner {
-    const invalid = checkRunOptions(options);
-    if (invalid !== undefined) throw invalid;
+    const resolved = readRunOptions(options);
     return new PhaseRunner(
-      (onStop) => new Run(this.#plan, ctx, options, false, onStop) as Run<unknown>,
+      (onStop) => new Run(this.#plan, ctx, resolved, false, onStop) as Run<unknown>,
     );
   }
 }

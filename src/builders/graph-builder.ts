@@ -1,14 +1,13 @@
-import { SdaxBuildError } from "../errors/build-error.js";
-import { describeValue } from "../errors/describe-error.js";
 import { compileGraph, type GraphEntry } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
-import { checkTask } from "./level-builder.js";
-import { type Link, listOf } from "./link.js";
+import { checkTask, copyDependsOn } from "./checks.js";
 import type { AsyncTask } from "./task.js";
 
 /**
  * Builds a graph-mode workflow: each task names the tasks it depends on, in any order of
- * adding. Immutable like {@link LevelBuilder}.
+ * adding. Like {@link LevelBuilder}, `addTask` adds to this builder and returns it, and
+ * `build()` compiles a snapshot: tasks added afterwards never change a processor built
+ * earlier.
  *
  * @example
  * const processor = AsyncTaskProcessor.graphBuilder<Ctx>()
@@ -18,35 +17,33 @@ import type { AsyncTask } from "./task.js";
  *   .build();
  */
 export class GraphBuilder<T> {
-  readonly #last: Link<GraphEntry<T>> | undefined;
+  readonly #entries: GraphEntry<T>[] = [];
 
-  private constructor(last: Link<GraphEntry<T>> | undefined) {
-    this.#last = last;
-    Object.freeze(this);
-  }
+  private constructor() {}
 
   /** @internal Use `AsyncTaskProcessor.graphBuilder()`. */
   static empty<T>(): GraphBuilder<T> {
-    return new GraphBuilder<T>(undefined);
+    return new GraphBuilder<T>();
   }
 
-  /** Adds a task that depends on the named tasks (none by default). */
-  addTask(task: AsyncTask<T>, dependsOn: readonly string[] = []): GraphBuilder<T> {
+  /**
+   * Adds a task that depends on the named tasks (none by default) to this builder and returns
+   * this builder. `dependsOn` is copied once: changing the array afterwards changes nothing.
+   * An invalid task or `dependsOn` (not an array, or an element that is not a string, holes
+   * included) throws an `SdaxBuildError` and adds nothing.
+   */
+  addTask(task: AsyncTask<T>, dependsOn: readonly string[] = []): this {
     checkTask(task, "addTask");
-    if (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== "string")) {
-      throw new SdaxBuildError(
-        "invalid-dependencies",
-        `task "${task.name}": dependsOn must be an array of task names, got ${describeValue(dependsOn)}`,
-        task.name,
-        "dependsOn",
-      );
-    }
-    const entry = { task, dependsOn: Object.freeze([...dependsOn]) };
-    return new GraphBuilder({ value: entry, previous: this.#last });
+    const names = copyDependsOn(task.name, dependsOn);
+    this.#entries.push(Object.freeze({ task, dependsOn: names }));
+    return this;
   }
 
-  /** Compiles an immutable processor; refuses duplicates, missing dependencies and cycles. */
+  /**
+   * Compiles the tasks added so far into a new, frozen processor; refuses duplicates, missing
+   * dependencies, self-dependencies and cycles. Tasks added later do not change it.
+   */
   build(): AsyncTaskProcessor<T> {
-    return new AsyncTaskProcessor(compileGraph(listOf(this.#last)));
+    return new AsyncTaskProcessor(compileGraph(this.#entries.slice()));
   }
 }

@@ -1,61 +1,60 @@
 import { SdaxBuildError } from "../errors/build-error.js";
-import { describeValue } from "../errors/describe-error.js";
 import { compileLevels, type LevelEntry } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
-import { type Link, listOf } from "./link.js";
-import { type AsyncTask, isAsyncTask } from "./task.js";
+import { checkTask } from "./checks.js";
+import { describeSafely } from "./describe.js";
+import type { AsyncTask } from "./task.js";
 
 /**
- * Builds a level-mode workflow. Immutable: `addTask` returns a new builder and leaves this one
- * as it was, so a partial builder can be shared and extended in several ways.
+ * Builds a level-mode workflow. `addTask` adds to this builder and returns it, so a chain and
+ * a loop that ignores the result build the same workflow. `build()` compiles the tasks added
+ * so far into a new, frozen processor; tasks added afterwards never change it, and the
+ * builder may go on and build again.
  *
  * @example
  * const processor = AsyncTaskProcessor.builder<Ctx>()
  *   .addTask(connect, 1)
  *   .addTask(fetchUser, 2)
  *   .build();
+ *
+ * const builder = AsyncTaskProcessor.builder<Ctx>();
+ * for (const step of steps) builder.addTask(step, 1);
+ * const many = builder.build();
  */
 export class LevelBuilder<T> {
-  readonly #last: Link<LevelEntry<T>> | undefined;
+  readonly #entries: LevelEntry<T>[] = [];
 
-  private constructor(last: Link<LevelEntry<T>> | undefined) {
-    this.#last = last;
-    Object.freeze(this);
-  }
+  private constructor() {}
 
   /** @internal Use `AsyncTaskProcessor.builder()`. */
   static empty<T>(): LevelBuilder<T> {
-    return new LevelBuilder<T>(undefined);
+    return new LevelBuilder<T>();
   }
 
-  /** Adds a task on a level: any safe integer; levels run from the lowest up. */
-  addTask(task: AsyncTask<T>, level: number): LevelBuilder<T> {
+  /**
+   * Adds a task on a level (any safe integer; levels run from the lowest up) to this builder
+   * and returns this builder. An invalid task or level throws an `SdaxBuildError` and adds
+   * nothing.
+   */
+  addTask(task: AsyncTask<T>, level: number): this {
     checkTask(task, "addTask");
     if (!Number.isSafeInteger(level)) {
       throw new SdaxBuildError(
         "invalid-level",
-        `task "${task.name}": level must be a safe integer, got ${describeValue(level)}`,
+        `task "${task.name}": level must be a safe integer, got ${describeSafely(level)}`,
         task.name,
         "level",
       );
     }
-    return new LevelBuilder({ value: { task, level }, previous: this.#last });
+    this.#entries.push(Object.freeze({ task, level }));
+    return this;
   }
 
-  /** Compiles an immutable processor; refuses duplicate names. */
+  /**
+   * Compiles the tasks added so far into a new, frozen processor; refuses duplicate names.
+   * Tasks added later do not change it.
+   */
   build(): AsyncTaskProcessor<T> {
-    return new AsyncTaskProcessor(compileLevels(listOf(this.#last)));
-  }
-}
-
-/** Refuses anything that is not made by `task()` or `join()`. */
-export function checkTask(task: unknown, method: string): asserts task is AsyncTask<unknown> {
-  if (!isAsyncTask(task)) {
-    throw new SdaxBuildError(
-      "invalid-task",
-      `${method}: expected a task made by task() or join(), got ${describeValue(task)}`,
-      undefined,
-      "task",
-    );
+    return new AsyncTaskProcessor(compileLevels(this.#entries.slice()));
   }
 }

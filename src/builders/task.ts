@@ -1,8 +1,8 @@
 import { hasBrand } from "../errors/brand.js";
 import { SdaxBuildError } from "../errors/build-error.js";
-import { describeValue } from "../errors/describe-error.js";
 import { PHASES, type PhaseName } from "../functions/phase-name.js";
 import { type PhaseFn, type TaskFunction, toTaskFunction } from "../functions/task-function.js";
+import { describeSafely, unreadable } from "./describe.js";
 
 /** The phases given to {@link task}; each is optional, but a task needs at least one. */
 export interface TaskPhases<T> {
@@ -38,12 +38,24 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   if (typeof phases !== "object" || phases === null) {
     throw new SdaxBuildError(
       "invalid-task",
-      `task "${name}": phases must be an object like { preExecute, execute, postExecute }, got ${describeValue(phases)}`,
+      `task "${name}": phases must be an object like { preExecute, execute, postExecute }, got ${describeSafely(phases)}`,
       name,
       "phases",
     );
   }
-  for (const key of Object.keys(phases)) {
+  let keys: string[];
+  try {
+    keys = Object.keys(phases);
+  } catch (error) {
+    throw unreadable(
+      `task "${name}": phases could not be read`,
+      error,
+      name,
+      "phases",
+      "invalid-task",
+    );
+  }
+  for (const key of keys) {
     if (!(PHASES as readonly string[]).includes(key)) {
       throw new SdaxBuildError(
         "invalid-phase",
@@ -95,7 +107,18 @@ function phaseOf<T>(
   phase: PhaseName,
   name: string,
 ): TaskFunction<T> | undefined {
-  const value = phases[phase];
+  let value: unknown;
+  try {
+    value = phases[phase];
+  } catch (error) {
+    throw unreadable(
+      `task "${name}" ${phase}: could not be read`,
+      error,
+      name,
+      phase,
+      "invalid-phase",
+    );
+  }
   return value === undefined ? undefined : toTaskFunction<T>(value, name, phase);
 }
 
@@ -108,7 +131,7 @@ function checkName(name: unknown, maker: string): asserts name is string {
   if (typeof name !== "string" || name.trim() === "") {
     throw new SdaxBuildError(
       "invalid-name",
-      `${maker}(): a task name must be a non-empty string, got ${describeValue(name)}`,
+      `${maker}(): a task name must be a non-empty string, got ${describeSafely(name)}`,
       undefined,
       "name",
     );

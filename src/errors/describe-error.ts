@@ -4,42 +4,104 @@ export interface ErrorInfo {
   readonly message: string;
 }
 
+/** What is shown where nothing of a value can be read (`spec/lifecycle.md` section 6). */
+export const UNREADABLE = "<unreadable>";
+
 /**
- * Describes any thrown value without throwing: `Error`s by name and message, other values by
- * their type and a safe string form (a thrown `"boom"` is `{ name: "string", message: "boom" }`).
+ * `value instanceof Error`, never throwing: `instanceof` runs a `Proxy`'s `getPrototypeOf`
+ * trap, and throws for a revoked `Proxy`; such a value is not taken for an `Error`.
+ */
+export function isErrorInstance(value: unknown): value is Error {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** `value[key]`, or `undefined` with `ok: false` when reading it throws. */
+function read(value: object, key: "name" | "message"): { ok: boolean; value: unknown } {
+  try {
+    return { ok: true, value: (value as Record<string, unknown>)[key] };
+  } catch {
+    return { ok: false, value: undefined };
+  }
+}
+
+/**
+ * Describes any thrown value without ever throwing (`spec/lifecycle.md` section 6, INV-33):
+ * an `Error`'s `name` and `message` where they read as strings; otherwise its `typeof` as
+ * `name` and a safe string form as `message` (a thrown `"boom"` is
+ * `{ name: "string", message: "boom" }`, an `Error` whose message is `Symbol("x")` is
+ * `{ name: "Error", message: "Symbol(x)" }`); `"<unreadable>"` where nothing can be read (a
+ * revoked `Proxy`, a throwing `message` getter).
  */
 export function describeError(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name, message: error.message };
+  if (isErrorInstance(error)) {
+    const name = read(error, "name");
+    const message = read(error, "message");
+    // The hot path: an ordinary Error.
+    if (typeof name.value === "string" && typeof message.value === "string") {
+      return { name: name.value, message: message.value };
+    }
+    return {
+      name: typeof name.value === "string" ? name.value : typeof error,
+      message:
+        typeof message.value === "string"
+          ? message.value
+          : message.ok
+            ? safeString(message.value)
+            : UNREADABLE,
+    };
+  }
   if (error === null) return { name: "null", message: "null" };
   return { name: typeof error, message: safeString(error) };
 }
 
-/** `String(value)` that never throws (objects with a throwing `toString` exist). */
+/**
+ * `String(value)` that never throws: a string as it is; an object as JSON where it has a JSON
+ * form, else `String(value)`, else `Object.prototype.toString` (`[object Object]`: cyclic
+ * objects, throwing `toJSON`, `toString` or `Symbol.toPrimitive`); `"<unreadable>"` where even
+ * that throws (a revoked `Proxy`, a `Proxy` whose every trap throws). Symbols and BigInts are
+ * fine (`Symbol(x)`, `12`).
+ */
 export function safeString(value: unknown): string {
+  if (typeof value === "string") return value;
   try {
-    if (typeof value === "string") return value;
     if (typeof value === "object" && value !== null) {
       const json = JSON.stringify(value);
-      if (json !== undefined) return json;
+      if (typeof json === "string") return json;
     }
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return UNREADABLE;
+    }
   }
 }
 
 /**
  * Describes a value for an error message: `NaN (number)`, `"abc" (string)`, `[1] (array)`,
- * `{"a":1} (object)`, `a Map`, `a function`.
+ * `{"a":1} (object)`, `a Map`, `a function`; `an unreadable object` for a value that cannot be
+ * inspected (a revoked `Proxy`). Never throws.
  */
 export function describeValue(value: unknown): string {
-  if (typeof value === "function") return "a function";
-  if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value !== "object") return `${String(value)} (${typeof value})`;
-  if (Array.isArray(value)) return `${safeString(value)} (array)`;
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype === Object.prototype || prototype === null) return `${safeString(value)} (object)`;
-  const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype";
+  try {
+    if (typeof value === "function") return "a function";
+    if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
+    if (value === null || value === undefined) return String(value);
+    if (typeof value !== "object") return `${String(value)} (${typeof value})`;
+    if (Array.isArray(value)) return `${safeString(value)} (array)`;
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) {
+      return `${safeString(value)} (object)`;
+    }
+    const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype";
+  } catch {
+    return `an unreadable ${typeof value}`;
+  }
 }

@@ -1,6 +1,7 @@
 import type { PhaseName } from "../functions/phase-name.js";
 import { hasBrand } from "./brand.js";
-import { safeString } from "./describe-error.js";
+import { describeError, isErrorInstance, safeString } from "./describe-error.js";
+import { errorsOf, flattenInto } from "./flatten-errors.js";
 
 /** One failed phase of a run. */
 export interface TaskFailure {
@@ -12,6 +13,12 @@ export interface TaskFailure {
   readonly error: unknown;
   /** How many attempts were made, the first included. */
   readonly attempts: number;
+  /**
+   * True when the phase had been cancelled (another phase failed, or the run's signal aborted)
+   * and its function then failed with an error of its own rather than the cancellation's (a
+   * rollback that threw, say): `spec/lifecycle.md` INV-32. False for every other failure.
+   */
+  readonly afterCancel: boolean;
 }
 
 const brand = Symbol.for("sdax.SdaxExecutionError");
@@ -47,19 +54,15 @@ export class SdaxExecutionError extends AggregateError {
     Object.defineProperty(this, brand, { value: true });
   }
 
-  /** The underlying errors, with nested `AggregateError`s (and `SdaxExecutionError`s) flattened. */
+  /**
+   * The underlying errors, with nested `AggregateError`s (and `SdaxExecutionError`s)
+   * flattened: `flattenErrors` of each of `errors`, in order. Cycle-safe and never throws.
+   */
   leafErrors(): unknown[] {
-    const leaves: unknown[] = [];
-    const stack: unknown[] = [...this.errors].reverse();
-    while (stack.length > 0) {
-      const error = stack.pop();
-      if (error instanceof AggregateError && error.errors.length > 0) {
-        for (let i = error.errors.length - 1; i >= 0; i--) stack.push(error.errors[i]);
-      } else {
-        leaves.push(error);
-      }
-    }
-    return leaves;
+    const errors = errorsOf(this);
+    if (errors === undefined) return [];
+    // This error is expanded already: an `errors` that contains it adds nothing.
+    return flattenInto(errors, new Set<unknown>([this]), []);
   }
 }
 
@@ -75,10 +78,7 @@ function executionMessage(
   const parts: string[] = [];
   if (abortReason !== undefined) parts.push(`run aborted: ${reasonText(abortReason.reason)}`);
   if (failures.length > 0) {
-    const shown = failures.slice(0, 10).map((f) => {
-      const tries = f.attempts === 1 ? "" : ` after ${f.attempts} attempts`;
-      return `task "${f.task}" ${f.phase} failed${tries}: ${errorText(f.error)}`;
-    });
+    const shown = failures.slice(0, 10).map(failureText);
     if (failures.length > 10) shown.push(`and ${failures.length - 10} more`);
     parts.push(
       `${failures.length} phase${failures.length === 1 ? "" : "s"} failed: ${shown.join("; ")}`,
@@ -87,11 +87,27 @@ function executionMessage(
   return `sdax run failed: ${parts.join("; ")}`;
 }
 
+/** `task "b" execute failed after 2 attempts, after its cancellation: Error: rollback failed`. */
+function failureText(f: TaskFailure): string {
+  const how: string[] = [];
+  if (f.attempts !== 1) how.push(`after ${safeString(f.attempts)} attempts`);
+  if (f.afterCancel === true) how.push("after its cancellation");
+  const suffix = how.length === 0 ? "" : ` ${how.join(", ")}`;
+  return `task "${safeString(f.task)}" ${safeString(f.phase)} failed${suffix}: ${errorText(f.error)}`;
+}
+
+/** `Name: message` for an `Error`, `value (thrown type)` for anything else; never throws. */
 function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (isErrorInstance(error)) return nameAndMessage(error);
   return `${safeString(error)} (thrown ${error === null ? "null" : typeof error})`;
 }
 
+/** `Name: message` for an `Error`, a safe string form for anything else; never throws. */
 function reasonText(reason: unknown): string {
-  return reason instanceof Error ? `${reason.name}: ${reason.message}` : safeString(reason);
+  return isErrorInstance(reason) ? nameAndMessage(reason) : safeString(reason);
+}
+
+function nameAndMessage(error: Error): string {
+  const { name, message } = describeError(error);
+  return `${name}: ${message}`;
 }

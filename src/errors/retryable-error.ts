@@ -1,4 +1,5 @@
 import { hasBrand } from "./brand.js";
+import { flattenErrors, isAggregateError } from "./flatten-errors.js";
 
 const retryableBrand = Symbol.for("sdax.RetryableError");
 const timeoutBrand = Symbol.for("sdax.TaskTimeoutError");
@@ -56,19 +57,53 @@ const retryableCodes: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The default `retryOn`: true for sdax's {@link TaskTimeoutError}, for {@link RetryableError}
- * and its subclasses, and for Node connection errors: `code` ECONNRESET, ECONNREFUSED,
- * ECONNABORTED, ETIMEDOUT, EPIPE, EAI_AGAIN, EHOSTUNREACH or ENETUNREACH on the error or on
- * its `cause` chain (Node's `fetch` throws `TypeError: fetch failed` with the code on `cause`).
+ * The default `retryOn` (`spec/task-functions.md` section 7.3). True for:
+ *
+ * - sdax's {@link TaskTimeoutError};
+ * - {@link RetryableError} and its subclasses;
+ * - Node connection errors: `code` ECONNRESET, ECONNREFUSED, ECONNABORTED, ETIMEDOUT, EPIPE,
+ *   EAI_AGAIN, EHOSTUNREACH or ENETUNREACH on the error or on its `cause` chain (followed five
+ *   levels at most; Node's `fetch` throws `TypeError: fetch failed` with the code on `cause`);
+ * - an `AggregateError` (an `SdaxExecutionError` included) with at least one leaf, as
+ *   `flattenErrors` finds them, whose leaves all match one of the rules above: a nested run
+ *   whose every failure was a timeout is retried, as Python sdax retries exception groups.
+ *
+ * False for everything else: plain `Error`s, `AbortError`s, non-objects, an empty
+ * `AggregateError`, an aggregate with any leaf that is not retryable. Never throws: a value
+ * it cannot read (a revoked `Proxy`, a throwing getter) is not retryable.
+ *
+ * @example
+ * isRetryable(new TaskTimeoutError("t", "execute", 1, 10)); // true
+ * isRetryable(new AggregateError([new RetryableError("busy")])); // true
+ * isRetryable(new AggregateError([new RetryableError("busy"), new Error("bug")])); // false
  */
 export function isRetryable(error: unknown): boolean {
+  if (isRetryableLeaf(error)) return true;
+  if (!isAggregateError(error)) return false;
+  const leaves = flattenErrors(error);
+  // No leaf at all (an aggregate that holds only itself): not retryable. An empty aggregate,
+  // or one whose errors cannot be read, is its own leaf, and an aggregate leaf is not retryable.
+  if (leaves.length === 0) return false;
+  for (const leaf of leaves) {
+    if (isAggregateError(leaf) || !isRetryableLeaf(leaf)) return false;
+  }
+  return true;
+}
+
+/** The rules for a single error (not the aggregate rule); never throws. */
+function isRetryableLeaf(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
   if (hasBrand(error, retryableBrand) || hasBrand(error, timeoutBrand)) return true;
-  // Follow `cause` a few levels at most: a cyclic chain must not loop.
-  let at: unknown = error;
-  for (let depth = 0; depth < 5 && typeof at === "object" && at !== null; depth++) {
-    const code = (at as { code?: unknown }).code;
-    if (typeof code === "string" && retryableCodes.has(code)) return true;
-    at = (at as { cause?: unknown }).cause;
+  try {
+    // Follow `cause` a few levels at most: a cyclic chain must not loop.
+    let at: unknown = error;
+    for (let depth = 0; depth < 5 && typeof at === "object" && at !== null; depth++) {
+      const code = (at as { code?: unknown }).code;
+      if (typeof code === "string" && retryableCodes.has(code)) return true;
+      at = (at as { cause?: unknown }).cause;
+    }
+  } catch {
+    // A property that cannot be read: not retryable.
   }
   return false;
 }

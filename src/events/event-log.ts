@@ -1,10 +1,10 @@
 import { describeError } from "../errors/describe-error.js";
 import type { TaskFailure } from "../errors/execution-error.js";
+import { reportUncaught } from "../errors/report-uncaught.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import type { RunEvent, RunState } from "../lifecycle/run-states.js";
 import type { TaskEvent, TaskState } from "../lifecycle/task-states.js";
-import type { Clock } from "../time/clock.js";
 import type { LifecycleEvent } from "./lifecycle-event.js";
 
 /**
@@ -15,11 +15,12 @@ import type { LifecycleEvent } from "./lifecycle-event.js";
 export class EventLog {
   #seq = 0;
   readonly #listener: (event: LifecycleEvent) => void;
-  readonly #clock: Clock;
+  readonly #now: () => number;
 
-  constructor(listener: (event: LifecycleEvent) => void, clock: Clock) {
+  /** @param now the run's clock reading, which never throws. */
+  constructor(listener: (event: LifecycleEvent) => void, now: () => number) {
     this.#listener = listener;
-    this.#clock = clock;
+    this.#now = now;
   }
 
   /** A run transition; `abort` carries the reason, the move to `settled` the outcome. */
@@ -46,6 +47,7 @@ export class EventLog {
               task: f.task,
               phase: f.phase,
               attempts: f.attempts,
+              afterCancel: f.afterCancel,
               error: describeError(f.error),
             })),
           }
@@ -53,7 +55,10 @@ export class EventLog {
     });
   }
 
-  /** A task transition; `fail` carries the error, `succeed` and `fail` the attempts made. */
+  /**
+   * A task transition; `fail` carries the error and whether it came after a cancellation,
+   * `succeed` and `fail` the attempts made.
+   */
   task(
     task: string,
     event: TaskEvent,
@@ -71,7 +76,12 @@ export class EventLog {
       from,
       to,
       ...(phase === undefined ? {} : { phase }),
-      ...(event === "fail" ? { error: describeError(error) } : {}),
+      ...(event === "fail"
+        ? {
+            error: describeError(error),
+            afterCancel: from === "preCancelling" || from === "execCancelling",
+          }
+        : {}),
       ...(attempts === undefined ? {} : { attempts }),
     });
   }
@@ -114,7 +124,7 @@ export class EventLog {
   }
 
   #stamp(): { seq: number; at: number } {
-    return { seq: this.#seq++, at: this.#clock.now() };
+    return { seq: this.#seq++, at: this.#now() };
   }
 
   /** A throwing listener must not disturb the run; its error surfaces as uncaught. */
@@ -122,9 +132,7 @@ export class EventLog {
     try {
       this.#listener(event);
     } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
+      reportUncaught(error);
     }
   }
 }

@@ -16,6 +16,8 @@ export interface FailureInfo {
   readonly task: string;
   readonly phase: PhaseName;
   readonly attempts: number;
+  /** True when the function failed with its own error after it was cancelled (INV-32). */
+  readonly afterCancel: boolean;
   readonly error: ErrorInfo;
 }
 
@@ -46,6 +48,8 @@ export interface TaskTransitionEvent extends EventBase {
   readonly phase?: PhaseName;
   /** With `fail`: the error of the last attempt. */
   readonly error?: ErrorInfo;
+  /** With `fail`: true when the function failed on its own after it was cancelled (INV-32). */
+  readonly afterCancel?: boolean;
   /** With `succeed` and `fail`: attempts made. */
   readonly attempts?: number;
 }
@@ -59,7 +63,10 @@ export interface AttemptTransitionEvent extends EventBase {
   readonly event: AttemptEvent;
   readonly from: AttemptState;
   readonly to: AttemptState;
-  /** With `fail`, `timeout`, `cancel`, and a `lateSettle` that rejected: the error or reason. */
+  /**
+   * With `fail`, `timeout`, `cancel`, and a `lateSettle` that rejected: the error or reason.
+   * A `fail` from `cancelling` is the function's own error after its cancellation (INV-32).
+   */
   readonly error?: ErrorInfo;
 }
 

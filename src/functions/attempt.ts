@@ -1,13 +1,20 @@
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import { AE, AS, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
-import type { Clock } from "../time/clock.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskFunction } from "./task-function.js";
 import type { TaskScope } from "./task-scope.js";
 
-/** How an attempt ended (decided once; see `spec/task-functions.md`). */
-export type AttemptOutcome = "succeeded" | "failed" | "timedOut" | "cancelled";
+/**
+ * How an attempt ended (see `spec/task-functions.md`): decided once, except that a cancelled
+ * attempt may still fail on its own (`failedAfterCancel`, spec INV-32).
+ */
+export type AttemptOutcome =
+  | "succeeded"
+  | "failed"
+  | "timedOut"
+  | "cancelled"
+  | "failedAfterCancel";
 
 /**
  * The ways into an attempt from outside an engine step: its function's or a child's promise
@@ -19,11 +26,20 @@ export type AttemptEntry =
   | typeof FULFILLED
   | typeof REJECTED
   | typeof TIMED_OUT
-  | typeof ABANDON_DUE;
+  | typeof ABANDON_DUE
+  | typeof DELAY_OVER;
 const FULFILLED = 0;
 const REJECTED = 1;
 const TIMED_OUT = 2;
 const ABANDON_DUE = 3;
+/** A retry's delay timer fired. */
+const DELAY_OVER = 4;
+
+/** Which of its timers an attempt has set: data, never inferred from a handle (INV-36). */
+const NO_TIMER = 0;
+const TIMEOUT_TIMER = 1;
+const ABANDON_TIMER = 2;
+const DELAY_TIMER = 3;
 
 /** The attempt's side of {@link AttemptHost.deliver}; a symbol, so it stays off the scope's API. */
 export const enterAttempt: unique symbol = Symbol("sdax.enterAttempt");
@@ -34,12 +50,17 @@ const nativeThen = Promise.prototype.then;
 /** What an attempt needs from the run that owns it. */
 export interface AttemptHost {
   readonly ctx: unknown;
-  readonly clock: Clock;
   /** The run's default for functions whose own `abandonAfterMs` is absent. */
   readonly abandonAfterMs: number | null | undefined;
   /** True when the run has an `onEvent` listener. */
   readonly listening: boolean;
-  /** The attempt's outcome was decided, or it settled or was abandoned. */
+  /** The run clock's `setTimeout`; may throw (the clock is user code). */
+  setTimer(callback: () => void, ms: number): unknown;
+  /** The run clock's `clearTimeout`; may throw (the clock is user code). */
+  clearTimer(handle: unknown): void;
+  /** An error with no phase left to fail: rethrown as an uncaught exception. */
+  reportUncaught(error: unknown): void;
+  /** The attempt's outcome was decided, or it settled, ended or was abandoned. */
   attemptChanged(attempt: Attempt): void;
   /** Runs `attempt[enterAttempt](entry, error)` as an engine step of its own. */
   deliver(attempt: Attempt, entry: AttemptEntry, error: unknown): void;
@@ -57,29 +78,30 @@ export interface AttemptHost {
 
 /**
  * One attempt of one phase function: calls it, tracks it and its spawned children until all
- * have settled, applies the timeout, aborts the signal on cancellation, and abandons it after
- * `abandonAfterMs`. It is also the function's {@link TaskScope}.
+ * have settled, applies the timeout, aborts the signal on cancellation, abandons it after
+ * `abandonAfterMs`, and, for a retry, waits out its delay first. It is also the function's
+ * {@link TaskScope}.
  *
  * The signal is created on first read; a timer only when a limit is set.
  */
 export class Attempt implements TaskScope {
   /** The attempt state's code in {@link ATTEMPT_MACHINE}. */
   code: number = AS.idle;
-  /** Set once, when the outcome is decided. */
+  /** Set when the outcome is decided. */
   outcome: AttemptOutcome | undefined;
   /** The error of a failed or timed-out attempt, or the reason of a cancelled one. */
   error: unknown;
   /** If the owner retries after this attempt: the delay before the next; decided once. */
   retryDelayMs: number | undefined;
-  /** How far the owner has acted on this attempt; the owner reconciles on each change. */
-  seen: "running" | "decided" | "finished" = "running";
+  /** How far the owner has acted on this attempt (see `Run#reconcile`). */
+  seen = 0;
 
   /** Unsettled promises of this attempt: the function's own and each spawned child's. */
   #pending = 0;
   #controller: AbortController | undefined;
   #abortReason: unknown;
-  /** The timeout timer while running; the abandonment timer while settling. */
   #timer: unknown;
+  #timerKind = NO_TIMER;
 
   constructor(
     readonly host: AttemptHost,
@@ -107,6 +129,19 @@ export class Attempt implements TaskScope {
     return this.#controller.signal;
   }
 
+  /**
+   * A retry: sets the delay's timer, calls `announce` (the owner's `retry` event), then waits
+   * in `delayed` until the timer fires. Throws what the clock threw, before any transition (the
+   * owner then fails the phase instead).
+   */
+  delay(ms: number, announce: () => void): void {
+    const timer = this.host.setTimer(() => this.host.deliver(this, DELAY_OVER, undefined), ms);
+    this.#timer = timer;
+    this.#timerKind = DELAY_TIMER;
+    announce();
+    this.#move(AE.delay, false, undefined);
+  }
+
   /** Calls the function. Outcomes reach the host through `attemptChanged`. */
   start(): void {
     this.#move(AE.start, false, undefined);
@@ -126,10 +161,15 @@ export class Attempt implements TaskScope {
     }
     if (!pending) this.#settledOne(false, undefined);
     if (this.#pending > 0 && this.fn.timeoutMs !== null && this.code === AS.running) {
-      this.#timer = this.host.clock.setTimeout(
-        () => this.host.deliver(this, TIMED_OUT, undefined),
-        this.fn.timeoutMs,
-      );
+      try {
+        this.#timer = this.host.setTimer(
+          () => this.host.deliver(this, TIMED_OUT, undefined),
+          this.fn.timeoutMs,
+        );
+        this.#timerKind = TIMEOUT_TIMER;
+      } catch (clockError) {
+        this.#decide("fail", clockError); // spec 5.2: the attempt fails with the clock's error
+      }
     }
   }
 
@@ -137,8 +177,9 @@ export class Attempt implements TaskScope {
   [enterAttempt](entry: AttemptEntry, error: unknown): void {
     if (entry === FULFILLED) this.#settledOne(false, undefined);
     else if (entry === REJECTED) this.#settledOne(true, error);
-    else if (entry === TIMED_OUT) this.#timedOut();
-    else this.#abandon();
+    else if (entry === TIMED_OUT) this.#timerFired(TIMEOUT_TIMER);
+    else if (entry === ABANDON_DUE) this.#timerFired(ABANDON_TIMER);
+    else this.#timerFired(DELAY_TIMER);
   }
 
   /** Watches a promise of this attempt (its function's or a child's) until it settles. */
@@ -150,9 +191,21 @@ export class Attempt implements TaskScope {
     );
   }
 
-  /** Cancels a running attempt: aborts its signal with `reason` and waits for it to settle. */
+  /**
+   * Cancels the attempt: a running one aborts its signal with `reason` and waits to settle
+   * (`cancelling`); a delayed one never starts and ends at once.
+   */
   cancel(reason: unknown): void {
-    if (this.code === AS.running) this.#decide("cancel", reason);
+    if (this.code === AS.running) {
+      this.#decide("cancel", reason);
+    } else if (this.code === AS.delayed) {
+      const clockError = this.#clearTimer();
+      this.outcome = "cancelled";
+      this.error = reason;
+      this.#move(AE.cancel, true, reason);
+      if (clockError !== NO_ERROR) this.host.reportUncaught(clockError);
+      this.host.attemptChanged(this);
+    }
   }
 
   /** A getter returning a bound function, so `const { spawn } = scope` works too. */
@@ -161,7 +214,7 @@ export class Attempt implements TaskScope {
   }
 
   #spawn<R>(fn: (signal: AbortSignal) => R | PromiseLike<R>): Promise<R> {
-    if (this.code !== AS.running && this.code !== AS.settling) {
+    if (this.code !== AS.running && this.code !== AS.cancelling && this.code !== AS.settling) {
       throw new Error(
         `task "${this.task}" ${this.phase} attempt ${this.attempt}: scope.spawn() was called after the attempt ended; start child work before the function settles`,
       );
@@ -188,76 +241,135 @@ export class Attempt implements TaskScope {
 
   #settledOne(failed: boolean, error: unknown): void {
     this.#pending--;
-    if (failed && this.code === AS.running) {
-      this.#decide("fail", error);
-      return;
+    if (failed) {
+      if (this.code === AS.running) {
+        this.#decide("fail", error);
+        return;
+      }
+      if (this.code === AS.cancelling && !this.#isCancellation(error)) {
+        this.#failAfterCancel(error);
+      }
     }
     if (this.#pending > 0) return;
     if (this.code === AS.running) this.#succeed();
-    else if (this.code === AS.settling) this.#settle();
+    else if (this.code === AS.settling || this.code === AS.cancelling) this.#settle();
     else if (this.code === AS.abandoned) this.#move(AE.lateSettle, failed, error);
   }
 
+  /** Spec INV-32: the signal's own reason, or an `AbortError`, is the cancellation echoed back. */
+  #isCancellation(error: unknown): boolean {
+    if (error === this.#abortReason) return true;
+    if (typeof error !== "object" || error === null) return false;
+    try {
+      return (error as { name?: unknown }).name === "AbortError";
+    } catch {
+      return false; // a name that cannot be read is not an AbortError's
+    }
+  }
+
   #succeed(): void {
-    this.#clearTimer();
+    const clockError = this.#clearTimer();
+    if (clockError !== NO_ERROR) {
+      this.#decide("fail", clockError); // spec 5.2: a clock that throws fails the attempt
+      return;
+    }
     this.outcome = "succeeded";
     this.#move(AE.succeed, false, undefined);
     this.host.attemptChanged(this);
   }
 
-  #timedOut(): void {
+  #timerFired(kind: number): void {
+    if (this.#timerKind !== kind) return; // cleared (or its clear threw): the state moved on
+    this.#timerKind = NO_TIMER;
     this.#timer = undefined;
-    if (this.code !== AS.running) return;
-    const timeoutMs = this.fn.timeoutMs ?? 0;
-    this.#decide("timeout", new TaskTimeoutError(this.task, this.phase, this.attempt, timeoutMs));
+    if (kind === TIMEOUT_TIMER) {
+      const timeoutMs = this.fn.timeoutMs ?? 0;
+      this.#decide("timeout", new TaskTimeoutError(this.task, this.phase, this.attempt, timeoutMs));
+    } else if (kind === ABANDON_TIMER) {
+      this.#move(AE.abandon, false, undefined);
+      this.host.attemptChanged(this);
+    } else {
+      this.start();
+    }
   }
 
-  /** Decides a failure, timeout or cancellation: aborts the signal, then waits to settle. */
+  /**
+   * Decides a failure, timeout or cancellation: aborts the signal, then waits to settle. The
+   * clock is called first, so an error it throws is part of the decision (spec 5.2).
+   */
   #decide(event: "fail" | "timeout" | "cancel", error: unknown): void {
-    this.#clearTimer();
+    const clockErrors: unknown[] = [];
+    const cleared = this.#clearTimer();
+    if (cleared !== NO_ERROR) clockErrors.push(cleared);
+    if (this.#pending > 0) {
+      const abandonAfterMs =
+        this.fn.abandonAfterMs === undefined ? this.host.abandonAfterMs : this.fn.abandonAfterMs;
+      if (abandonAfterMs !== null && abandonAfterMs !== undefined) {
+        try {
+          this.#timer = this.host.setTimer(
+            () => this.host.deliver(this, ABANDON_DUE, undefined),
+            abandonAfterMs,
+          );
+          this.#timerKind = ABANDON_TIMER;
+        } catch (clockError) {
+          clockErrors.push(clockError); // no timer: the attempt is waited for without limit
+        }
+      }
+    }
+    let decided = error;
+    if (event !== "cancel" && clockErrors.length > 0) {
+      decided = new AggregateError(
+        [error, ...clockErrors],
+        `task "${this.task}" ${this.phase} attempt ${this.attempt}: the clock threw while the attempt failed`,
+      );
+    }
     this.outcome = event === "fail" ? "failed" : event === "timeout" ? "timedOut" : "cancelled";
-    this.error = error;
-    this.#move(AE[event], true, error);
+    this.error = decided;
+    this.#move(AE[event], true, decided);
     this.#abortReason =
       event === "fail"
         ? new DOMException(
             `task "${this.task}" ${this.phase} attempt ${this.attempt} failed`,
             "AbortError",
           )
-        : error;
+        : decided;
     this.#controller?.abort(this.#abortReason);
-    if (this.#pending === 0) {
-      this.#move(AE.settle, false, undefined);
-    } else {
-      const abandonAfterMs =
-        this.fn.abandonAfterMs === undefined ? this.host.abandonAfterMs : this.fn.abandonAfterMs;
-      if (abandonAfterMs !== null && abandonAfterMs !== undefined) {
-        this.#timer = this.host.clock.setTimeout(
-          () => this.host.deliver(this, ABANDON_DUE, undefined),
-          abandonAfterMs,
-        );
-      }
+    if (event === "cancel" && clockErrors.length > 0) {
+      this.#failAfterCancel(clockErrors.length === 1 ? clockErrors[0] : aggregate(clockErrors));
     }
+    if (this.#pending === 0) this.#move(AE.settle, false, undefined);
+    this.host.attemptChanged(this);
+  }
+
+  /** Spec INV-32: a cancelled attempt that fails on its own; its error replaces the reason. */
+  #failAfterCancel(error: unknown): void {
+    this.outcome = "failedAfterCancel";
+    this.error = error;
+    this.#move(AE.fail, true, error);
     this.host.attemptChanged(this);
   }
 
   #settle(): void {
-    this.#clearTimer();
+    const clockError = this.#clearTimer();
+    if (clockError !== NO_ERROR) {
+      if (this.code === AS.cancelling) this.#failAfterCancel(clockError);
+      else this.host.reportUncaught(clockError); // the phase already failed: nothing left to fail
+    }
     this.#move(AE.settle, false, undefined);
     this.host.attemptChanged(this);
   }
 
-  #abandon(): void {
+  /** Clears the timer set, if any; returns what the clock threw, or {@link NO_ERROR}. */
+  #clearTimer(): unknown {
+    if (this.#timerKind === NO_TIMER) return NO_ERROR;
+    const timer = this.#timer;
+    this.#timerKind = NO_TIMER;
     this.#timer = undefined;
-    if (this.code !== AS.settling) return;
-    this.#move(AE.abandon, false, undefined);
-    this.host.attemptChanged(this);
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) {
-      this.host.clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
+    try {
+      this.host.clearTimer(timer);
+      return NO_ERROR;
+    } catch (clockError) {
+      return clockError;
     }
   }
 
@@ -277,6 +389,13 @@ export class Attempt implements TaskScope {
       );
     }
   }
+}
+
+/** "The clock did not throw": a value no clock can throw. */
+const NO_ERROR: unique symbol = Symbol("sdax.noError");
+
+function aggregate(errors: unknown[]): AggregateError {
+  return new AggregateError(errors, "the clock threw more than once");
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

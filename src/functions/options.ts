@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { describeSafely, unreadable } from "../builders/describe.js";
 import { SdaxBuildError } from "../errors/build-error.js";
-import { describeValue } from "../errors/describe-error.js";
 import { isRetryable } from "../errors/retryable-error.js";
 import type { PhaseName } from "./phase-name.js";
 
@@ -106,7 +106,18 @@ export function validateOptions(
     const hint = site === undefined ? "" : " or a taskFunc(...)";
     throw new SdaxBuildError(
       "invalid-phase",
-      `${where}: expected a function${hint}, got ${describeValue(fn)}`,
+      `${where}: expected a function${hint}, got ${describeSafely(fn)}`,
+      site?.task,
+      site?.phase ?? "fn",
+    );
+  }
+  const generator = generatorKind(fn);
+  if (generator !== undefined) {
+    throw new SdaxBuildError(
+      "invalid-phase",
+      `${where}: ${generator} function cannot be a phase: calling it runs none of its body ` +
+        "(it only returns a generator object), so the phase would succeed without doing its " +
+        "work; use an async function instead",
       site?.task,
       site?.phase ?? "fn",
     );
@@ -115,12 +126,24 @@ export function validateOptions(
   if (!isPlainObject(options)) {
     throw new SdaxBuildError(
       "invalid-option",
-      `${where}: options must be a plain object like { timeoutMs: 1000 }, got ${describeValue(options)}`,
+      `${where}: options must be a plain object like { timeoutMs: 1000 }, got ${describeSafely(options)}`,
       site?.task,
       "options",
     );
   }
-  const parsed = optionsSchema.safeParse(options);
+  let parsed: ReturnType<typeof optionsSchema.safeParse>;
+  try {
+    parsed = optionsSchema.safeParse(options);
+  } catch (error) {
+    // A getter or a Proxy trap that throws: refused like any other bad option object.
+    throw unreadable(
+      `${where}: options could not be read`,
+      error,
+      site?.task,
+      "options",
+      "invalid-option",
+    );
+  }
   if (!parsed.success)
     throw optionError(where, options as Record<string, unknown>, parsed.error, site);
   const o = parsed.data;
@@ -135,11 +158,62 @@ export function validateOptions(
   });
 }
 
+// Samples whose prototypes are the intrinsic %GeneratorFunction.prototype% and
+// %AsyncGeneratorFunction.prototype%, which have no global name.
+function* sampleGenerator(): Generator<undefined> {
+  yield;
+}
+async function* sampleAsyncGenerator(): AsyncGenerator<undefined> {
+  yield;
+}
+
+const generatorPrototypes: ReadonlyMap<unknown, string> = new Map<unknown, string>([
+  [Object.getPrototypeOf(sampleGenerator), "a generator"],
+  [Object.getPrototypeOf(sampleAsyncGenerator), "an async generator"],
+]);
+
+const generatorTags: ReadonlyMap<string, string> = new Map([
+  ["[object GeneratorFunction]", "a generator"],
+  ["[object AsyncGeneratorFunction]", "an async generator"],
+]);
+
+/**
+ * `"a generator"` or `"an async generator"` for a `function*` or an `async function*` (bound
+ * ones included), else undefined. Never throws: a function whose inspection throws (a revoked
+ * `Proxy`) is not taken for a generator function.
+ */
+function generatorKind(fn: unknown): string | undefined {
+  try {
+    const byPrototype = generatorPrototypes.get(Object.getPrototypeOf(fn));
+    if (byPrototype !== undefined) return byPrototype;
+  } catch {
+    // Not inspectable this way; try the tag.
+  }
+  try {
+    return generatorTags.get(Object.prototype.toString.call(fn));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `record[key]`, or undefined when reading it throws. */
+function readSafely(record: Record<string, unknown>, key: string): unknown {
+  try {
+    return record[key];
+  } catch {
+    return undefined;
+  }
+}
+
 /** An object literal (or `Object.create(null)`): not an array, a Map, a class instance. */
 function isPlainObject(value: unknown): value is object {
   if (typeof value !== "object" || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  try {
+    const prototype = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false; // a revoked Proxy
+  }
 }
 
 const defaults: ResolvedOptions = Object.freeze({
@@ -161,7 +235,7 @@ function optionError(
   const issue = error.issues[0];
   if (issue?.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";
-    const guess = closestOption(key, options[key]);
+    const guess = closestOption(key, readSafely(options, key));
     const hint =
       guess === undefined
         ? `; known options: ${optionNames.join(", ")}`
@@ -176,7 +250,7 @@ function optionError(
   const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
   return new SdaxBuildError(
     "invalid-option",
-    `${where}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(options[field])}`,
+    `${where}: option \`${field}\` must be ${expectations[field]}, got ${describeSafely(readSafely(options, field))}`,
     site?.task,
     field,
   );

@@ -22,7 +22,8 @@ export interface TaskFunction<T> extends ResolvedOptions {
 
 /**
  * Wraps a function with options. Options are validated now: a bad value throws an
- * `SdaxBuildError` naming the field and the value.
+ * `SdaxBuildError` naming the field and the value. A generator function (`function*` or
+ * `async function*`) is refused: calling it would run none of its body.
  *
  * @example
  * const fetchUser = taskFunc(
@@ -41,11 +42,17 @@ export function isTaskFunction(value: unknown): value is TaskFunction<unknown> {
 }
 
 /**
- * Normalises a phase given to `task()`: a bare function becomes `taskFunc(fn)`; anything else
- * is refused with a message naming the task and the phase.
+ * Normalises a phase given to `task()`: a bare function becomes `taskFunc(fn)`; anything else,
+ * a generator function included, is refused with a message naming the task and the phase.
  */
 export function toTaskFunction<T>(value: unknown, task: string, phase: PhaseName): TaskFunction<T> {
-  if (isTaskFunction(value)) return value as TaskFunction<T>;
+  let branded: boolean;
+  try {
+    branded = isTaskFunction(value);
+  } catch {
+    branded = false; // a revoked Proxy, or a getter that throws: refused below
+  }
+  if (branded) return value as TaskFunction<T>;
   const resolved = validateOptions(value, undefined, { task, phase });
   return makeTaskFunction(value as TaskFn<T>, resolved);
 }

@@ -53,6 +53,15 @@ export function compileGraph<T>(entries: readonly GraphEntry<T>[]): Plan<T> {
   const dependencyLists = entries.map((e) => {
     const seen = new Set<number>();
     for (const name of e.dependsOn) {
+      if (typeof name !== "string") {
+        // The builders copy and check dependsOn; this guards direct callers of the compiler.
+        throw new SdaxBuildError(
+          "invalid-dependencies",
+          `task "${e.task.name}": dependsOn must hold only task names (strings)`,
+          e.task.name,
+          "dependsOn",
+        );
+      }
       if (name === e.task.name) {
         throw new SdaxBuildError(
           "self-dependency",
@@ -110,12 +119,20 @@ function indexNames<T>(tasks: readonly AsyncTask<T>[]): Map<string, number> {
   return indexOf;
 }
 
-function suggestion(name: string, indexOf: ReadonlyMap<string, number>): string {
-  const lower = name.toLowerCase();
-  for (const known of indexOf.keys()) {
-    if (known.toLowerCase() === lower) return ` (did you mean "${known}"?)`;
+/** A "did you mean" hint for a missing name: the same letters in another case. Never throws. */
+function suggestion(name: unknown, indexOf: ReadonlyMap<string, number>): string {
+  try {
+    if (typeof name !== "string") return "";
+    const lower = name.toLowerCase();
+    for (const known of indexOf.keys()) {
+      if (typeof known === "string" && known.toLowerCase() === lower) {
+        return ` (did you mean "${known}"?)`;
+      }
+    }
+    return "";
+  } catch {
+    return "";
   }
-  return "";
 }
 
 /**

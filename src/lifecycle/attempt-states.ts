@@ -3,11 +3,20 @@
  */
 
 /** An attempt's state. */
-export type AttemptState = "idle" | "running" | "settling" | "ended" | "abandoned" | "lateSettled";
+export type AttemptState =
+  | "idle"
+  | "delayed"
+  | "running"
+  | "cancelling"
+  | "settling"
+  | "ended"
+  | "abandoned"
+  | "lateSettled";
 
 /** What happens to an attempt. */
 export type AttemptEvent =
   | "start"
+  | "delay"
   | "succeed"
   | "fail"
   | "timeout"
@@ -22,8 +31,10 @@ type AttemptTable = {
 
 /** The attempt transition table: `ATTEMPT_TRANSITIONS[from][event]` is the next state. */
 export const ATTEMPT_TRANSITIONS: AttemptTable = Object.freeze({
-  idle: { start: "running" },
-  running: { succeed: "ended", fail: "settling", timeout: "settling", cancel: "settling" },
+  idle: { start: "running", delay: "delayed" },
+  delayed: { start: "running", cancel: "ended" },
+  running: { succeed: "ended", fail: "settling", timeout: "settling", cancel: "cancelling" },
+  cancelling: { fail: "settling", settle: "ended", abandon: "abandoned" },
   settling: { settle: "ended", abandon: "abandoned" },
   ended: {},
   abandoned: { lateSettle: "lateSettled" },

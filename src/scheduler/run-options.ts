@@ -1,7 +1,7 @@
 import { describeValue } from "../errors/describe-error.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
-import type { Clock } from "../time/clock.js";
+import { type Clock, realClock } from "../time/clock.js";
 
 /** Options of one run. */
 export interface RunOptions {
@@ -24,56 +24,138 @@ export interface RunOptions {
   readonly abandonAfterMs?: number | null | undefined;
 }
 
-const knownKeys = new Set(["signal", "onEvent", "clock", "random", "abandonAfterMs"]);
+const knownKeys = ["signal", "onEvent", "clock", "random", "abandonAfterMs"] as const;
 
-/** Validates run options; returns an error describing the first bad field, or undefined. */
-export function checkRunOptions(options: unknown): TypeError | undefined {
-  if (options === undefined) return undefined;
+/**
+ * Run options as the engine uses them: each read exactly once from the caller's object, then
+ * checked (spec INV-33). The clock's methods are read once too, and called with the clock as
+ * `this`.
+ */
+export interface ResolvedRunOptions {
+  readonly signal: AbortSignal | undefined;
+  readonly onEvent: ((event: LifecycleEvent) => void) | undefined;
+  /** The clock object itself: `this` for its methods. */
+  readonly clock: Clock;
+  readonly now: Clock["now"];
+  readonly setTimeout: Clock["setTimeout"];
+  readonly clearTimeout: Clock["clearTimeout"];
+  readonly random: () => number;
+  readonly abandonAfterMs: number | null | undefined;
+}
+
+const defaults: ResolvedRunOptions = Object.freeze({
+  signal: undefined,
+  onEvent: undefined,
+  clock: realClock,
+  now: realClock.now,
+  setTimeout: realClock.setTimeout,
+  clearTimeout: realClock.clearTimeout,
+  random: Math.random,
+  abandonAfterMs: undefined,
+});
+
+/**
+ * Reads and checks run options; throws a `TypeError` naming the first bad option (its `cause`
+ * is what a throwing getter threw). Never reads a field twice.
+ */
+export function readRunOptions(options: unknown): ResolvedRunOptions {
+  if (options === undefined) return defaults;
   if (typeof options !== "object" || options === null) {
-    return new TypeError(`run options must be an object, got ${describeValue(options)}`);
+    throw new TypeError(`run options must be an object, got ${describeValue(options)}`);
+  }
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch (cause) {
+    throw new TypeError("run options: the object's keys cannot be listed", { cause });
+  }
+  for (const key of keys) {
+    if (!(knownKeys as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `run options: unknown option \`${key}\`; known options: ${knownKeys.join(", ")}`,
+      );
+    }
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!knownKeys.has(key)) {
-      return new TypeError(
-        `run options: unknown option \`${key}\`; known options: ${[...knownKeys].join(", ")}`,
-      );
-    }
-  }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    return new TypeError(
-      `run options: \`signal\` must be an AbortSignal, got ${describeValue(o.signal)}`,
+  const signal = read(o, "signal");
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw new TypeError(
+      `run options: \`signal\` must be an AbortSignal, got ${describeValue(signal)}`,
     );
   }
-  for (const key of ["onEvent", "random"]) {
-    if (o[key] !== undefined && typeof o[key] !== "function") {
-      return new TypeError(
-        `run options: \`${key}\` must be a function, got ${describeValue(o[key])}`,
-      );
+  const onEvent = readFunction(o, "onEvent");
+  const random = readFunction(o, "random");
+  const clock = read(o, "clock");
+  let methods: Pick<ResolvedRunOptions, "now" | "setTimeout" | "clearTimeout"> = {
+    now: defaults.now,
+    setTimeout: defaults.setTimeout,
+    clearTimeout: defaults.clearTimeout,
+  };
+  if (clock !== undefined) {
+    if (typeof clock !== "object" || clock === null) throw badClock(clock);
+    const c = clock as Record<string, unknown>;
+    const now = read(c, "now", "clock.");
+    const setTimeout = read(c, "setTimeout", "clock.");
+    const clearTimeout = read(c, "clearTimeout", "clock.");
+    if (
+      typeof now !== "function" ||
+      typeof setTimeout !== "function" ||
+      typeof clearTimeout !== "function"
+    ) {
+      throw badClock(clock);
     }
+    methods = {
+      now: now as Clock["now"],
+      setTimeout: setTimeout as Clock["setTimeout"],
+      clearTimeout: clearTimeout as Clock["clearTimeout"],
+    };
   }
-  const clock = o.clock as Partial<Clock> | undefined;
-  if (
-    clock !== undefined &&
-    (typeof clock !== "object" ||
-      clock === null ||
-      typeof clock.now !== "function" ||
-      typeof clock.setTimeout !== "function" ||
-      typeof clock.clearTimeout !== "function")
-  ) {
-    return new TypeError(
-      `run options: \`clock\` must have now(), setTimeout() and clearTimeout(), got ${describeValue(clock)}`,
-    );
-  }
-  const abandon = o.abandonAfterMs;
+  const abandon = read(o, "abandonAfterMs");
   if (
     abandon !== undefined &&
     abandon !== null &&
     (typeof abandon !== "number" || !(abandon >= 0 && abandon <= MAX_TIMER_MS))
   ) {
-    return new TypeError(
+    throw new TypeError(
       `run options: \`abandonAfterMs\` must be a number of ms from 0 to ${MAX_TIMER_MS}, or null, got ${describeValue(abandon)}`,
     );
   }
-  return undefined;
+  return {
+    signal: signal as AbortSignal | undefined,
+    onEvent: onEvent as ResolvedRunOptions["onEvent"],
+    clock: (clock as Clock | undefined) ?? realClock,
+    ...methods,
+    random: (random as (() => number) | undefined) ?? Math.random,
+    abandonAfterMs: abandon as number | null | undefined,
+  };
+}
+
+function isAbortSignal(value: unknown): boolean {
+  try {
+    return value instanceof AbortSignal;
+  } catch {
+    return false; // a proxy whose prototype cannot be read
+  }
+}
+
+function read(o: Record<string, unknown>, key: string, prefix = ""): unknown {
+  try {
+    return o[key];
+  } catch (cause) {
+    throw new TypeError(`run options: reading \`${prefix}${key}\` threw`, { cause });
+  }
+}
+
+function readFunction(o: Record<string, unknown>, key: string): unknown {
+  const value = read(o, key);
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(`run options: \`${key}\` must be a function, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function badClock(clock: unknown): TypeError {
+  return new TypeError(
+    `run options: \`clock\` must have now(), setTimeout() and clearTimeout(), got ${describeValue(clock)}`,
+  );
 }

@@ -1,5 +1,6 @@
 import type { AsyncTask } from "../builders/task.js";
 import type { TaskFailure } from "../errors/execution-error.js";
+import { reportUncaught } from "../errors/report-uncaught.js";
 import { EventLog } from "../events/event-log.js";
 import {
   Attempt,
@@ -14,10 +15,9 @@ import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js"
 import { AS, AWAITING_TEARDOWN, TASK_MACHINE, TE, TS } from "../lifecycle/machines.js";
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
 import type { TaskState } from "../lifecycle/task-states.js";
-import { type Clock, realClock } from "../time/clock.js";
 import { unwatchAbort, watchAbort } from "./abort-watch.js";
 import { judgeRetry } from "./retry-policy.js";
-import type { RunOptions } from "./run-options.js";
+import type { ResolvedRunOptions } from "./run-options.js";
 import type { PhaseAttempts, RunReport } from "./run-report.js";
 
 /** Per task state code: 1 for a phase running (between attempts too). */
@@ -30,6 +30,12 @@ const UNSETTLED = flags([
   "execCancelling",
   "postFailing",
 ]);
+
+/** How far the run has acted on an attempt (`Attempt.seen`), in order. */
+const SEEN_NOTHING = 0;
+const SEEN_DECIDED = 1;
+const SEEN_FAILED_AFTER_CANCEL = 2;
+const SEEN_FINISHED = 3;
 
 function flags(states: readonly TaskState[]): Uint8Array {
   return Uint8Array.from(TASK_MACHINE.states, (s) => (states.includes(s) ? 1 : 0));
@@ -45,7 +51,6 @@ function flags(states: readonly TaskState[]): Uint8Array {
  */
 export class Run<T> implements AttemptHost {
   readonly ctx: T;
-  readonly clock: Clock;
   readonly abandonAfterMs: number | null | undefined;
   readonly listening: boolean;
   state: RunState = "idle";
@@ -64,9 +69,8 @@ export class Run<T> implements AttemptHost {
   readonly #waitingOn: Int32Array;
   /** Per node, during cleanup: entered dependents whose teardown has not finished. */
   #teardownWaitingOn: Int32Array | undefined;
-  /** Per node: the latest attempt of its current phase. */
+  /** Per node: the latest attempt of its current phase (a `delayed` one between attempts). */
   readonly #current: (Attempt | undefined)[];
-  #retryTimers: Map<number, unknown> | undefined;
   #retried: PhaseAttempts[] | undefined;
   #abandoned: PhaseAttempts[] | undefined;
   #readyCount = 0;
@@ -89,6 +93,7 @@ export class Run<T> implements AttemptHost {
   #startedAt = 0;
   /** Present only when the run has an `onEvent` listener. */
   readonly #events: EventLog | undefined;
+  readonly #options: ResolvedRunOptions;
   readonly #random: () => number;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort: (() => void) | undefined;
@@ -103,20 +108,20 @@ export class Run<T> implements AttemptHost {
   constructor(
     plan: Plan<T>,
     ctx: T,
-    options: RunOptions | undefined,
+    options: ResolvedRunOptions,
     auto: boolean,
     onStop: () => void,
   ) {
     this.#plan = plan;
     this.#tasks = plan.tasks;
     this.ctx = ctx;
-    this.clock = options?.clock ?? realClock;
-    this.abandonAfterMs = options?.abandonAfterMs;
-    const onEvent = options?.onEvent;
-    this.#events = onEvent === undefined ? undefined : new EventLog(onEvent, this.clock);
+    this.#options = options;
+    this.abandonAfterMs = options.abandonAfterMs;
+    const onEvent = options.onEvent;
+    this.#events = onEvent === undefined ? undefined : new EventLog(onEvent, () => this.now());
     this.listening = onEvent !== undefined;
-    this.#random = options?.random ?? Math.random;
-    this.#signal = options?.signal;
+    this.#random = options.random;
+    this.#signal = options.signal;
     this.#auto = auto;
     this.#onStop = onStop;
     this.#states = new Uint8Array(plan.nodeCount); // every node starts `waiting` (code 0)
@@ -131,7 +136,7 @@ export class Run<T> implements AttemptHost {
   /** Starts an idle run (spec INV-17: a signal aborted already means nothing is entered). */
   start(): void {
     this.#drain(() => {
-      this.#startedAt = this.clock.now();
+      this.#startedAt = this.now();
       this.#moveRun("start");
       const signal = this.#signal;
       if (signal?.aborted) {
@@ -164,10 +169,36 @@ export class Run<T> implements AttemptHost {
   report(): RunReport {
     return {
       tasks: this.#plan.taskCount,
-      durationMs: this.clock.now() - this.#startedAt,
+      durationMs: this.now() - this.#startedAt,
       retried: this.#retried ?? [],
       abandoned: this.#abandoned ?? [],
     };
+  }
+
+  /** The clock's time; `NaN` if `now()` threw or gave no number (its error is rethrown as uncaught). */
+  now(): number {
+    const o = this.#options;
+    try {
+      const time = o.now.call(o.clock);
+      return typeof time === "number" ? time : Number.NaN;
+    } catch (error) {
+      reportUncaught(error);
+      return Number.NaN;
+    }
+  }
+
+  setTimer(callback: () => void, ms: number): unknown {
+    const o = this.#options;
+    return o.setTimeout.call(o.clock, callback, ms);
+  }
+
+  clearTimer(handle: unknown): void {
+    const o = this.#options;
+    o.clearTimeout.call(o.clock, handle);
+  }
+
+  reportUncaught(error: unknown): void {
+    reportUncaught(error);
   }
 
   attemptChanged(attempt: Attempt): void {
@@ -186,8 +217,10 @@ export class Run<T> implements AttemptHost {
    * reached meanwhile (a listener) can only queue work for after the step (INV-19).
    */
   deliver(attempt: Attempt, entry: AttemptEntry, error: unknown): void {
+    if (this.crash !== undefined) return; // observed, and nothing more (INV-34)
     if (this.#draining) {
-      attempt[enterAttempt](entry, error); // e.g. a virtual clock advanced by a function
+      // A timer fired from inside a step (a clock calling back synchronously): after the step.
+      this.#deferred.push(() => attempt[enterAttempt](entry, error));
       return;
     }
     this.#draining = true;
@@ -234,6 +267,7 @@ export class Run<T> implements AttemptHost {
    * queue, so every step of the engine runs whole.
    */
   #drain(work: () => void): void {
+    if (this.crash !== undefined) return; // a crashed run calls no user code any more (INV-34)
     if (this.#draining) {
       this.#deferred.push(work);
       return;
@@ -425,14 +459,26 @@ export class Run<T> implements AttemptHost {
     attempt.start();
   }
 
-  /** Acts on whatever the engine has not yet seen of an attempt: its outcome, its end. */
+  /**
+   * Acts on whatever the engine has not yet seen of an attempt: its outcome, a failure of its
+   * own after its cancellation, its end.
+   */
   #reconcile(attempt: Attempt): void {
-    if (attempt.seen === "running" && attempt.outcome !== undefined) {
-      attempt.seen = "decided";
+    if (attempt.seen === SEEN_NOTHING && attempt.outcome !== undefined) {
+      attempt.seen = SEEN_DECIDED;
       this.#decided(attempt);
     }
-    if (attempt.seen === "decided" && attempt.code !== AS.running && attempt.code !== AS.settling) {
-      attempt.seen = "finished";
+    if (attempt.seen === SEEN_DECIDED && attempt.outcome === "failedAfterCancel") {
+      attempt.seen = SEEN_FAILED_AFTER_CANCEL;
+      this.#failPhase(attempt, true);
+    }
+    if (
+      (attempt.seen === SEEN_DECIDED || attempt.seen === SEEN_FAILED_AFTER_CANCEL) &&
+      attempt.code !== AS.running &&
+      attempt.code !== AS.cancelling &&
+      attempt.code !== AS.settling
+    ) {
+      attempt.seen = SEEN_FINISHED;
       this.#finished(attempt);
     }
   }
@@ -440,7 +486,7 @@ export class Run<T> implements AttemptHost {
   #decided(attempt: Attempt): void {
     const node = attempt.node;
     if (attempt.outcome === "succeeded") {
-      attempt.seen = "finished"; // a success is settled: nothing more to act on
+      attempt.seen = SEEN_FINISHED; // a success is settled: nothing more to act on
       this.#current[node] = undefined; // let it be collected young
       this.#move(node, TE.succeed, attempt.phase, undefined, attempt.attempt);
       if (attempt.attempt > 1) {
@@ -461,15 +507,23 @@ export class Run<T> implements AttemptHost {
       }
       return;
     }
-    if (attempt.outcome === "cancelled") return; // the task moved to *Cancelling when cancelled
+    // Cancelled: the task moved to *Cancelling when it was cancelled; an own failure after it
+    // is acted on by #reconcile.
+    if (attempt.outcome === "cancelled" || attempt.outcome === "failedAfterCancel") return;
     attempt.retryDelayMs = judgeRetry(attempt, this.#random);
     if (attempt.retryDelayMs !== undefined) return; // retried once it settles (#finished)
-    this.#move(node, TE.fail, attempt.phase, attempt.error, attempt.attempt);
+    this.#failPhase(attempt, false);
+  }
+
+  /** The phase fails with the attempt's error (spec INV-4, INV-14, INV-32). */
+  #failPhase(attempt: Attempt, afterCancel: boolean): void {
+    this.#move(attempt.node, TE.fail, attempt.phase, attempt.error, attempt.attempt);
     this.failures.push({
       task: attempt.task,
       phase: attempt.phase,
       error: attempt.error,
       attempts: attempt.attempt,
+      afterCancel,
     });
     if (attempt.phase !== "postExecute") this.#failRun("fail");
   }
@@ -486,11 +540,17 @@ export class Run<T> implements AttemptHost {
       });
     }
     if (UNSETTLED[state] === 1) {
-      this.#move(node, attempt.code === AS.ended ? TE.settle : TE.abandon, attempt.phase);
-      this.#phaseEnded(node, attempt.phase);
+      this.#endPhase(attempt);
     } else if (attempt.retryDelayMs !== undefined && RUNNING[state] === 1) {
       this.#scheduleRetry(attempt);
     }
+  }
+
+  /** A decided phase whose last attempt settled (or was abandoned, or never started) ends. */
+  #endPhase(attempt: Attempt): void {
+    const node = attempt.node;
+    this.#move(node, attempt.code === AS.abandoned ? TE.abandon : TE.settle, attempt.phase);
+    this.#phaseEnded(node, attempt.phase);
   }
 
   #phaseEnded(node: number, phase: PhaseName): void {
@@ -498,20 +558,28 @@ export class Run<T> implements AttemptHost {
     else this.#active--;
   }
 
+  /**
+   * The next attempt waits out its delay in `delayed` (spec INV-36). If the clock cannot set
+   * the delay's timer there is no retry: the phase fails with both errors (spec 5.2).
+   */
   #scheduleRetry(failed: Attempt): void {
     const node = failed.node;
     const delayMs = failed.retryDelayMs!;
-    this.#events?.retry(failed.task, failed.phase, failed.attempt, delayMs, failed.error);
-    const timers = this.#retryTimers ?? new Map<number, unknown>();
-    this.#retryTimers = timers;
-    const timer = this.clock.setTimeout(() => {
-      timers.delete(node);
-      this.#drain(() => {
-        const fn = failed.fn as TaskFunction<T>;
-        this.#startAttempt(node, failed.phase, fn, failed.attempt + 1);
-      });
-    }, delayMs);
-    timers.set(node, timer);
+    const next = new Attempt(this, node, failed.phase, failed.attempt + 1, failed.fn);
+    try {
+      next.delay(delayMs, () =>
+        this.#events?.retry(failed.task, failed.phase, failed.attempt, delayMs, failed.error),
+      );
+    } catch (clockError) {
+      failed.error = new AggregateError(
+        [failed.error, clockError],
+        `task "${failed.task}" ${failed.phase}: the clock threw setting the delay after attempt ${failed.attempt}`,
+      );
+      this.#failPhase(failed, false);
+      this.#endPhase(failed);
+      return;
+    }
+    this.#current[node] = next;
   }
 
   /** The run begins failing (spec INV-4): every running preExecute and execute is cancelled. */
@@ -536,16 +604,10 @@ export class Run<T> implements AttemptHost {
     const state = this.#states[node]!;
     if (state !== TS.preRunning && state !== TS.execRunning) return;
     this.#move(node, TE.cancel, attempt.phase);
-    const timer = this.#retryTimers?.get(node);
-    if (timer !== undefined) {
-      // Waiting between attempts: nothing runs, so the phase settles at once.
-      this.clock.clearTimeout(timer);
-      this.#retryTimers!.delete(node);
-      this.#move(node, TE.settle, attempt.phase);
-      this.#phaseEnded(node, attempt.phase);
-    } else {
-      attempt.cancel(reason); // a failed attempt still settling ends the phase when it settles
-    }
+    // A running attempt waits to settle; a delayed one ends at once, and so does the phase, in
+    // this step (INV-23); a failed one still settling ends the phase when it settles.
+    attempt.cancel(reason);
+    this.#reconcile(attempt);
   }
 
   #abortRun(reason: unknown): void {

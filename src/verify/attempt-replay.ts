@@ -60,7 +60,9 @@ export class AttemptReplay<T> {
       current = this.#newRecord(to, e);
       state.attempts.set(key, current);
     }
-    if (
+    if (e.event === "fail" && from === "cancelling") {
+      this.#onFailAfterCancel(e, current);
+    } else if (
       e.event === "succeed" ||
       e.event === "fail" ||
       e.event === "timeout" ||
@@ -69,6 +71,7 @@ export class AttemptReplay<T> {
       current.decidedBy = e.event;
       current.decidedAt = e.at;
     }
+    if (e.event === "delay") this.#retries.onDelay(e, k);
     if (e.event === "cancel") {
       if (p === POST) {
         state.report(
@@ -91,6 +94,19 @@ export class AttemptReplay<T> {
     if (p !== POST && wasActive !== nowActive) state.activeAttempts += nowActive ? 1 : -1;
     if (e.event === "settle" || e.event === "abandon") current.endIndex = state.index;
     current.state = to;
+  }
+
+  /** INV-32: a cancelled attempt's own failure is not its cancellation echoed back. */
+  #onFailAfterCancel(e: AttemptTransitionEvent, record: AttemptRecord): void {
+    record.failedAfterCancel = true;
+    const name = (e.error as { name?: unknown } | undefined)?.name;
+    if (name === "AbortError") {
+      this.#state.report(
+        "INV-32",
+        `attempt ${e.attempt} of "${e.task}" ${e.phase} failed after its cancellation with an AbortError, which is the cancellation itself`,
+        [e],
+      );
+    }
   }
 
   #newRecord(state: AttemptState, e: AttemptTransitionEvent): AttemptRecord {
@@ -131,6 +147,13 @@ export class AttemptReplay<T> {
     }
     if (e.attempt > 1) {
       this.#retries.checkRetryBefore(e, k);
+      if (e.from !== "delayed") {
+        state.report(
+          "INV-36",
+          `attempt ${e.attempt} of "${name}" ${e.phase} started from ${e.from}; a retry starts only from delayed`,
+          [e],
+        );
+      }
       const prev = state.attempt(name, e.phase, e.attempt - 1);
       if (prev !== undefined && isActive(prev.state)) {
         state.report(

@@ -55,7 +55,7 @@ export const Entry = { None: 0, StartPre: 1, Enter: 2, Skip: 3 } as const;
 
 /** True if an attempt in this state has a function still running or settling. */
 export function isActive(state: string): boolean {
-  return state === "running" || state === "settling";
+  return state === "running" || state === "cancelling" || state === "settling";
 }
 
 /** True if `key` is an own key of `table` (a row of a state table). */

@@ -9,9 +9,11 @@ import { EXEC, PHASES, POST, PRE, phaseIndex } from "./phases-and-states.js";
 /** What the replay knows of one attempt of one phase. */
 export interface AttemptRecord {
   state: AttemptState;
-  /** Index of its `start` event. */
+  /** Index of its `start` event (of its `delay` event until it starts). */
   readonly startIndex: number;
   readonly startAt: number;
+  /** True once it failed on its own after its cancellation (INV-32). */
+  failedAfterCancel?: boolean;
   /** The event that decided it (`succeed`, `fail`, `timeout`, `cancel`), if any. */
   decidedBy: string | undefined;
   /** `at` of the deciding event. */
@@ -29,6 +31,7 @@ export interface Failure {
   readonly attempts: unknown;
   readonly errorName: unknown;
   readonly errorMessage: unknown;
+  readonly afterCancel: boolean;
   readonly event: LifecycleEvent;
 }
 

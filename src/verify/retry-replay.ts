@@ -8,9 +8,10 @@ import { early, isActive, PHASES, runningStateOf } from "./phases-and-states.js"
 import type { ReplayState } from "./replay-state.js";
 
 /**
- * Retries (INV-20, INV-21, INV-23, INV-24, INV-25): a retry event follows the latest failed
- * attempt in the step it ended, within the phase's retries and backoff bounds; the next attempt
- * starts after the delay; a phase cancelled during a delay ends at once and retries no more.
+ * Retries (INV-20, INV-21, INV-23, INV-24, INV-25, INV-36): a retry event follows the latest
+ * failed attempt in the step it ended, within the phase's retries and backoff bounds, and the
+ * next attempt's `delay` follows it at once; that attempt starts after the delay; a phase
+ * cancelled during a delay ends at once and retries no more.
  */
 export class RetryReplay<T> {
   readonly #state: ReplayState<T>;
@@ -21,6 +22,8 @@ export class RetryReplay<T> {
   readonly #retryAt: Float64Array;
   /** Index of a task `cancel` during a retry delay, which must settle in its step (-1: none). */
   #expectDelaySettle = -1;
+  /** Index of a `retry` event, which the next attempt's `delay` must follow at once (-1: none). */
+  #expectDelay = -1;
 
   constructor(state: ReplayState<T>) {
     this.#state = state;
@@ -35,27 +38,84 @@ export class RetryReplay<T> {
     const state = this.#state;
     const k = node * 3 + p;
     state.cancelled[k] = 1;
-    const last = state.lastAttempt[k]!;
-    const record = state.attempt(task, PHASES[p]!, last);
-    if (record !== undefined && !isActive(record.state)) {
+    const next = state.attempt(task, PHASES[p]!, state.lastAttempt[k]! + 1);
+    if (next?.state === "delayed") {
       // Cancelled during a retry delay: the phase ends in this same step (INV-23).
       this.#expectDelaySettle = state.index;
     }
   }
 
-  /** INV-23: the event after a cancel during a retry delay, `e` (undefined: end), settles it. */
+  /**
+   * INV-23: the events after a cancel during a retry delay, up to `e` (undefined: the end),
+   * are the delayed attempt's `cancel`, then the task's `settle`.
+   */
   closeDelayCancelStep(e: LifecycleEvent | undefined): void {
     const state = this.#state;
-    if (this.#expectDelaySettle >= 0 && this.#expectDelaySettle === state.index - 1) {
-      const cancel = state.events[this.#expectDelaySettle] as TaskTransitionEvent;
-      if (!(e?.type === "task" && e.task === cancel.task && e.event === "settle")) {
-        state.report(
-          "INV-23",
-          `task "${cancel.task}" ${String(cancel.phase)} was cancelled during a retry delay but did not settle in the same step`,
-          e === undefined ? [cancel] : [cancel, e],
-        );
-      }
+    const at = this.#expectDelaySettle;
+    if (at < 0 || at < state.index - 2) return;
+    const cancel = state.events[at] as TaskTransitionEvent;
+    const ok =
+      at === state.index - 1
+        ? e?.type === "attempt" &&
+          e.task === cancel.task &&
+          e.phase === cancel.phase &&
+          e.event === "cancel" &&
+          e.from === "delayed"
+        : e?.type === "task" && e.task === cancel.task && e.event === "settle";
+    if (!ok) {
+      state.report(
+        "INV-23",
+        `task "${cancel.task}" ${String(cancel.phase)} was cancelled during a retry delay, but its delayed attempt was not cancelled and the phase settled in the same step`,
+        e === undefined ? [cancel] : [cancel, e],
+      );
       this.#expectDelaySettle = -1;
+    } else if (at === state.index - 2) {
+      this.#expectDelaySettle = -1;
+    }
+  }
+
+  /** INV-36: the event after a `retry` (`e`, undefined: the end) is the next attempt's `delay`. */
+  closeRetryStep(e: LifecycleEvent | undefined): void {
+    const state = this.#state;
+    const at = this.#expectDelay;
+    if (at < 0 || at !== state.index - 1) return;
+    this.#expectDelay = -1;
+    const retry = state.events[at] as RetryScheduledEvent;
+    if (
+      !(
+        e?.type === "attempt" &&
+        e.event === "delay" &&
+        e.task === retry.task &&
+        e.phase === retry.phase &&
+        e.attempt === retry.attempt + 1
+      )
+    ) {
+      state.report(
+        "INV-36",
+        `the retry of "${retry.task}" ${retry.phase} after attempt ${retry.attempt} is not followed at once by attempt ${retry.attempt + 1}'s delay`,
+        e === undefined ? [retry] : [retry, e],
+      );
+    }
+  }
+
+  /** INV-36: a `delay` comes right after the retry event of the attempt before it. */
+  onDelay(e: AttemptTransitionEvent, k: number): void {
+    const state = this.#state;
+    const previous = state.events[state.index - 1];
+    if (
+      !(
+        previous?.type === "retry" &&
+        previous.task === e.task &&
+        previous.phase === e.phase &&
+        previous.attempt === e.attempt - 1
+      ) ||
+      this.#retryFor[k] !== e.attempt - 1
+    ) {
+      state.report(
+        "INV-36",
+        `attempt ${e.attempt} of "${e.task}" ${e.phase} was delayed without the retry event of attempt ${e.attempt - 1} just before`,
+        [e],
+      );
     }
   }
 
@@ -154,6 +214,7 @@ export class RetryReplay<T> {
     this.#retryDelay[k] = typeof e.delayMs === "number" ? e.delayMs : 0;
     this.#retryAt[k] = e.at;
     this.#retryFor[k] = e.attempt;
+    this.#expectDelay = state.index;
   }
 
   /**

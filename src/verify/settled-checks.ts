@@ -72,12 +72,13 @@ function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
         got.task !== want.task ||
         got.phase !== want.phase ||
         got.attempts !== want.attempts ||
+        got.afterCancel !== want.afterCancel ||
         got.error?.name !== want.errorName ||
         got.error?.message !== want.errorMessage
       ) {
         state.report(
           "INV-14",
-          `failure #${k + 1} of the report is task "${got.task}" ${got.phase} (attempts ${got.attempts}, ${got.error?.name}: ${got.error?.message}); the failed phases say task "${want.task}" ${String(want.phase)} (attempts ${String(want.attempts)}, ${String(want.errorName)}: ${String(want.errorMessage)})`,
+          `failure #${k + 1} of the report is task "${got.task}" ${got.phase} (attempts ${got.attempts}, afterCancel ${got.afterCancel}, ${got.error?.name}: ${got.error?.message}); the failed phases say task "${want.task}" ${String(want.phase)} (attempts ${String(want.attempts)}, afterCancel ${want.afterCancel}, ${String(want.errorName)}: ${String(want.errorMessage)})`,
           [want.event, e],
         );
       }

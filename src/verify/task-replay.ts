@@ -185,9 +185,25 @@ export class TaskReplay<T> {
         [e],
       );
     }
+    const afterCancel = from === "preCancelling" || from === "execCancelling";
+    if (e.event === "fail" && e.afterCancel !== afterCancel) {
+      state.report(
+        "INV-32",
+        `task "${name}" ${PHASES[p]} failed from ${from} with afterCancel ${String(e.afterCancel)}; it must be ${afterCancel}`,
+        [e],
+      );
+    }
     if (last > 0) {
       const record = state.attempt(name, PHASES[p]!, last);
-      const want = e.event === "succeed" ? ["succeed"] : ["fail", "timeout"];
+      if (afterCancel && record !== undefined && record.failedAfterCancel !== true) {
+        state.report(
+          "INV-32",
+          `task "${name}" ${PHASES[p]} failed after its cancellation, but its attempt ${last} never failed on its own (no attempt fail from cancelling)`,
+          [state.events[record.startIndex]!, e],
+        );
+      }
+      const want =
+        e.event === "succeed" ? ["succeed"] : afterCancel ? ["cancel"] : ["fail", "timeout"];
       if (record !== undefined && !want.includes(record.decidedBy ?? "")) {
         state.report(
           "INV-20",
@@ -203,6 +219,7 @@ export class TaskReplay<T> {
       attempts: e.attempts,
       errorName: e.error?.name,
       errorMessage: e.error?.message,
+      afterCancel,
       event: e,
     });
     if (p !== POST) {

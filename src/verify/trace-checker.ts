@@ -1,3 +1,4 @@
+import { describeError, safeString } from "../errors/describe-error.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Plan } from "../graph/plan.js";
 import { AttemptReplay } from "./attempt-replay.js";
@@ -67,33 +68,64 @@ export class TraceChecker<T> {
     }
     for (state.index = 0; state.index < events.length; state.index++) {
       const e = events[state.index]!;
-      this.#checkOrder(e);
-      this.#closeSteps(e);
-      switch (e.type) {
-        case "run":
-          this.#runs.onRun(e);
-          break;
-        case "task":
-          this.#tasks.onTask(e);
-          break;
-        case "attempt":
-          this.#attempts.onAttempt(e);
-          break;
-        case "retry":
-          this.#retries.onRetry(e);
-          break;
-        default:
-          state.report(
-            "INV-18",
-            `unknown event type ${JSON.stringify((e as { type?: unknown }).type)}`,
-            [e],
-          );
+      if (typeof e !== "object" || e === null) {
+        state.report(
+          "INV-18",
+          `event #${state.index} is ${safeString(e)} (${e === null ? "null" : typeof e}), not an event object`,
+          [],
+        );
+        continue;
+      }
+      try {
+        this.#replay(e);
+      } catch (error) {
+        // A hand-made or corrupted event (a getter that throws, a symbol where a name goes)
+        // is a violation to report, never an exception out of checkTrace.
+        state.report(
+          "INV-18",
+          `event #${state.index} could not be read as a lifecycle event: ${describeError(error).message}`,
+          [e],
+        );
       }
     }
     state.index = events.length;
-    this.#closeSteps(undefined);
-    checkTraceEnd(state, this.#entryOrder);
+    try {
+      this.#closeSteps(undefined);
+      checkTraceEnd(state, this.#entryOrder);
+    } catch (error) {
+      state.report(
+        "INV-18",
+        `the end of the trace could not be checked: ${describeError(error).message}`,
+        [],
+      );
+    }
     return state.violations;
+  }
+
+  #replay(e: LifecycleEvent): void {
+    const state = this.#state;
+    this.#checkOrder(e);
+    this.#closeSteps(e);
+    switch (e.type) {
+      case "run":
+        this.#runs.onRun(e);
+        break;
+      case "task":
+        this.#tasks.onTask(e);
+        break;
+      case "attempt":
+        this.#attempts.onAttempt(e);
+        break;
+      case "retry":
+        this.#retries.onRetry(e);
+        break;
+      default:
+        state.report(
+          "INV-18",
+          `unknown event type ${JSON.stringify((e as { type?: unknown }).type)}`,
+          [e],
+        );
+    }
   }
 
   /** INV-18: the trace starts with the run leaving idle, seq rises by one, nothing follows settled. */
@@ -132,6 +164,7 @@ export class TraceChecker<T> {
   #closeSteps(e: LifecycleEvent | undefined): void {
     this.#failingSweep.closeRunFailStep(e);
     this.#retries.closeDelayCancelStep(e);
+    this.#retries.closeRetryStep(e);
     this.#failingSweep.closeIfEnded(e);
     this.#executeStep.closeIfEnded(e);
     if (this.#entryOrder.hasPending && (e === undefined || this.#entryOrder.closesTurn(e))) {

@@ -80,9 +80,8 @@ describe("spec 1: build-time validation", () => {
       c: ["b"],
       d: ["c"],
     };
-    let builder = AsyncTaskProcessor.graphBuilder();
-    for (const [name, dependsOn] of Object.entries(deps))
-      builder = builder.addTask(t(name), dependsOn);
+    const builder = AsyncTaskProcessor.graphBuilder();
+    for (const [name, dependsOn] of Object.entries(deps)) builder.addTask(t(name), dependsOn);
     const error = buildError(() => builder.build(), { code: "cycle", field: "dependsOn" });
     const match = /((?:"?\w+"? -> )+"?\w+"?)/.exec(error.message);
     expect(match, error.message).not.toBeNull();
@@ -204,31 +203,32 @@ describe("spec 1: build-time validation", () => {
   });
 });
 
-describe("spec 1: immutability", () => {
-  it("spec 1: addTask returns a new builder and leaves the earlier one unchanged (branches are independent)", () => {
+describe("spec 1: builders add in place, processors are frozen", () => {
+  it("spec 1 INV-35: addTask adds to the builder and returns it; each build() is a snapshot of what was added so far", () => {
     const b0 = AsyncTaskProcessor.builder();
+    const empty = b0.build();
     const b1 = b0.addTask(t("a"), 1);
-    const b2 = b1.addTask(t("b"), 2);
-    const b3 = b1.addTask(t("c"), 2);
-    expect(b0.build().taskNames).toEqual([]);
-    expect(b1.build().taskNames).toEqual(["a"]);
-    expect(b2.build().taskNames).toEqual(["a", "b"]);
-    expect(b3.build().taskNames).toEqual(["a", "c"]);
+    expect(b1).toBe(b0);
+    const afterA = b0.build();
+    expect(b1.addTask(t("b"), 2)).toBe(b0);
+    expect(empty.taskNames).toEqual([]);
+    expect(afterA.taskNames).toEqual(["a"]);
+    expect(b0.build().taskNames).toEqual(["a", "b"]);
     const g1 = AsyncTaskProcessor.graphBuilder().addTask(t("a"));
-    const g2 = g1.addTask(t("b"), ["a"]);
-    expect(g1.build().describe()).toEqual([{ name: "a", dependsOn: [], phases: ["execute"] }]);
-    expect(g2.build().taskNames).toEqual(["a", "b"]);
-    // A builder that would fail does not spoil the one it came from.
-    const bad = g1.addTask(t("a"));
-    expect(() => bad.build()).toThrow(SdaxBuildError);
-    expect(g1.build().taskNames).toEqual(["a"]);
+    const onlyA = g1.build();
+    expect(g1.addTask(t("b"), ["a"])).toBe(g1);
+    expect(onlyA.describe()).toEqual([{ name: "a", dependsOn: [], phases: ["execute"] }]);
+    expect(g1.build().taskNames).toEqual(["a", "b"]);
+    // A duplicate is refused at build(); the processors built before it are untouched.
+    g1.addTask(t("a"));
+    expect(() => g1.build()).toThrow(SdaxBuildError);
+    expect(onlyA.taskNames).toEqual(["a"]);
   });
 
-  it("spec 1: builders, tasks, task functions and processors are frozen", () => {
+  it("spec 1: tasks, task functions and processors are frozen", () => {
     const a = task("a", { preExecute: noop, execute: noop });
-    const builder = AsyncTaskProcessor.builder().addTask(a, 1);
-    const processor = builder.build();
-    for (const value of [a, a.preExecute, a.execute, join("j"), builder, processor]) {
+    const processor = AsyncTaskProcessor.builder().addTask(a, 1).build();
+    for (const value of [a, a.preExecute, a.execute, join("j"), processor]) {
       expect(Object.isFrozen(value)).toBe(true);
     }
     expect(() => {
@@ -247,13 +247,13 @@ describe("spec 1: immutability", () => {
 
 describe("spec 1: level mode scales linearly", () => {
   it("spec 1: two levels of 10,000 tasks each build with a barrier (linear edges) and run in level order", async () => {
-    let builder = AsyncTaskProcessor.builder<{
+    const builder = AsyncTaskProcessor.builder<{
       lower: number;
       upperEarly: number;
       posts: number;
     }>();
     for (let i = 0; i < 10_000; i++) {
-      builder = builder
+      builder
         .addTask(
           task(`l${i}`, {
             preExecute: (ctx) => {

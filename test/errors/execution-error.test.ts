@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import {
+  flattenErrors,
+  SdaxExecutionError,
+  type TaskFailure,
+  TaskTimeoutError,
+} from "../../src/index.js";
+
+function failure(overrides: Partial<TaskFailure> = {}): TaskFailure {
+  return {
+    task: "b",
+    phase: "execute",
+    error: new Error("rollback failed"),
+    attempts: 1,
+    afterCancel: false,
+    ...overrides,
+  };
+}
+
+describe("SdaxExecutionError: message and afterCancel", () => {
+  it("INV-14 INV-32: the message names each failure; afterCancel is kept on the failure", () => {
+    const own = failure({ afterCancel: true });
+    const plain = failure({ task: "a", error: new RangeError("exec") });
+    const error = new SdaxExecutionError([plain, own]);
+    expect(error.failures).toEqual([plain, own]);
+    expect(error.failures[1]!.afterCancel).toBe(true);
+    expect(error.failures[0]!.afterCancel).toBe(false);
+    expect(error.message).toBe(
+      'sdax run failed: 2 phases failed: task "a" execute failed: RangeError: exec; ' +
+        'task "b" execute failed after its cancellation: Error: rollback failed',
+    );
+  });
+
+  it("INV-14 INV-32: a failure after its cancellation on a later attempt names both", () => {
+    const error = new SdaxExecutionError([failure({ attempts: 2, afterCancel: true })]);
+    expect(error.message).toBe(
+      'sdax run failed: 1 phase failed: task "b" execute failed after 2 attempts, after its cancellation: Error: rollback failed',
+    );
+  });
+
+  it("INV-14: non-Error values are shown with their type; an abort reason is the cause", () => {
+    const reason = new DOMException("stop", "AbortError");
+    const error = new SdaxExecutionError([failure({ error: "boom", attempts: 3 })], { reason });
+    expect(error.message).toBe(
+      'sdax run failed: run aborted: AbortError: stop; 1 phase failed: task "b" execute failed after 3 attempts: boom (thrown string)',
+    );
+    expect(error.cause).toBe(reason);
+    expect(error.aborted).toBe(true);
+  });
+
+  it("INV-14: more than ten failures are summarised", () => {
+    const many = Array.from({ length: 12 }, (_, i) => failure({ task: `t${i}` }));
+    const error = new SdaxExecutionError(many);
+    expect(error.message).toContain('task "t9" execute failed');
+    expect(error.message).not.toContain('task "t10"');
+    expect(error.message).toMatch(/and 2 more$/);
+    expect(error.leafErrors()).toHaveLength(12);
+  });
+
+  it("INV-33: leafErrors terminates on an AggregateError that contains itself, and lists each leaf once", () => {
+    const x = new Error("x");
+    const y = new TaskTimeoutError("t", "execute", 1, 10);
+    const inner = new AggregateError([x], "inner");
+    const outer = new AggregateError([inner, y], "outer");
+    inner.errors.push(outer, inner); // inner -> outer -> inner, and inner -> inner
+    const error = new SdaxExecutionError([failure({ error: inner })]);
+    expect(error.leafErrors()).toEqual([x, y]);
+    expect(flattenErrors(error)).toEqual([x, y]);
+  });
+
+  it("INV-33: leafErrors skips the SdaxExecutionError itself when its errors contain it", () => {
+    const x = new Error("x");
+    const error = new SdaxExecutionError([failure({ error: x })]);
+    error.errors.push(error);
+    expect(error.leafErrors()).toEqual([x]);
+  });
+
+  it("INV-14: leafErrors of an error with no failures (an abort) is empty", () => {
+    const error = new SdaxExecutionError([], { reason: "stop" });
+    expect(error.leafErrors()).toEqual([]);
+    expect(error.message).toBe("sdax run failed: run aborted: stop");
+  });
+
+  it("INV-33: leafErrors never throws when errors was replaced by something unreadable", () => {
+    const error = new SdaxExecutionError([failure()]);
+    const { proxy, revoke } = Proxy.revocable([1], {});
+    revoke();
+    (error as { errors: unknown }).errors = proxy;
+    expect(error.leafErrors()).toEqual([]);
+  });
+});
