@@ -19,6 +19,7 @@ export interface Mutation {
 }
 
 const RUN = "src/scheduler/run.ts";
+const ATTEMPT = "src/functions/attempt.ts";
 
 export const MUTATIONS: readonly Mutation[] = [
   {
@@ -95,8 +96,9 @@ export const MUTATIONS: readonly Mutation[] = [
       },
       {
         file: RUN,
-        find: 'if (attempt.outcome === "cancelled") return;',
-        replace: 'if (attempt.outcome === "cancelled" && attempt.phase !== "postExecute") return;',
+        find: 'if (attempt.outcome === "cancelled" || attempt.outcome === "failedAfterCancel") return;',
+        replace:
+          'if ((attempt.outcome === "cancelled" || attempt.outcome === "failedAfterCancel") && attempt.phase !== "postExecute") return;',
       },
     ],
   },
@@ -132,9 +134,9 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: RUN,
-        find: "attempt.cancel(reason); // a failed attempt still settling ends the phase when it settles",
+        find: "    attempt.cancel(reason);\n    this.#reconcile(attempt);",
         replace:
-          "attempt.cancel(reason);\n      this.#move(node, TE.settle, attempt.phase);\n      this.#phaseEnded(node, attempt.phase);",
+          "    attempt.cancel(reason);\n    this.#reconcile(attempt);\n    if (this.#states[node] === TS.preCancelling || this.#states[node] === TS.execCancelling) {\n      this.#move(node, TE.settle, attempt.phase);\n      this.#phaseEnded(node, attempt.phase);\n    }",
       },
     ],
   },
@@ -164,6 +166,85 @@ export const MUTATIONS: readonly Mutation[] = [
         file: RUN,
         find: "if (state === TS.preRunning || state === TS.execRunning) this.#cancelTask(node, reason);",
         replace: "if (state === TS.preRunning) this.#cancelTask(node, reason);",
+      },
+    ],
+  },
+  {
+    id: "M11",
+    bug: "a cancelled function that then fails on its own is taken for cancelled: its error is lost",
+    breaks: "INV-32, INV-14",
+    edits: [
+      {
+        file: ATTEMPT,
+        find: "if (this.code === AS.cancelling && !this.#isCancellation(error)) {",
+        replace: "if (false) {",
+      },
+    ],
+  },
+  {
+    id: "M12",
+    bug: "the retry delay is not a state: a cancellation during the delay does not cancel the next attempt",
+    breaks: "INV-36, INV-23",
+    edits: [
+      {
+        file: ATTEMPT,
+        find: "} else if (this.code === AS.delayed) {",
+        replace: "} else if (this.code === -1) {",
+      },
+    ],
+  },
+  {
+    id: "M13",
+    bug: "a clock whose setTimeout throws crashes the run instead of failing the attempt",
+    breaks: "INV-33",
+    edits: [
+      {
+        file: ATTEMPT,
+        find: "        this.#decide(\"fail\", clockError); // spec 5.2: the attempt fails with the clock's error",
+        replace: "        throw clockError;",
+      },
+    ],
+  },
+  {
+    id: "M14",
+    bug: "a crashed run goes on acting on settlements (and calling user code)",
+    breaks: "INV-34",
+    edits: [
+      {
+        file: RUN,
+        find: "    if (this.crash !== undefined) return; // observed, and nothing more (INV-34)",
+        replace: "",
+      },
+      {
+        file: RUN,
+        find: "    if (this.crash !== undefined) return; // a crashed run calls no user code any more (INV-34)",
+        replace: "",
+      },
+    ],
+  },
+  {
+    id: "M15",
+    bug: "an error that resists description breaks the event log: describeError reads name and message unguarded",
+    breaks: "INV-33",
+    edits: [
+      {
+        file: "src/errors/describe-error.ts",
+        find: "export function describeError(error: unknown): ErrorInfo {",
+        replace:
+          "export function describeError(error: unknown): ErrorInfo {\n  if (typeof error === \"object\" && error !== null && !(\"then\" in error)) return { name: String((error as Error).name), message: String((error as Error).message) };",
+      },
+    ],
+  },
+  {
+    id: "M16",
+    bug: "addTask returns a new builder and leaves this one empty, as a persistent builder would",
+    breaks: "INV-35",
+    edits: [
+      {
+        file: "src/builders/level-builder.ts",
+        find: "    this.#entries.push(Object.freeze({ task, level }));\n    return this;",
+        replace:
+          "    const next = new LevelBuilder<T>();\n    next.#entries.push(...this.#entries, Object.freeze({ task, level }));\n    return next as this;",
       },
     ],
   },

@@ -599,10 +599,12 @@ export class Run<T> implements AttemptHost {
   }
 
   #cancelTask(node: number, reason: DOMException): void {
-    const attempt = this.#current[node]!;
-    this.#reconcile(attempt); // an outcome decided but still queued is acted on first
+    // An outcome decided but still queued is acted on first; it may have scheduled a retry,
+    // so the attempt to cancel is the current one after that.
+    this.#reconcile(this.#current[node]!);
     const state = this.#states[node]!;
     if (state !== TS.preRunning && state !== TS.execRunning) return;
+    const attempt = this.#current[node]!;
     this.#move(node, TE.cancel, attempt.phase);
     // A running attempt waits to settle; a delayed one ends at once, and so does the phase, in
     // this step (INV-23); a failed one still settling ends the phase when it settles.

@@ -70,6 +70,7 @@ export class EntryOrder<T> {
         if (e.event === "startExec" || e.event === "startPost" || e.event === "finish") return true;
         return !failing;
       case "attempt": {
+        if (e.event === "delay") return !failing; // part of its retry event's step
         const record = this.#state.attempt(e.task, e.phase, e.attempt);
         const oldest = this.#oldestPending();
         if (e.event === "start" || (record !== undefined && record.startIndex > oldest))

@@ -99,6 +99,12 @@ function inSweep(e: LifecycleEvent): boolean {
       e.event === "fail"
     );
   }
-  if (e.type === "attempt") return e.event === "cancel";
+  if (e.type === "attempt") {
+    // A retry decided in the step is delayed before it is cancelled; a clock that throws while
+    // an attempt is cancelled fails it after its cancellation, in the step (spec 5.2).
+    return (
+      e.event === "cancel" || e.event === "delay" || (e.event === "fail" && e.from === "cancelling")
+    );
+  }
   return e.type === "retry";
 }

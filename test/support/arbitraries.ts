@@ -13,6 +13,7 @@
 import fc from "fast-check";
 import {
   type Behaviour,
+  type ClockQuirk,
   type ExternalAbort,
   PHASE_KEYS,
   type PhaseKey,
@@ -20,6 +21,7 @@ import {
   type RunModel,
   type Scenario,
   type TaskShape,
+  type Thrown,
   type WorkflowShape,
 } from "./model.js";
 
@@ -76,11 +78,28 @@ export const okBehaviour: fc.Arbitrary<Behaviour> = fc.record({
   ticks: fc.integer({ min: 0, max: 2 }),
 });
 
-/** Every behaviour but success. */
+/** Mostly plain `Error`s; now and then a value that resists description (INV-33). */
+const thrown: fc.Arbitrary<Thrown> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant("error" as const) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Thrown>("revokedProxy", "badName", "badMessage", "symbolMessage"),
+  },
+);
+
+/**
+ * Every behaviour but success. Rejections after 0 ticks are already rejected when returned, so
+ * two of them in one step reject in the same turn (INV-32); a function that hangs may answer
+ * its cancellation with an error of its own ("rollback failed", INV-32).
+ */
 export const faultyBehaviour: fc.Arbitrary<Behaviour> = fc.oneof(
-  fc.constant({ kind: "throw" as const }),
-  fc.record({ kind: fc.constant("reject" as const), ticks: fc.integer({ min: 1, max: 2 }) }),
-  fc.constant({ kind: "hang" as const }),
+  fc.record({ kind: fc.constant("throw" as const), value: thrown }),
+  fc.record({
+    kind: fc.constant("reject" as const),
+    ticks: fc.integer({ min: 0, max: 2 }),
+    value: thrown,
+  }),
+  fc.record({ kind: fc.constant("hang" as const), own: fc.boolean() }),
   fc.record({
     kind: fc.constant("slow" as const),
     ms: fc.integer({ min: 1, max: 15 }),
@@ -131,20 +150,31 @@ type TaskGen = {
 type AbortGen =
   | { kind: "none" }
   | { kind: "beforeStart" }
-  | { kind: "at"; ms: number }
-  | { kind: "inside"; pick: number };
+  | { kind: "at"; ms: number; reason: Thrown }
+  | { kind: "inside"; pick: number; reason: Thrown };
 
 const abortGen: fc.Arbitrary<AbortGen> = fc.oneof(
   { weight: 8, arbitrary: fc.constant({ kind: "none" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "beforeStart" as const }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant("at" as const), ms: fc.integer({ min: 0, max: 30 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("at" as const),
+      ms: fc.integer({ min: 0, max: 30 }),
+      reason: thrown,
+    }),
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant("inside" as const), pick: fc.nat() }),
+    arbitrary: fc.record({ kind: fc.constant("inside" as const), pick: fc.nat(), reason: thrown }),
   },
+);
+
+/** Mostly a plain clock; now and then one with no handles, or one firing 0 ms timers at once. */
+const clockGen: fc.Arbitrary<ClockQuirk> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant("plain" as const) },
+  { weight: 1, arbitrary: fc.constant("noHandle" as const) },
+  { weight: 1, arbitrary: fc.constant("syncZero" as const) },
 );
 
 const runGen = fc.record(
@@ -175,8 +205,9 @@ export function scenario(sizes: Sizes, mode?: "levels" | "graph"): fc.Arbitrary<
         size: sizes.size,
       }),
       runs: fc.array(runGen, { minLength: 1, maxLength: sizes.maxRuns }),
+      clock: clockGen,
     })
-    .map(({ graph, tasks, runs }) => build(sizes, graph, tasks, runs));
+    .map(({ graph, tasks, runs, clock }) => ({ ...build(sizes, graph, tasks, runs), clock }));
 }
 
 function build(
@@ -237,7 +268,7 @@ function runModel(shape: WorkflowShape, gens: readonly TaskGen[], r: RunGen, k: 
   let abort: ExternalAbort;
   if (r.abort.kind === "inside") {
     const f = functions[r.abort.pick % Math.max(1, functions.length)];
-    abort = f === undefined ? { kind: "none" } : { kind: "inside", ...f };
+    abort = f === undefined ? { kind: "none" } : { kind: "inside", ...f, reason: r.abort.reason };
   } else {
     abort = r.abort;
   }

@@ -7,6 +7,7 @@
 import {
   type AsyncTask,
   AsyncTaskProcessor,
+  type Clock,
   join,
   type LifecycleEvent,
   RetryableError,
@@ -19,11 +20,13 @@ import {
 } from "../../src/index.js";
 import {
   type Behaviour,
+  type ClockQuirk,
   PHASE_KEYS,
   type PhaseKey,
   type PhaseShape,
   type RunModel,
   type Scenario,
+  type Thrown,
   type WorkflowShape,
 } from "./model.js";
 
@@ -51,6 +54,10 @@ export interface Call {
   /** When the function's own work ended (its promise settled or it threw/returned). */
   endSeq?: number;
   outcome?: "resolved" | "rejected";
+  /** True when it rejected with an error of its own, not with its signal's reason. */
+  own?: boolean;
+  /** What it threw, when it threw its own error. */
+  thrown?: unknown;
   /** When its signal aborted, and why. */
   abortSeq?: number;
   abortReason?: { readonly name: string; readonly message: string };
@@ -77,7 +84,7 @@ export interface RunResult {
   report?: RunReport;
   error?: unknown;
   /** The abort reason given to the controller, if it aborted. */
-  abortReason?: Error;
+  abortReason?: unknown;
   abortSeq?: number;
   /** `seq` when the run's settled event was reported. */
   settledSeq?: number;
@@ -151,9 +158,13 @@ function makeFunction(
       },
       { once: true },
     );
-    const end = (outcome: "resolved" | "rejected") => {
+    const end = (outcome: "resolved" | "rejected", thrown?: { value: unknown }) => {
       call.endSeq = nextSeq();
       call.outcome = outcome;
+      if (thrown !== undefined) {
+        call.own = true;
+        call.thrown = thrown.value;
+      }
     };
     const trigger = ctx.model.abort;
     if (
@@ -181,11 +192,73 @@ async function ticks(n: number, ticker: Ticker, label: string): Promise<void> {
   for (let j = 0; j < n; j++) await ticker.schedule(Promise.resolve(), `${label} tick ${j + 1}`);
 }
 
+/** A value of the kind asked for: an `Error`, or one that resists description (INV-33). */
+export function makeThrown(kind: Thrown | undefined, label: string): unknown {
+  switch (kind) {
+    case undefined:
+    case "error":
+      return new Error(label);
+    case "revokedProxy": {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }
+    case "badName": {
+      const e = new Error(label);
+      Object.defineProperty(e, "name", {
+        get() {
+          throw new Error("name getter");
+        },
+      });
+      return e;
+    }
+    case "badMessage": {
+      const e = new Error(label);
+      Object.defineProperty(e, "message", {
+        get() {
+          throw new Error("message getter");
+        },
+      });
+      return e;
+    }
+    case "symbolMessage": {
+      const e = new Error(label);
+      Object.defineProperty(e, "message", { value: Symbol(label) });
+      return e;
+    }
+  }
+}
+
+/** The run's clock, with the scenario's quirk (spec/task-functions.md 5.2). */
+export function quirkyClock(clock: VirtualClock, quirk: ClockQuirk | undefined): Clock {
+  if (quirk === undefined || quirk === "plain") return clock;
+  if (quirk === "noHandle") {
+    return {
+      now: () => clock.now(),
+      setTimeout: (callback, ms) => {
+        clock.setTimeout(callback, ms);
+        return undefined; // no handle: such a timer can never be cleared
+      },
+      clearTimeout: () => {},
+    };
+  }
+  let syncHandles = 0;
+  return {
+    now: () => clock.now(),
+    setTimeout: (callback, ms) => {
+      if (ms > 0) return clock.setTimeout(callback, ms);
+      callback(); // fired from inside setTimeout, before it returns
+      return `sync ${++syncHandles}`;
+    },
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
+}
+
 function act(
   b: Behaviour,
   scope: TaskScope,
   signal: AbortSignal,
-  end: (outcome: "resolved" | "rejected") => void,
+  end: (outcome: "resolved" | "rejected", thrown?: { value: unknown }) => void,
   label: string,
   ticker: Ticker,
   clock: VirtualClock,
@@ -197,17 +270,31 @@ function act(
         return undefined;
       }
       return ticks(b.ticks, ticker, label).then(() => end("resolved"));
-    case "throw":
-      end("rejected");
-      throw new Error(`${label}: throw`);
-    case "reject":
+    case "throw": {
+      const value = makeThrown(b.value, `${label}: throw`);
+      end("rejected", { value });
+      throw value;
+    }
+    case "reject": {
+      const value = makeThrown(b.value, `${label}: reject`);
+      if (b.ticks === 0) {
+        end("rejected", { value });
+        return Promise.reject(value); // already rejected when returned: the same turn
+      }
       return ticks(b.ticks, ticker, label).then(() => {
-        end("rejected");
-        throw new Error(`${label}: reject`);
+        end("rejected", { value });
+        throw value;
       });
+    }
     case "hang":
       return new Promise<void>((_resolve, reject) => {
         const onAbort = () => {
+          if (b.own === true) {
+            const value = new Error(`${label}: rollback failed`);
+            end("rejected", { value });
+            reject(value);
+            return;
+          }
           end("rejected");
           reject(signal.reason);
         };
@@ -217,21 +304,27 @@ function act(
     case "slow":
       return new Promise<void>((resolve, reject) => {
         clock.setTimeout(() => {
-          end(b.reject ? "rejected" : "resolved");
-          if (b.reject) reject(new Error(`${label}: slow reject`));
-          else resolve();
+          if (b.reject) {
+            const value = new Error(`${label}: slow reject`);
+            end("rejected", { value });
+            reject(value);
+          } else {
+            end("resolved");
+            resolve();
+          }
         }, b.ms);
       });
     case "flaky": {
       const failing = scope.attempt <= b.failures;
+      const value = failing ? new RetryableError(`${label}: flaky`) : undefined;
       if (b.ticks === 0) {
-        end(failing ? "rejected" : "resolved");
-        if (failing) throw new RetryableError(`${label}: flaky`);
+        end(failing ? "rejected" : "resolved", failing ? { value } : undefined);
+        if (failing) throw value;
         return undefined;
       }
       return ticks(b.ticks, ticker, label).then(() => {
-        end(failing ? "rejected" : "resolved");
-        if (failing) throw new RetryableError(`${label}: flaky`);
+        end(failing ? "rejected" : "resolved", failing ? { value } : undefined);
+        if (failing) throw value;
       });
     }
   }
@@ -263,11 +356,14 @@ export async function runScenario(
   const nextSeq = () => seq++;
   const processor = buildProcessor(scenario.shape, ticker, clock, nextSeq);
   const harness: Harness = { processor, clock, nextSeq };
+  const runClock = quirkyClock(clock, scenario.clock);
   const results = scenario.runs.map((model, run): RunResult => {
     const controller = new AbortController();
     const abortNow = () => {
       if (controller.signal.aborted) return;
-      const reason = new Error(`external abort of run ${run}`);
+      const kind =
+        model.abort.kind === "at" || model.abort.kind === "inside" ? model.abort.reason : undefined;
+      const reason = makeThrown(kind, `external abort of run ${run}`);
       result.abortReason = reason;
       result.abortSeq = nextSeq();
       controller.abort(reason);
@@ -277,7 +373,7 @@ export async function runScenario(
     if (model.abort.kind === "beforeStart") abortNow();
     else if (model.abort.kind === "at") clock.setTimeout(abortNow, model.abort.ms);
     const options: Parameters<AsyncTaskProcessor<RunCtx>["processTasks"]>[1] = {
-      clock,
+      clock: runClock,
       signal: controller.signal,
       random: () => 0.5,
       onEvent: (e) => {

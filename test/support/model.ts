@@ -49,6 +49,16 @@ export interface GraphShape {
 export type WorkflowShape = LevelShape | GraphShape;
 
 /**
+ * What a failing function throws: a plain `Error`, or a value that resists description (spec
+ * INV-33): a revoked `Proxy`, an `Error` whose `name` or `message` getter throws, an `Error`
+ * whose message is a `Symbol`.
+ */
+export type Thrown = "error" | "revokedProxy" | "badName" | "badMessage" | "symbolMessage";
+
+/** The quirks a run's clock may have (spec/task-functions.md 5.2): none; no handle; 0 ms timers fired from inside `setTimeout`. */
+export type ClockQuirk = "plain" | "noHandle" | "syncZero";
+
+/**
  * How one function behaves, in every attempt unless said otherwise. A "tick" is one step of
  * fast-check's scheduler: the order of ticks of different functions (and of virtual timers) is
  * what the scheduler explores.
@@ -56,12 +66,15 @@ export type WorkflowShape = LevelShape | GraphShape;
 export type Behaviour =
   /** Returns after `ticks` ticks; 0: returns synchronously. */
   | { readonly kind: "ok"; readonly ticks: number }
-  /** Throws synchronously. */
-  | { readonly kind: "throw" }
-  /** Rejects after `ticks` ticks (>= 1). */
-  | { readonly kind: "reject"; readonly ticks: number }
-  /** Never settles until its signal aborts; then rejects with the signal's reason. */
-  | { readonly kind: "hang" }
+  /** Throws synchronously (an `Error` unless `value` says otherwise). */
+  | { readonly kind: "throw"; readonly value?: Thrown }
+  /** Rejects after `ticks` ticks (>= 0; 0: an already rejected promise, the same turn). */
+  | { readonly kind: "reject"; readonly ticks: number; readonly value?: Thrown }
+  /**
+   * Never settles until its signal aborts; then rejects with the signal's reason, or with an
+   * error of its own (`own`: "rollback failed", spec INV-32).
+   */
+  | { readonly kind: "hang"; readonly own?: boolean }
   /** Ignores its signal: settles `ms` of virtual time after it was called (rejecting if `reject`). */
   | { readonly kind: "slow"; readonly ms: number; readonly reject: boolean }
   /** Attempts 1..failures throw a RetryableError (after `ticks` ticks), later ones return. */
@@ -77,9 +90,14 @@ export type RunBehaviours = readonly Partial<Record<PhaseKey, Behaviour>>[];
 export type ExternalAbort =
   | { readonly kind: "none" }
   | { readonly kind: "beforeStart" }
-  | { readonly kind: "at"; readonly ms: number }
+  | { readonly kind: "at"; readonly ms: number; readonly reason?: Thrown }
   /** Aborted synchronously by the first attempt of this function, before it does anything else. */
-  | { readonly kind: "inside"; readonly task: number; readonly phase: PhaseKey };
+  | {
+      readonly kind: "inside";
+      readonly task: number;
+      readonly phase: PhaseKey;
+      readonly reason?: Thrown;
+    };
 
 /** One run of a workflow. */
 export interface RunModel {
@@ -93,6 +111,8 @@ export interface RunModel {
 export interface Scenario {
   readonly shape: WorkflowShape;
   readonly runs: readonly RunModel[];
+  /** The quirk of the clock every run is given (absent: plain). */
+  readonly clock?: ClockQuirk;
 }
 
 /**
@@ -167,11 +187,12 @@ export function summarise(s: Scenario): string {
         : r.abort.kind === "beforeStart"
           ? "abort@start"
           : r.abort.kind === "at"
-            ? `abort@${r.abort.ms}`
-            : `abort@t${r.abort.task}.${r.abort.phase}`,
+            ? `abort@${r.abort.ms}${thrownCode(r.abort.reason)}`
+            : `abort@t${r.abort.task}.${r.abort.phase}${thrownCode(r.abort.reason)}`,
     )
     .join("/");
-  return `${shape.mode} [${tasks}] runs: ${aborts}`;
+  const clock = s.clock === undefined || s.clock === "plain" ? "" : ` clock: ${s.clock}`;
+  return `${shape.mode} [${tasks}] runs: ${aborts}${clock}`;
 }
 
 function behaviourCode(b: Behaviour | undefined): string {
@@ -180,14 +201,18 @@ function behaviourCode(b: Behaviour | undefined): string {
     case "ok":
       return `ok${b.ticks}`;
     case "throw":
-      return "throw";
+      return `throw${thrownCode(b.value)}`;
     case "reject":
-      return `rej${b.ticks}`;
+      return `rej${b.ticks}${thrownCode(b.value)}`;
     case "hang":
-      return "hang";
+      return b.own === true ? "hang!" : "hang";
     case "slow":
       return `slow${b.ms}${b.reject ? "!" : ""}`;
     case "flaky":
       return `flaky${b.failures}x${b.ticks}`;
   }
+}
+
+function thrownCode(value: Thrown | undefined): string {
+  return value === undefined || value === "error" ? "" : `(${value})`;
 }

@@ -23,10 +23,18 @@ import {
 
 const CANCELLED = "sdax run cancelled";
 
-/** How the engine must have judged one attempt, from the function's point of view. */
-type Verdict = "succeeded" | "failed" | "timedOut" | "cancelled" | "running";
+/**
+ * How the engine must have judged one attempt, from the function's point of view.
+ * `failedAfterCancel`: cancelled, then rejected with its own error (INV-32).
+ */
+type Verdict = "succeeded" | "failed" | "timedOut" | "cancelled" | "failedAfterCancel" | "running";
 
 function verdict(c: Call): Verdict {
+  const v = decidedBy(c);
+  return v === "cancelled" && c.outcome === "rejected" && c.own === true ? "failedAfterCancel" : v;
+}
+
+function decidedBy(c: Call): Verdict {
   const reason = c.abortReason;
   const abortedFirst =
     reason !== undefined && (c.endSeq === undefined || (c.abortSeq ?? 0) < c.endSeq);
@@ -235,19 +243,33 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
     }
   }
 
-  // INV-14: the failures reported are exactly the failed phases.
+  // INV-14, INV-32: the failures reported are exactly the failed phases, a cancelled function
+  // that then rejected with its own error included (unless it may have been abandoned first:
+  // then it may be a late settlement instead), each with the very value it threw.
   const predicted: string[] = [];
+  const excused = new Set<string>();
+  const thrownBy = new Map<string, Call>();
   for (let i = 0; i < n; i++) {
     for (const k of PHASE_KEYS) {
       const c = last(i, k);
       const s = shape.tasks[i]![k];
       if (c === undefined || s === undefined) continue;
       const v = verdict(c);
-      if (v !== "failed" && v !== "timedOut") continue;
-      const behaviour = model.behaviours[i]![k]!;
-      const retryable = v === "timedOut" || behaviour.kind === "flaky";
-      if (retryable && c.attempt <= s.retries) continue; // a retry was due: the phase was cancelled
-      predicted.push(`${name(i)}.${k}#${c.attempt}`);
+      if (v !== "failed" && v !== "timedOut" && v !== "failedAfterCancel") continue;
+      const key = `${name(i)}.${k}#${c.attempt}${v === "failedAfterCancel" ? " after cancel" : ""}`;
+      if (v === "failedAfterCancel") {
+        if (abandonable(s, model.abandonAfterMs)) {
+          excused.add(key);
+          thrownBy.set(key, c);
+          continue;
+        }
+      } else {
+        const behaviour = model.behaviours[i]![k]!;
+        const retryable = v === "timedOut" || behaviour.kind === "flaky";
+        if (retryable && c.attempt <= s.retries) continue; // a retry was due: the phase was cancelled
+      }
+      predicted.push(key);
+      if (v !== "timedOut") thrownBy.set(key, c);
     }
   }
   const error = result.error;
@@ -259,7 +281,13 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
     }
     const short = { preExecute: "pre", execute: "exec", postExecute: "post" } as const;
     for (const f of (error as SdaxExecutionError).failures) {
-      reported.push(`${f.task}.${short[f.phase]}#${f.attempts}`);
+      const key = `${f.task}.${short[f.phase]}#${f.attempts}${f.afterCancel ? " after cancel" : ""}`;
+      const call = thrownBy.get(key);
+      if (call?.thrown !== undefined && f.error !== call.thrown) {
+        fail("INV-14", `${key} is reported with an error other than the value its function threw`);
+      }
+      if (excused.has(key)) continue; // it was not abandoned first: reported, as it must be
+      reported.push(key);
     }
   }
   const sort = (a: string[]) => [...a].sort().join(", ");
