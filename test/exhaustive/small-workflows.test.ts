@@ -9,10 +9,13 @@
  * - phase enumeration: for the shapes of at most 2 tasks, every task gets every phase set
  *   (the 7 non-empty subsets of pre/exec/post, and none: a join), so post-only, pre-only and
  *   execute-only tasks meet every failure placement too.
- * Which failures: in one function, a synchronous throw, a rejection a tick later, or the
- * function aborting the run's signal synchronously (then returning); in two functions, every
- * combination of throw and reject. Functions that do not fail return a tick later (one
- * microtask), and, for the smallest shapes, also synchronously.
+ * Which failures: in one function, a synchronous throw, a rejection a tick later, an already
+ * rejected promise (two of them reject in the same turn), a thrown revoked Proxy (a value that
+ * resists description), the function aborting the run's signal synchronously (then returning),
+ * or, in a preExecute or execute, hanging until the run is aborted and then rejecting with an
+ * error of its own ("rollback failed"); in two functions, every combination of throw, reject
+ * and already rejected. Functions that do not fail return a tick later (one microtask), and,
+ * for the smallest shapes, also synchronously.
  *
  * SDAX_TEST_BUDGET=long adds every DAG on 5 tasks (1,024 graphs) and level workflows up to
  * 3 levels x 3 tasks.
@@ -101,7 +104,15 @@ function dagWorkflow(
 }
 
 type Placement = { readonly task: number; readonly phase: PhaseKey };
-type Fault = "throw" | "reject" | "abort";
+type Fault = "throw" | "reject" | "rejectNow" | "hostile" | "abort" | "hangOwn";
+
+const FAULT_BEHAVIOUR: Readonly<Record<Exclude<Fault, "abort">, Behaviour>> = {
+  throw: { kind: "throw" },
+  reject: { kind: "reject", ticks: 1 },
+  rejectNow: { kind: "reject", ticks: 0 },
+  hostile: { kind: "throw", value: "revokedProxy" },
+  hangOwn: { kind: "hang", own: true },
+};
 
 /** Runs with no failure, every single failure, and every pair of failures. */
 function runModels(shape: WorkflowShape, okTicks: number, pairs: boolean): RunModel[] {
@@ -117,7 +128,9 @@ function runModels(shape: WorkflowShape, okTicks: number, pairs: boolean): RunMo
       for (const [p, fault] of faults) {
         if (p.task !== task) continue;
         if (fault === "abort") abort = { kind: "inside", task, phase: p.phase };
-        else b[p.phase] = fault === "throw" ? { kind: "throw" } : { kind: "reject", ticks: 1 };
+        else b[p.phase] = FAULT_BEHAVIOUR[fault];
+        // Nothing else cancels the hanging function: the run's signal aborts once all else waits.
+        if (fault === "hangOwn") abort = { kind: "at", ms: 0 };
       }
       return b;
     });
@@ -125,13 +138,16 @@ function runModels(shape: WorkflowShape, okTicks: number, pairs: boolean): RunMo
   };
   const models: RunModel[] = [make([])];
   for (const f of functions) {
-    for (const fault of ["throw", "reject", "abort"] as const) models.push(make([[f, fault]]));
+    for (const fault of ["throw", "reject", "rejectNow", "hostile", "abort"] as const) {
+      models.push(make([[f, fault]]));
+    }
+    if (f.phase !== "post") models.push(make([[f, "hangOwn"]]));
   }
   if (pairs) {
     for (let a = 0; a < functions.length; a++) {
       for (let b = a + 1; b < functions.length; b++) {
-        for (const fa of ["throw", "reject"] as const) {
-          for (const fb of ["throw", "reject"] as const) {
+        for (const fa of ["throw", "reject", "rejectNow"] as const) {
+          for (const fb of ["throw", "reject", "rejectNow"] as const) {
             models.push(
               make([
                 [functions[a]!, fa],
@@ -182,7 +198,7 @@ describe("exhaustive: level workflows up to 3 levels x 2 tasks (spec/lifecycle.m
     expect(shapes).toHaveLength(14);
   });
 
-  it("INV-1 INV-2 INV-3 INV-4 INV-5 INV-7 INV-10 INV-14: every one- and two-failure placement, all phases", async () => {
+  it("INV-1 INV-2 INV-3 INV-4 INV-5 INV-7 INV-10 INV-14 INV-32 INV-33: every one- and two-failure placement, all phases", async () => {
     const { problems, runs } = await exhaust(
       shapes.map((s) => levelWorkflow(s, () => ALL)),
       [1],
