@@ -1,5 +1,5 @@
-import { SdaxBuildError } from "../errors/build-error.js";
-import { describeSafely, unreadable } from "./describe.js";
+import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
+import { describeValue } from "../errors/describe-error.js";
 import { type AsyncTask, isAsyncTask } from "./task.js";
 
 /** Refuses anything that is not made by `task()` or `join()`. */
@@ -13,7 +13,7 @@ export function checkTask(task: unknown, method: string): asserts task is AsyncT
   if (!isTask) {
     throw new SdaxBuildError(
       "invalid-task",
-      `${method}: expected a task made by task() or join(), got ${describeSafely(task)}`,
+      `${method}: expected a task made by task() or join(), got ${describeValue(task)}`,
       undefined,
       "task",
     );
@@ -36,12 +36,12 @@ export function copyDependsOn(taskName: string, dependsOn: unknown): readonly st
       "dependsOn",
     );
   const unreadablePart = (part: string, thrown: unknown): SdaxBuildError =>
-    unreadable(
+    unreadableInput(
+      "invalid-dependencies",
       `task "${taskName}": ${part} could not be read`,
       thrown,
       taskName,
       "dependsOn",
-      "invalid-dependencies",
     );
   let isArray: boolean;
   try {
@@ -50,7 +50,7 @@ export function copyDependsOn(taskName: string, dependsOn: unknown): readonly st
     throw unreadablePart("dependsOn", error);
   }
   if (!isArray) {
-    throw refuse(`dependsOn must be an array of task names, got ${describeSafely(dependsOn)}`);
+    throw refuse(`dependsOn must be an array of task names, got ${describeValue(dependsOn)}`);
   }
   const source = dependsOn as readonly unknown[];
   let length: unknown;
@@ -60,7 +60,7 @@ export function copyDependsOn(taskName: string, dependsOn: unknown): readonly st
     throw unreadablePart("dependsOn.length", error);
   }
   if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0) {
-    throw refuse(`dependsOn.length must be a whole number >= 0, got ${describeSafely(length)}`);
+    throw refuse(`dependsOn.length must be a whole number >= 0, got ${describeValue(length)}`);
   }
   const names: string[] = [];
   for (let i = 0; i < length; i++) {
@@ -72,7 +72,7 @@ export function copyDependsOn(taskName: string, dependsOn: unknown): readonly st
     }
     if (typeof value !== "string") {
       throw refuse(
-        `dependsOn[${i}] must be a task name (a string), got ${describeSafely(value)}${
+        `dependsOn[${i}] must be a task name (a string), got ${describeValue(value)}${
           value === undefined && isHole(source, i) ? " (a hole in the array)" : ""
         }`,
       );

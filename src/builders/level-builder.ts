@@ -1,8 +1,8 @@
 import { SdaxBuildError } from "../errors/build-error.js";
+import { describeValue } from "../errors/describe-error.js";
 import { compileLevels, type LevelEntry } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { checkTask } from "./checks.js";
-import { describeSafely } from "./describe.js";
 import type { AsyncTask } from "./task.js";
 
 /**
@@ -41,7 +41,7 @@ export class LevelBuilder<T> {
     if (!Number.isSafeInteger(level)) {
       throw new SdaxBuildError(
         "invalid-level",
-        `task "${task.name}": level must be a safe integer, got ${describeSafely(level)}`,
+        `task "${task.name}": level must be a safe integer, got ${describeValue(level)}`,
         task.name,
         "level",
       );

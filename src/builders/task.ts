@@ -1,8 +1,8 @@
 import { hasBrand } from "../errors/brand.js";
-import { SdaxBuildError } from "../errors/build-error.js";
+import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
+import { describeValue } from "../errors/describe-error.js";
 import { PHASES, type PhaseName } from "../functions/phase-name.js";
 import { type PhaseFn, type TaskFunction, toTaskFunction } from "../functions/task-function.js";
-import { describeSafely, unreadable } from "./describe.js";
 
 /** The phases given to {@link task}; each is optional, but a task needs at least one. */
 export interface TaskPhases<T> {
@@ -38,7 +38,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   if (typeof phases !== "object" || phases === null) {
     throw new SdaxBuildError(
       "invalid-task",
-      `task "${name}": phases must be an object like { preExecute, execute, postExecute }, got ${describeSafely(phases)}`,
+      `task "${name}": phases must be an object like { preExecute, execute, postExecute }, got ${describeValue(phases)}`,
       name,
       "phases",
     );
@@ -47,12 +47,12 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   try {
     keys = Object.keys(phases);
   } catch (error) {
-    throw unreadable(
+    throw unreadableInput(
+      "invalid-task",
       `task "${name}": phases could not be read`,
       error,
       name,
       "phases",
-      "invalid-task",
     );
   }
   for (const key of keys) {
@@ -111,12 +111,12 @@ function phaseOf<T>(
   try {
     value = phases[phase];
   } catch (error) {
-    throw unreadable(
+    throw unreadableInput(
+      "invalid-phase",
       `task "${name}" ${phase}: could not be read`,
       error,
       name,
       phase,
-      "invalid-phase",
     );
   }
   return value === undefined ? undefined : toTaskFunction<T>(value, name, phase);
@@ -131,7 +131,7 @@ function checkName(name: unknown, maker: string): asserts name is string {
   if (typeof name !== "string" || name.trim() === "") {
     throw new SdaxBuildError(
       "invalid-name",
-      `${maker}(): a task name must be a non-empty string, got ${describeSafely(name)}`,
+      `${maker}(): a task name must be a non-empty string, got ${describeValue(name)}`,
       undefined,
       "name",
     );

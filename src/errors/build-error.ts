@@ -1,4 +1,5 @@
 import { hasBrand } from "./brand.js";
+import { thrownText } from "./describe-error.js";
 
 /** Why a workflow or a task was refused. */
 export type BuildErrorCode =
@@ -31,8 +32,10 @@ export class SdaxBuildError extends TypeError {
     readonly task?: string,
     /** The field concerned, where one is (`"level"`, `"dependsOn"`, `"timeoutMs"`, ...). */
     readonly field?: string,
+    /** `cause`: what was thrown when the input could not even be read (a getter, a revoked `Proxy`). */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     Object.defineProperty(this, brand, { value: true });
   }
 }
@@ -40,4 +43,20 @@ export class SdaxBuildError extends TypeError {
 /** True for an {@link SdaxBuildError}, even one from another copy of the package. */
 export function isSdaxBuildError(value: unknown): value is SdaxBuildError {
   return hasBrand(value, brand);
+}
+
+/**
+ * The error for user input whose reading threw (a getter, a revoked `Proxy`): the message says
+ * what could not be read and what was thrown; `cause` is what was thrown.
+ */
+export function unreadableInput(
+  code: BuildErrorCode,
+  problem: string,
+  thrown: unknown,
+  task: string | undefined,
+  field: string,
+): SdaxBuildError {
+  return new SdaxBuildError(code, `${problem} (${thrownText(thrown)})`, task, field, {
+    cause: thrown,
+  });
 }

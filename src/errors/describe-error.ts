@@ -105,3 +105,15 @@ export function describeValue(value: unknown): string {
     return `an unreadable ${typeof value}`;
   }
 }
+
+/**
+ * A thrown value for a message: `Name: message` for an `Error`, `value (thrown type)` for
+ * anything else (`boom (thrown string)`). Never throws.
+ */
+export function thrownText(error: unknown): string {
+  if (isErrorInstance(error)) {
+    const { name, message } = describeError(error);
+    return `${name}: ${message}`;
+  }
+  return `${safeString(error)} (thrown ${error === null ? "null" : typeof error})`;
+}

@@ -1,6 +1,6 @@
 import type { PhaseName } from "../functions/phase-name.js";
 import { hasBrand } from "./brand.js";
-import { describeError, isErrorInstance, safeString } from "./describe-error.js";
+import { describeError, isErrorInstance, safeString, thrownText } from "./describe-error.js";
 import { errorsOf, flattenInto } from "./flatten-errors.js";
 
 /** One failed phase of a run. */
@@ -93,13 +93,7 @@ function failureText(f: TaskFailure): string {
   if (f.attempts !== 1) how.push(`after ${safeString(f.attempts)} attempts`);
   if (f.afterCancel === true) how.push("after its cancellation");
   const suffix = how.length === 0 ? "" : ` ${how.join(", ")}`;
-  return `task "${safeString(f.task)}" ${safeString(f.phase)} failed${suffix}: ${errorText(f.error)}`;
-}
-
-/** `Name: message` for an `Error`, `value (thrown type)` for anything else; never throws. */
-function errorText(error: unknown): string {
-  if (isErrorInstance(error)) return nameAndMessage(error);
-  return `${safeString(error)} (thrown ${error === null ? "null" : typeof error})`;
+  return `task "${safeString(f.task)}" ${safeString(f.phase)} failed${suffix}: ${thrownText(f.error)}`;
 }
 
 /** `Name: message` for an `Error`, a safe string form for anything else; never throws. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { describeSafely, unreadable } from "../builders/describe.js";
-import { SdaxBuildError } from "../errors/build-error.js";
+import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
+import { describeValue } from "../errors/describe-error.js";
 import { isRetryable } from "../errors/retryable-error.js";
 import type { PhaseName } from "./phase-name.js";
 
@@ -106,7 +106,7 @@ export function validateOptions(
     const hint = site === undefined ? "" : " or a taskFunc(...)";
     throw new SdaxBuildError(
       "invalid-phase",
-      `${where}: expected a function${hint}, got ${describeSafely(fn)}`,
+      `${where}: expected a function${hint}, got ${describeValue(fn)}`,
       site?.task,
       site?.phase ?? "fn",
     );
@@ -126,7 +126,7 @@ export function validateOptions(
   if (!isPlainObject(options)) {
     throw new SdaxBuildError(
       "invalid-option",
-      `${where}: options must be a plain object like { timeoutMs: 1000 }, got ${describeSafely(options)}`,
+      `${where}: options must be a plain object like { timeoutMs: 1000 }, got ${describeValue(options)}`,
       site?.task,
       "options",
     );
@@ -136,12 +136,12 @@ export function validateOptions(
     parsed = optionsSchema.safeParse(options);
   } catch (error) {
     // A getter or a Proxy trap that throws: refused like any other bad option object.
-    throw unreadable(
+    throw unreadableInput(
+      "invalid-option",
       `${where}: options could not be read`,
       error,
       site?.task,
       "options",
-      "invalid-option",
     );
   }
   if (!parsed.success)
@@ -250,7 +250,7 @@ function optionError(
   const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
   return new SdaxBuildError(
     "invalid-option",
-    `${where}: option \`${field}\` must be ${expectations[field]}, got ${describeSafely(readSafely(options, field))}`,
+    `${where}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(readSafely(options, field))}`,
     site?.task,
     field,
   );
