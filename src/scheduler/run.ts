@@ -89,6 +89,11 @@ export class Run<T> implements AttemptHost {
   #delivering: Attempt | undefined;
   /** Steps that arrived mid-step from outside (an abort); run before queued nodes. */
   #deferred: (() => void)[] = [];
+  /**
+   * Timers that fired from inside a step (a clock calling back from `setTimeout` itself):
+   * acted on once the step is whole, each as a step of its own, as if it had fired just after.
+   */
+  #firedEarly: (() => void)[] | undefined;
   #draining = false;
   #startedAt = 0;
   /** Present only when the run has an `onEvent` listener. */
@@ -219,8 +224,9 @@ export class Run<T> implements AttemptHost {
   deliver(attempt: Attempt, entry: AttemptEntry, error: unknown): void {
     if (this.crash !== undefined) return; // observed, and nothing more (INV-34)
     if (this.#draining) {
-      // A timer fired from inside a step (a clock calling back synchronously): after the step.
-      this.#deferred.push(() => attempt[enterAttempt](entry, error));
+      // Only a timer can fire inside a step (promise reactions never do): after the step.
+      this.#firedEarly ??= [];
+      this.#firedEarly.push(() => attempt[enterAttempt](entry, error));
       return;
     }
     this.#draining = true;
@@ -285,9 +291,19 @@ export class Run<T> implements AttemptHost {
 
   /**
    * Starts queued nodes, reconciles queued attempts, and takes run steps that became
-   * possible, until nothing is left. A loop, never recursion.
+   * possible, until nothing is left; then acts on timers that fired meanwhile, one step each.
+   * A loop, never recursion.
    */
   #pump(): void {
+    for (;;) {
+      this.#pumpStep();
+      const fired = this.#firedEarly?.shift();
+      if (fired === undefined) return;
+      fired();
+    }
+  }
+
+  #pumpStep(): void {
     const nodes = this.#nodeQueue;
     const attempts = this.#attemptQueue;
     const deferred = this.#deferred;

@@ -19,6 +19,7 @@ import {
   deferred,
   errorOf,
   oneLevel,
+  onlyAt,
   reportOf,
   retryEvents,
   runOn,
@@ -82,7 +83,7 @@ describe("§3-4 attempt states and transition table", () => {
     expect(seen).toEqual(["idle-start-running", "running-succeed-ended"]);
   });
 
-  it("INV-20 a failed attempt goes running -> settling -> ended, then the retry is attempt 2", async () => {
+  it("INV-20 INV-36 a failed attempt goes running -> settling -> ended, then the retry is attempt 2, delayed before it runs", async () => {
     const fn = taskFunc(
       (_ctx, scope) => {
         if (scope.attempt === 1) return Promise.reject(new RetryableError("once"));
@@ -96,13 +97,20 @@ describe("§3-4 attempt states and transition table", () => {
       "1:idle-start-running",
       "1:running-fail-settling",
       "1:settling-settle-ended",
-      "2:idle-start-running",
+      "2:idle-delay-delayed",
+      "2:delayed-start-running",
       "2:running-succeed-ended",
     ]);
     expect(attemptProblems(h.events)).toEqual([]);
+    // The retry event, then attempt 2's delay, in that step; attempt 2 starts 5 ms later.
+    const retry = retryEvents(h.events)[0]!;
+    const delay = attemptEvents(h.events, { attempt: 2, event: "delay" })[0]!;
+    expect(delay.seq).toBe(retry.seq + 1);
+    expect(delay.at).toBe(retry.at);
+    expect(onlyAt(attemptEvents(h.events, { attempt: 2, event: "start" }))).toBe(retry.at + 5);
   });
 
-  it("INV-20 a cancelled attempt goes running -> settling (cancel) -> ended", async () => {
+  it("INV-20 a cancelled attempt goes running -> cancelling (cancel) -> ended", async () => {
     const boom = new Error("boom");
     const h = runOn(
       oneLevel(
@@ -111,8 +119,15 @@ describe("§3-4 attempt states and transition table", () => {
       ),
     );
     errorOf(await h.finish());
-    const seen = attemptEvents(h.events, { task: "slow" }).map((e) => e.event);
-    expect(seen).toEqual(["start", "cancel", "settle"]);
+    const seen = attemptEvents(h.events, { task: "slow" }).map(
+      (e) => `${e.from}-${e.event}-${e.to}`,
+    );
+    expect(seen).toEqual([
+      "idle-start-running",
+      "running-cancel-cancelling",
+      "cancelling-settle-ended",
+    ]);
+    expect(attemptProblems(h.events)).toEqual([]);
     expect(attemptEvents(h.events, { task: "slow", event: "cancel" })[0]?.error?.name).toBe(
       "AbortError",
     );
@@ -211,7 +226,13 @@ describe("§9 events and report", () => {
     const h = runOn(single({ execute: fn }));
     const error = errorOf(await h.finish());
     expect(error.failures).toEqual([
-      { task: "t", phase: "execute", error: expect.any(RetryableError), attempts: 4 },
+      {
+        task: "t",
+        phase: "execute",
+        error: expect.any(RetryableError),
+        attempts: 4,
+        afterCancel: false,
+      },
     ]);
     expect(taskEvents(h.events, "t", "fail").map((e) => e.attempts)).toEqual([4]);
     expect(error.message).toContain("after 4 attempts");

@@ -227,7 +227,12 @@ describe("§5 timeouts", () => {
     expect(start).toBe(1000);
     expect(timeout).toBe(1250);
     const error = errorOf(await h.finish());
-    expect(error.failures[0]).toMatchObject({ task: "t", phase: "execute", attempts: 1 });
+    expect(error.failures[0]).toMatchObject({
+      task: "t",
+      phase: "execute",
+      attempts: 1,
+      afterCancel: false,
+    });
   });
 
   it("INV-26 the error is a TaskTimeoutError named TimeoutError, and the signal aborts with that same object", async () => {
@@ -315,7 +320,7 @@ describe("§5 timeouts", () => {
       const h = runOn(single({ [phase]: fn }));
       const error = errorOf(await h.finish());
       expect(error.failures).toHaveLength(1);
-      expect(error.failures[0]).toMatchObject({ phase, attempts: 1 });
+      expect(error.failures[0]).toMatchObject({ phase, attempts: 1, afterCancel: false });
       expect(onlyAt(attemptEvents(h.events, { phase, event: "timeout" }))).toBe(30);
     },
   );

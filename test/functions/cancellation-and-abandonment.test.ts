@@ -227,9 +227,15 @@ describe("§6 cancellation is never retried", () => {
     expect(h.clock.pendingTimers).toBe(0);
     const cancel = taskEvents(h.events, "t", "cancel");
     const settle = taskEvents(h.events, "t", "settle");
+    const delayedCancel = attemptEvents(h.events, { attempt: 2, event: "cancel" });
     expect(onlyAt(cancel)).toBe(100);
+    expect(onlyAt(delayedCancel)).toBe(100);
     expect(onlyAt(settle)).toBe(100);
-    expect(settle[0]!.seq).toBe(cancel[0]!.seq + 1);
+    // Task cancel, the delayed attempt's cancel (delayed -> ended), task settle: one step.
+    expect(delayedCancel[0]).toMatchObject({ from: "delayed", to: "ended", phase: "execute" });
+    expect(delayedCancel[0]!.error?.name).toBe("AbortError");
+    expect(delayedCancel[0]!.seq).toBe(cancel[0]!.seq + 1);
+    expect(settle[0]!.seq).toBe(cancel[0]!.seq + 2);
     await h.clock.advance(0); // no time passes
     const error = errorOf(h.outcome());
     expect(error.aborted).toBe(true);
@@ -261,6 +267,10 @@ describe("§6 cancellation is never retried", () => {
     expect(error.failures.map((f) => f.task)).toEqual(["bad"]);
     expect(attemptEvents(h.events, { task: "flaky", event: "start" })).toHaveLength(1);
     expect(onlyAt(taskEvents(h.events, "flaky", "cancel"))).toBe(200);
+    expect(onlyAt(attemptEvents(h.events, { task: "flaky", attempt: 2, event: "cancel" }))).toBe(
+      200,
+    );
+    expect(attemptProblems(h.events)).toEqual([]);
     expect(onlyAt(taskEvents(h.events, "flaky", "settle"))).toBe(200);
     expect(h.clock.pendingTimers).toBe(0);
     expect(h.clock.now()).toBe(200);
@@ -303,6 +313,9 @@ describe("§6 cancellation is never retried", () => {
     const error = errorOf(await h.finish());
     expect(error.aborted).toBe(true);
     expect(onlyAt(taskEvents(h.events, "t", "settle"))).toBe(50);
+    // The timed-out attempt was judged worth a retry: its error is not a failure.
+    expect(error.failures).toEqual([]);
+    expect(taskEvents(h.events, "t", "fail")).toEqual([]);
     expect(retryEvents(h.events)).toEqual([]);
     expect(attemptEvents(h.events, { event: "start" })).toHaveLength(1);
   });

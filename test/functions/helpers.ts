@@ -9,6 +9,7 @@ import {
   ATTEMPT_TRANSITIONS,
   type AttemptState,
   type AttemptTransitionEvent,
+  type Clock,
   isSdaxExecutionError,
   type LifecycleEvent,
   type PhaseName,
@@ -59,6 +60,8 @@ export interface Harness {
 
 export type HarnessOptions = Omit<RunOptions, "clock" | "onEvent"> & {
   readonly clock?: VirtualClock;
+  /** The clock the run is given, if not `clock` itself (a wrapper of it, say). */
+  readonly runClock?: Clock;
   readonly ctx?: Ctx;
   /** Also called with each event, after it was recorded. */
   readonly listen?: (event: LifecycleEvent) => void;
@@ -66,7 +69,7 @@ export type HarnessOptions = Omit<RunOptions, "clock" | "onEvent"> & {
 
 /** Starts a run on a VirtualClock (time 0 unless given) and records its events. */
 export function runOn(processor: AsyncTaskProcessor<Ctx>, options: HarnessOptions = {}): Harness {
-  const { clock = new VirtualClock(), ctx = {}, listen, ...rest } = options;
+  const { clock = new VirtualClock(), runClock = clock, ctx = {}, listen, ...rest } = options;
   const events: LifecycleEvent[] = [];
   let outcome: Outcome = { status: "pending" };
   let timersAtSettle: number | undefined;
@@ -75,7 +78,7 @@ export function runOn(processor: AsyncTaskProcessor<Ctx>, options: HarnessOption
     if (e.type === "run" && e.to === "settled") timersAtSettle = clock.pendingTimers;
     listen?.(e);
   };
-  processor.processTasks(ctx, { ...rest, clock, onEvent }).then(
+  processor.processTasks(ctx, { ...rest, clock: runClock, onEvent }).then(
     (value) => {
       outcome = { status: "fulfilled", value };
     },
@@ -225,4 +228,41 @@ export function untilAborted(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
+}
+
+/**
+ * Records every `uncaughtException` while `body` runs (and a few turns after), for errors the
+ * spec says are rethrown as uncaught exceptions (a throwing `onEvent` listener, a clock whose
+ * `now()` throws). The test runner's own listeners, which would fail the run, are set aside
+ * meanwhile and put back afterwards.
+ */
+export async function captureUncaught(body: () => Promise<void>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const saved = process.listeners("uncaughtException");
+  const listener = (error: unknown) => {
+    seen.push(error);
+  };
+  process.removeAllListeners("uncaughtException");
+  process.on("uncaughtException", listener);
+  try {
+    await body();
+    for (let i = 0; i < 5; i++) await flush();
+  } finally {
+    process.off("uncaughtException", listener);
+    for (const l of saved) process.on("uncaughtException", l);
+  }
+  return seen;
+}
+
+/**
+ * A clock that reads the time of `virtual` and passes the rest on to it, except what
+ * `overrides` replaces: for clocks that throw, return odd handles or call back synchronously.
+ */
+export function wrapClock(virtual: VirtualClock, overrides: Partial<Clock> = {}): Clock {
+  return {
+    now: () => virtual.now(),
+    setTimeout: (callback, ms) => virtual.setTimeout(callback, ms),
+    clearTimeout: (handle) => virtual.clearTimeout(handle),
+    ...overrides,
+  };
 }

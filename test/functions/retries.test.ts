@@ -75,7 +75,9 @@ describe("§7.1 when a retry happens", () => {
     );
     const h = runOn(single({ execute: fn }));
     const error = errorOf(await h.finish());
-    expect(error.failures).toEqual([{ task: "t", phase: "execute", error: boom, attempts: 1 }]);
+    expect(error.failures).toEqual([
+      { task: "t", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+    ]);
     expect(retryEvents(h.events)).toEqual([]);
     expect(h.clock.pendingTimers).toBe(0);
   });
@@ -98,7 +100,7 @@ describe("§7.1 when a retry happens", () => {
     );
     const error = errorOf(await runOn(single({ execute: fn })).finish());
     expect(judged).toEqual(errors);
-    expect(error.failures[0]).toMatchObject({ error: errors[2], attempts: 3 });
+    expect(error.failures[0]).toMatchObject({ error: errors[2], attempts: 3, afterCancel: false });
   });
 
   it("INV-22 retryOn is not called when no attempt remains", async () => {

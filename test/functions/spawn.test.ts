@@ -94,7 +94,7 @@ describe("§8 child work: scope.spawn", () => {
     failNow.resolve();
     const error = errorOf(await h.finish());
     expect(error.failures).toEqual([
-      { task: "t", phase: "execute", error: childError, attempts: 1 },
+      { task: "t", phase: "execute", error: childError, attempts: 1, afterCancel: false },
     ]);
     expect(siblingReason).toBeInstanceOf(DOMException);
     expect((siblingReason as DOMException).name).toBe("AbortError");

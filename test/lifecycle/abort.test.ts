@@ -149,7 +149,9 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
     gate.resolve(undefined);
     const error = await run;
     expect(rec.log).toContain("A.post<");
-    expect(error.failures).toEqual([{ task: "A", phase: "execute", error: boom, attempts: 1 }]);
+    expect(error.failures).toEqual([
+      { task: "A", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+    ]);
     expect(error.aborted).toBe(false);
     expect(error.cause).toBeUndefined();
   });
@@ -218,7 +220,9 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
     await flush();
     stubborn.resolve(undefined);
     const error = await run;
-    expect(error.failures).toEqual([{ task: "A", phase: "preExecute", error: boom, attempts: 1 }]);
+    expect(error.failures).toEqual([
+      { task: "A", phase: "preExecute", error: boom, attempts: 1, afterCancel: false },
+    ]);
     expect(error.aborted).toBe(false);
     expect(error.cause).toBeUndefined();
     expect(events.some((e) => e.type === "run" && e.event === "abort")).toBe(false);

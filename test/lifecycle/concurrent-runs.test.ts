@@ -142,7 +142,7 @@ describe("spec 5: isolation", () => {
       if (!isSdaxExecutionError(reason)) throw new Error(`run ${id}: ${String(reason)}`);
       const [t, p] = ctx.fail.split(".") as [string, string];
       expect(reason.failures).toEqual([
-        { task: t, phase: PHASE[p], error: ctx.error, attempts: 1 },
+        { task: t, phase: PHASE[p], error: ctx.error, attempts: 1, afterCancel: false },
       ]);
       expect(reason.failures[0]!.error).toBe(ctx.error);
     });

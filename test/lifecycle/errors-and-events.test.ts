@@ -52,7 +52,12 @@ describe("spec 5: error report", () => {
         expect(error.leafErrors()).toEqual([value]);
         expect(typeof error.message).toBe("string");
         const fail = events.find((e) => e.type === "task" && e.event === "fail");
-        expect(fail).toMatchObject({ task: "T", phase: "preExecute", attempts: 1 });
+        expect(fail).toMatchObject({
+          task: "T",
+          phase: "preExecute",
+          attempts: 1,
+          afterCancel: false,
+        });
         expect(fail?.type === "task" && fail.error).toMatchObject({
           name: expect.any(String),
           message: expect.any(String),
@@ -79,8 +84,8 @@ describe("spec 5: error report", () => {
       .build();
     const error = await executionErrorOf(processor.processTasks(undefined));
     expect(error.failures).toEqual([
-      { task: "T", phase: "execute", error: e1, attempts: 1 },
-      { task: "T", phase: "postExecute", error: e2, attempts: 1 },
+      { task: "T", phase: "execute", error: e1, attempts: 1, afterCancel: false },
+      { task: "T", phase: "postExecute", error: e2, attempts: 1, afterCancel: false },
     ]);
     expect(error.message).toContain('task "T" execute failed: RangeError: exec');
   });
@@ -167,11 +172,18 @@ describe("spec 6: events", () => {
     expect(events.at(-1)).toMatchObject({ type: "run", to: "settled", outcome: "failed" });
     const settled = events.at(-1)!;
     expect(settled.type === "run" && settled.failures).toEqual([
-      { task: "B", phase: "execute", attempts: 1, error: { name: "string", message: "no" } },
+      {
+        task: "B",
+        phase: "execute",
+        attempts: 1,
+        afterCancel: false,
+        error: { name: "string", message: "no" },
+      },
       {
         task: "D",
         phase: "postExecute",
         attempts: 1,
+        afterCancel: false,
         error: { name: "undefined", message: "undefined" },
       },
     ]);

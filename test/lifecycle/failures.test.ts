@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AsyncTaskProcessor } from "../../src/index.js";
+import { AsyncTaskProcessor, checkTrace } from "../../src/index.js";
 import { executionErrorOf, isAbortError } from "../helpers/async.js";
 import {
   collectEvents,
@@ -62,7 +62,13 @@ describe("spec 5: preExecute failure", () => {
     expect(rec.log.some((e) => e.startsWith("E.") || e.includes(".exec"))).toBe(false);
     // Only the real failure is reported: not D's cancellation.
     expect(error.failures).toHaveLength(1);
-    expect(error.failures[0]).toEqual({ task: "C", phase: "preExecute", error: boom, attempts: 1 });
+    expect(error.failures[0]).toEqual({
+      task: "C",
+      phase: "preExecute",
+      error: boom,
+      attempts: 1,
+      afterCancel: false,
+    });
     expect(error.failures[0]!.error).toBe(boom);
     expect(error.errors).toEqual([boom]);
     expect(error.aborted).toBe(false);
@@ -143,7 +149,9 @@ describe("spec 5: execute failure", () => {
     const posts = rec.log.filter((e) => e.includes(".post"));
     expect(posts.indexOf("D.post<")).toBeLessThan(posts.indexOf("A.post>"));
     expect(posts.indexOf("C.post<")).toBeLessThan(posts.indexOf("A.post>"));
-    expect(error.failures).toEqual([{ task: "B", phase: "execute", error: boom, attempts: 1 }]);
+    expect(error.failures).toEqual([
+      { task: "B", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+    ]);
     // Cancelled executes are not failures; their posts saw unaborted signals.
     for (const key of ["A.post", "B.post", "C.post", "D.post"]) {
       expect(rec.scope(key).signal.aborted, key).toBe(false);
@@ -210,9 +218,9 @@ describe("spec 5: postExecute failure", () => {
     const error = await run;
     expect(rec.log).toContain("A.post<");
     expect(error.failures).toEqual([
-      { task: "D", phase: "postExecute", error: dErr, attempts: 1 },
-      { task: "C", phase: "postExecute", error: cErr, attempts: 1 },
-      { task: "B", phase: "postExecute", error: bErr, attempts: 1 },
+      { task: "D", phase: "postExecute", error: dErr, attempts: 1, afterCancel: false },
+      { task: "C", phase: "postExecute", error: cErr, attempts: 1, afterCancel: false },
+      { task: "B", phase: "postExecute", error: bErr, attempts: 1, afterCancel: false },
     ]);
     expect(error.failures[0]!.error).toBe(dErr);
     expect(error.errors).toEqual([dErr, cErr, bErr]);
@@ -270,12 +278,13 @@ describe("spec 5: cancellation waits for settlement (contract 3.5)", () => {
     expect(bPre).toBeGreaterThan(-1);
     expect(rec.log.indexOf("B.post>")).toBeGreaterThan(bPre);
     expect(rec.log.indexOf("A.post>")).toBeGreaterThan(bPre);
-    expect(error.failures).toEqual([{ task: "A", phase: "preExecute", error: boom, attempts: 1 }]);
+    expect(error.failures).toEqual([
+      { task: "A", phase: "preExecute", error: boom, attempts: 1, afterCancel: false },
+    ]);
   });
 
-  it("INV-11 INV-13 INV-14: a cancelled execute that ignores its signal and then rejects is waited for, and its late rejection is not a failure", async () => {
-    const rec = new Recorder();
-    const boom = new Error("A.exec");
+  /** A and B execute; A throws, B ignores its signal; returns B's gate and the run. */
+  function cancelledExecute(rec: Recorder, boom: Error) {
     const stubborn = deferred<unknown>();
     const processor = AsyncTaskProcessor.builder()
       .addTask(
@@ -294,16 +303,65 @@ describe("spec 5: cancellation waits for settlement (contract 3.5)", () => {
     const run = executionErrorOf(processor.processTasks(undefined, { onEvent })).finally(() => {
       settled = true;
     });
+    return { processor, stubborn, events, run, settled: () => settled };
+  }
+
+  it("INV-11 INV-13 INV-14 INV-32: a cancelled execute that ignores its signal and then rejects with its own error is waited for, and fails after its cancellation", async () => {
+    const rec = new Recorder();
+    const boom = new Error("A.exec");
+    const { processor, stubborn, events, run, settled } = cancelledExecute(rec, boom);
     for (let i = 0; i < 5; i++) await flush();
     expect(rec.scope("B.exec").signal.aborted).toBe(true);
     expect(rec.started("B.post") || rec.started("A.post")).toBe(false);
-    expect(settled).toBe(false);
+    expect(settled()).toBe(false);
     expect(lastRunEvent(events)).toMatchObject({ to: "failing" });
 
-    stubborn.reject(new Error("B noticed too late"));
+    const late = new Error("B noticed too late");
+    stubborn.reject(late);
     const error = await run;
     expect(rec.log.indexOf("B.post>")).toBeGreaterThan(rec.log.indexOf("B.exec!"));
-    expect(error.failures).toEqual([{ task: "A", phase: "execute", error: boom, attempts: 1 }]);
+    expect(error.failures).toEqual([
+      { task: "A", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+      { task: "B", phase: "execute", error: late, attempts: 1, afterCancel: true },
+    ]);
+    expect(error.message).toContain("after its cancellation");
+    const bEvents = events.flatMap((e) =>
+      e.type === "task" && e.task === "B" ? [`${e.event}:${e.to}`] : [],
+    );
+    expect(bEvents).toEqual([
+      "enter:ready",
+      "startExec:execRunning",
+      "cancel:execCancelling",
+      "fail:execFailing",
+      "settle:execFailed",
+      "startPost:postRunning",
+      "succeed:done",
+    ]);
+    const bFail = events.find((e) => e.type === "task" && e.task === "B" && e.event === "fail");
+    expect(bFail).toMatchObject({
+      from: "execCancelling",
+      afterCancel: true,
+      error: { name: "Error", message: "B noticed too late" },
+    });
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-11 INV-13 INV-14 INV-32: a cancelled execute that ignores its signal and then rejects with its signal's reason is waited for, and is not a failure", async () => {
+    const rec = new Recorder();
+    const boom = new Error("A.exec");
+    const { processor, stubborn, events, run, settled } = cancelledExecute(rec, boom);
+    for (let i = 0; i < 5; i++) await flush();
+    const signal = rec.scope("B.exec").signal;
+    expect(signal.aborted).toBe(true);
+    expect(rec.started("B.post") || rec.started("A.post")).toBe(false);
+    expect(settled()).toBe(false);
+
+    stubborn.reject(signal.reason);
+    const error = await run;
+    expect(rec.log.indexOf("B.post>")).toBeGreaterThan(rec.log.indexOf("B.exec!"));
+    expect(error.failures).toEqual([
+      { task: "A", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+    ]);
     const bEvents = events.flatMap((e) =>
       e.type === "task" && e.task === "B" ? [`${e.event}:${e.to}`] : [],
     );
@@ -315,5 +373,6 @@ describe("spec 5: cancellation waits for settlement (contract 3.5)", () => {
       "startPost:postRunning",
       "succeed:done",
     ]);
+    expect(checkTrace(events, processor)).toEqual([]);
   });
 });

@@ -100,7 +100,12 @@ describe("Quick Start (seed README)", () => {
     expect(isSdaxExecutionError(error)).toBe(true);
     const failures = (error as SdaxExecutionError).failures;
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ task: "UserData", phase: "execute", attempts: 1 });
+    expect(failures[0]).toMatchObject({
+      task: "UserData",
+      phase: "execute",
+      attempts: 1,
+      afterCancel: false,
+    });
     expect(failures[0]!.error).toBeInstanceOf(TypeError);
     expect((error as SdaxExecutionError).message).toContain("Auth failed, cannot fetch user data.");
     expect(rec.log).toEqual([

@@ -40,7 +40,13 @@ describe("phase-runner §3 PR-5 failures", () => {
     expect(runner.hasFailures()).toBe(true);
     const first = runner.failures();
     expect(first).toEqual([
-      { task: "B", phase: "preExecute", error: rec.error("B.pre"), attempts: 1 },
+      {
+        task: "B",
+        phase: "preExecute",
+        error: rec.error("B.pre"),
+        attempts: 1,
+        afterCancel: false,
+      },
     ]);
     expect(runner.failures()).not.toBe(first);
 

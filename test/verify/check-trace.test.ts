@@ -518,7 +518,7 @@ describe("checkTrace finds hand-made violations", () => {
         e.phase === "postExecute" &&
         e.event === "succeed",
     );
-    const edited = replace(r.events, i, { event: "cancel", to: "settling" });
+    const edited = replace(r.events, i, { event: "cancel", to: "cancelling" });
     expect(ids(checkTrace(edited, p))).toContain("INV-12");
   });
 
@@ -625,7 +625,11 @@ describe("checkTrace finds hand-made violations", () => {
     expectClean(r.events, p);
     const retry = indexOf(r.events, (e) => e.type === "retry");
     expect(ids(checkTrace(replace(r.events, retry, { delayMs: 100 }), p))).toContain("INV-24");
-    const second = indexOf(r.events, (e) => e.type === "attempt" && e.attempt === 2);
+    const second = indexOf(
+      r.events,
+      (e) => e.type === "attempt" && e.attempt === 2 && e.event === "start",
+    );
+    expect(r.events[second]!.at).toBe(r.events[retry]!.at + 8);
     expect(
       ids(checkTrace(replace(r.events, second, { at: r.events[retry]!.at + 1 }), p)),
     ).toContain("INV-25");
@@ -668,7 +672,12 @@ describe("checkTrace finds hand-made violations", () => {
       (e) => e.type === "attempt" && e.task === "b" && e.event === "succeed",
     );
     expect(retry).toBeLessThan(bOutcome);
-    const edited = moveBefore(r.events, retry, bOutcome);
+    // The retry and attempt 2's delay (INV-36: right after it) move together.
+    const delay = retry + 1;
+    expect(r.events[delay]).toMatchObject({ type: "attempt", attempt: 2, event: "delay" });
+    const edited = moveBefore(moveBefore(r.events, retry, bOutcome), retry, bOutcome);
+    expect(edited[bOutcome - 1]).toMatchObject({ type: "retry" });
+    expect(edited[bOutcome]).toMatchObject({ type: "attempt", event: "delay" });
     const v = checkTrace(edited, p);
     expect(ids(v)).toEqual(["INV-25"]);
     expect(v[0]!.message).toContain("later step");

@@ -1,0 +1,768 @@
+/**
+ * spec/task-functions.md section 5.2 (a clock that throws) and INV-36 (the delay is a state),
+ * with spec/lifecycle.md INV-33: the clock is user input. A clock call that throws is an error
+ * of the attempt whose timer it was; `now()` that throws gives `NaN` times and an uncaught
+ * exception; a clock that returns no handle, the same handle twice, or calls back from inside
+ * `setTimeout`, changes nothing the engine decides.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  type AsyncTaskProcessor,
+  type Clock,
+  checkTrace,
+  type LifecycleEvent,
+  RetryableError,
+  TaskTimeoutError,
+  task,
+  taskFunc,
+  VirtualClock,
+} from "../../src/index.js";
+import {
+  attemptEvents,
+  attemptProblems,
+  type Ctx,
+  captureUncaught,
+  deferred,
+  errorOf,
+  flush,
+  oneLevel,
+  onlyAt,
+  reportOf,
+  retryEvents,
+  runOn,
+  taskEvents,
+  untilAborted,
+  wrapClock,
+} from "./helpers.js";
+
+/** Runs `processor` with `clock`, recording events and `"settled"` in `log` when it settles. */
+function runLogged(processor: AsyncTaskProcessor<Ctx>, clock: Clock, log: string[]) {
+  const events: LifecycleEvent[] = [];
+  const run = processor
+    .processTasks({}, { clock, onEvent: (e) => events.push(e) })
+    .finally(() => log.push("settled"));
+  const rejection = run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { events, run, rejection };
+}
+
+/** A postExecute that logs `"<name>.post"`. */
+const post = (log: string[], name: string) => () => {
+  log.push(`${name}.post`);
+};
+
+describe("§5.2 a clock that throws", () => {
+  it("INV-33 INV-4 INV-7 INV-13: setTimeout throwing as a preExecute sets its timeout fails that attempt with the clock's error; the sibling is cancelled, every postExecute runs, then the run rejects", async () => {
+    const clockError = new Error("setTimeout broke");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      setTimeout: () => {
+        throw clockError;
+      },
+    });
+    const log: string[] = [];
+    let siblingSignal: AbortSignal | undefined;
+    const processor = oneLevel(
+      task<Ctx>("sibling", {
+        preExecute: (_ctx, { signal }) => {
+          siblingSignal = signal;
+          return untilAborted(signal);
+        },
+        postExecute: post(log, "sibling"),
+      }),
+      task<Ctx>("timed", {
+        preExecute: taskFunc((_ctx, { signal }) => untilAborted(signal), { timeoutMs: 100 }),
+        postExecute: post(log, "timed"),
+      }),
+    );
+    const { events, rejection } = runLogged(processor, clock, log);
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(error.failures).toEqual([
+      { task: "timed", phase: "preExecute", error: clockError, attempts: 1, afterCancel: false },
+    ]);
+    expect(error.failures[0]!.error).toBe(clockError);
+    expect(siblingSignal?.aborted).toBe(true);
+    expect(taskEvents(events, "sibling", "cancel")).toHaveLength(1);
+    expect([...log].sort()).toEqual(["settled", "sibling.post", "timed.post"]);
+    expect(log.at(-1)).toBe("settled");
+    expect(
+      attemptEvents(events, { task: "timed", phase: "preExecute" }).map((e) => e.event),
+    ).toEqual(["start", "fail", "settle"]);
+    expect(attemptEvents(events, { task: "timed", event: "fail" })[0]!.error).toEqual({
+      name: "Error",
+      message: "setTimeout broke",
+    });
+    const count = events.length;
+    expect(events.at(-1)).toMatchObject({ type: "run", to: "settled" });
+    await virtual.runAll();
+    for (let i = 0; i < 3; i++) await flush();
+    expect(events).toHaveLength(count); // nothing after the settled event
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33: clearTimeout throwing as a succeeding attempt clears its timeout fails the attempt with the clock's error", async () => {
+    const clockError = new Error("clearTimeout broke");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      clearTimeout: () => {
+        throw clockError;
+      },
+    });
+    const gate = deferred<string>();
+    const log: string[] = [];
+    const processor = oneLevel(
+      task<Ctx>("t", {
+        execute: taskFunc(() => gate.promise, { timeoutMs: 100 }),
+        postExecute: post(log, "t"),
+      }),
+    );
+    const { events, rejection } = runLogged(processor, clock, log);
+    await virtual.advance(10);
+    gate.resolve("done");
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(error.failures).toEqual([
+      { task: "t", phase: "execute", error: clockError, attempts: 1, afterCancel: false },
+    ]);
+    const executeAttempts = attemptEvents(events, { phase: "execute" });
+    expect(executeAttempts.map((e) => `${e.from}-${e.event}-${e.to}`)).toEqual([
+      "idle-start-running",
+      "running-fail-settling",
+      "settling-settle-ended",
+    ]);
+    expect(onlyAt(attemptEvents(events, { event: "fail" }))).toBe(10);
+    expect(log).toEqual(["t.post", "settled"]);
+    // The timer whose clear threw still fires: it finds the attempt ended and does nothing.
+    const count = events.length;
+    expect(virtual.pendingTimers).toBe(1);
+    await virtual.runAll();
+    expect(events).toHaveLength(count);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33: clearTimeout throwing as the function's own rejection decides the attempt fails it with an AggregateError of both errors", async () => {
+    const clockError = new Error("clearTimeout broke");
+    const own = new Error("own failure");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      clearTimeout: () => {
+        throw clockError;
+      },
+    });
+    const gate = deferred<string>();
+    const processor = oneLevel(
+      task<Ctx>("t", { execute: taskFunc(() => gate.promise, { timeoutMs: 100 }) }),
+    );
+    const { events, rejection } = runLogged(processor, clock, []);
+    await virtual.advance(10);
+    gate.reject(own);
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(error.failures).toHaveLength(1);
+    const failure = error.failures[0]!;
+    expect(failure).toMatchObject({ task: "t", phase: "execute", attempts: 1, afterCancel: false });
+    expect(failure.error).toBeInstanceOf(AggregateError);
+    const errors = (failure.error as AggregateError).errors;
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toBe(own);
+    expect(errors[1]).toBe(clockError);
+    expect(error.leafErrors()).toEqual([own, clockError]);
+    await virtual.runAll();
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33 INV-32: clearTimeout throwing as a cancelled attempt clears its timeout fails it after its cancellation with the clock's error", async () => {
+    const clockError = new Error("clearTimeout broke");
+    const boom = new Error("sibling failed");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      clearTimeout: () => {
+        throw clockError;
+      },
+    });
+    const gate = deferred<never>();
+    const log: string[] = [];
+    const processor = oneLevel(
+      task<Ctx>("timed", {
+        execute: taskFunc((_ctx, { signal }) => untilAborted(signal), { timeoutMs: 100 }),
+        postExecute: post(log, "timed"),
+      }),
+      task<Ctx>("bad", { execute: () => gate.promise, postExecute: post(log, "bad") }),
+    );
+    const { events, rejection } = runLogged(processor, clock, log);
+    await virtual.advance(10);
+    gate.reject(boom);
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(error.failures).toEqual([
+      { task: "bad", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+      { task: "timed", phase: "execute", error: clockError, attempts: 1, afterCancel: true },
+    ]);
+    expect(
+      attemptEvents(events, { task: "timed", phase: "execute" }).map(
+        (e) => `${e.from}-${e.event}-${e.to}`,
+      ),
+    ).toEqual([
+      "idle-start-running",
+      "running-cancel-cancelling",
+      "cancelling-fail-settling",
+      "settling-settle-ended",
+    ]);
+    expect(log.at(-1)).toBe("settled");
+    expect([...log].sort()).toEqual(["bad.post", "settled", "timed.post"]);
+    await virtual.runAll();
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33 INV-32: setTimeout throwing as a cancelled attempt's abandonment timer is set fails it after its cancellation with the clock's error; it is then waited for without limit", async () => {
+    const clockError = new Error("no abandonment timer");
+    const boom = new Error("sibling failed");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      setTimeout: (callback, ms) => {
+        if (ms === 10) throw clockError;
+        return virtual.setTimeout(callback, ms);
+      },
+    });
+    const gate = deferred<never>();
+    const late = deferred<string>();
+    const log: string[] = [];
+    const processor = oneLevel(
+      task<Ctx>("slow", {
+        execute: taskFunc(() => late.promise, { abandonAfterMs: 10 }),
+        postExecute: post(log, "slow"),
+      }),
+      task<Ctx>("bad", { execute: () => gate.promise, postExecute: post(log, "bad") }),
+    );
+    const { events, rejection } = runLogged(processor, clock, log);
+    await virtual.advance(5);
+    gate.reject(boom);
+    await virtual.advance(1000); // no abandonment: the attempt is still waited for
+    expect(log).toEqual([]);
+    expect(attemptEvents(events, { event: "abandon" })).toEqual([]);
+    late.resolve("finally");
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(error.failures).toEqual([
+      { task: "bad", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+      { task: "slow", phase: "execute", error: clockError, attempts: 1, afterCancel: true },
+    ]);
+    expect(
+      attemptEvents(events, { task: "slow", phase: "execute" }).map(
+        (e) => `${e.from}-${e.event}-${e.to}`,
+      ),
+    ).toEqual([
+      "idle-start-running",
+      "running-cancel-cancelling",
+      "cancelling-fail-settling",
+      "settling-settle-ended",
+    ]);
+    expect(onlyAt(taskEvents(events, "slow", "settle"))).toBe(1005);
+    expect([...log].sort()).toEqual(["bad.post", "settled", "slow.post"]);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33 INV-32: clearTimeout throwing as a cancelled attempt settles and its abandonment timer is cleared fails it after its cancellation with the clock's error", async () => {
+    const clockError = new Error("clearTimeout broke");
+    const boom = new Error("sibling failed");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      clearTimeout: () => {
+        throw clockError;
+      },
+    });
+    const gate = deferred<never>();
+    const log: string[] = [];
+    const processor = oneLevel(
+      task<Ctx>("slow", {
+        execute: (_ctx, { signal }) => untilAborted(signal),
+        postExecute: post(log, "slow"),
+      }),
+      task<Ctx>("bad", { execute: () => gate.promise, postExecute: post(log, "bad") }),
+    );
+    const events: LifecycleEvent[] = [];
+    const rejection = processor
+      .processTasks({}, { clock, abandonAfterMs: 50, onEvent: (e) => events.push(e) })
+      .finally(() => log.push("settled"))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    await virtual.advance(5);
+    gate.reject(boom);
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(error.failures).toEqual([
+      { task: "bad", phase: "execute", error: boom, attempts: 1, afterCancel: false },
+      { task: "slow", phase: "execute", error: clockError, attempts: 1, afterCancel: true },
+    ]);
+    expect(log.at(-1)).toBe("settled");
+    // The abandonment timer whose clear threw fires later into an ended attempt: nothing.
+    const count = events.length;
+    await virtual.runAll();
+    expect(events).toHaveLength(count);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33 INV-23: clearTimeout throwing as a delayed attempt is cancelled has no phase left to fail: it is uncaught, and the run is unaffected", async () => {
+    const clockError = new Error("clearTimeout broke");
+    const siblingError = new Error("sibling failed");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      clearTimeout: () => {
+        throw clockError;
+      },
+    });
+    const gate = deferred<never>();
+    let calls = 0;
+    const processor = oneLevel(
+      task<Ctx>("flaky", {
+        preExecute: taskFunc(
+          () => {
+            calls++;
+            throw new RetryableError("flaky");
+          },
+          { retries: 3, initialDelayMs: 100 },
+        ),
+        postExecute: () => {},
+      }),
+      task<Ctx>("sibling", { preExecute: () => gate.promise }),
+    );
+    let outcome: Awaited<ReturnType<ReturnType<typeof runOn>["finish"]>> | undefined;
+    let events: LifecycleEvent[] = [];
+    const uncaught = await captureUncaught(async () => {
+      const h = runOn(processor, { clock: virtual, runClock: clock, random: () => 0 });
+      events = h.events;
+      await virtual.advance(10);
+      gate.reject(siblingError);
+      outcome = await h.finish(); // the delay timer, never cleared, fires into nothing
+    });
+    const error = errorOf(outcome!);
+    expect(error.failures).toEqual([
+      {
+        task: "sibling",
+        phase: "preExecute",
+        error: siblingError,
+        attempts: 1,
+        afterCancel: false,
+      },
+    ]);
+    expect(calls).toBe(1);
+    expect(uncaught).toEqual([clockError]);
+    expect(attemptEvents(events, { task: "flaky", attempt: 2 }).map((e) => e.event)).toEqual([
+      "delay",
+      "cancel",
+    ]);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33 INV-22: setTimeout throwing as the retry delay is set: no retry, the phase fails with an AggregateError of the attempt's error and the clock's", async () => {
+    const clockError = new Error("no timers today");
+    const flaky = new RetryableError("flaky");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      setTimeout: () => {
+        throw clockError;
+      },
+    });
+    let calls = 0;
+    const log: string[] = [];
+    const processor = oneLevel(
+      task<Ctx>("t", {
+        preExecute: taskFunc(
+          () => {
+            calls++;
+            throw flaky;
+          },
+          { retries: 3, initialDelayMs: 10 },
+        ),
+        postExecute: post(log, "t"),
+      }),
+    );
+    const { events, rejection } = runLogged(processor, clock, log);
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(calls).toBe(1);
+    expect(error.failures).toHaveLength(1);
+    const failure = error.failures[0]!;
+    expect(failure).toMatchObject({
+      task: "t",
+      phase: "preExecute",
+      attempts: 1,
+      afterCancel: false,
+    });
+    expect(failure.error).toBeInstanceOf(AggregateError);
+    const errors = (failure.error as AggregateError).errors;
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toBe(flaky);
+    expect(errors[1]).toBe(clockError);
+    expect(attemptEvents(events, { attempt: 2 })).toEqual([]);
+    expect(retryEvents(events)).toEqual([]);
+    expect(taskEvents(events, "t", "fail")[0]!.attempts).toBe(1);
+    expect(log).toEqual(["t.post", "settled"]);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33 spec lifecycle 6: a clock whose now() throws: the run still works, every event's `at` is NaN, and the error is rethrown as an uncaught exception", async () => {
+    const nowError = new Error("no time");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      now: () => {
+        throw nowError;
+      },
+    });
+    let calls = 0;
+    const processor = oneLevel(
+      task<Ctx>("a", {
+        preExecute: taskFunc(
+          () => {
+            if (++calls === 1) throw new RetryableError("once");
+          },
+          { retries: 1, initialDelayMs: 10 },
+        ),
+        execute: taskFunc(async () => {}, { timeoutMs: 50 }),
+        postExecute: () => {},
+      }),
+      task<Ctx>("b", { execute: () => {} }),
+    );
+    const events: LifecycleEvent[] = [];
+    let report: Awaited<ReturnType<typeof processor.processTasks>> | undefined;
+    const uncaught = await captureUncaught(async () => {
+      const run = processor.processTasks({}, { clock, onEvent: (e) => events.push(e) });
+      await virtual.runAll();
+      report = await run;
+    });
+    expect(report).toBeDefined();
+    expect(report!.tasks).toBe(2);
+    expect(report!.durationMs).toBeNaN();
+    expect(report!.retried).toEqual([{ task: "a", phase: "preExecute", attempts: 2 }]);
+    expect(calls).toBe(2);
+    expect(events.length).toBeGreaterThan(10);
+    expect(events.every((e) => Number.isNaN(e.at))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: "run", to: "settled", outcome: "succeeded" });
+    expect(uncaught.length).toBeGreaterThanOrEqual(events.length);
+    expect(uncaught.every((e) => e === nowError)).toBe(true);
+    expect(attemptProblems(events)).toEqual([]);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33: a clock whose now() throws, without onEvent: the run still resolves, its duration is NaN, and the error is uncaught", async () => {
+    const nowError = new Error("no time");
+    const clock = wrapClock(new VirtualClock(), {
+      now: () => {
+        throw nowError;
+      },
+    });
+    const processor = oneLevel(task<Ctx>("a", { execute: () => {} }));
+    let durationMs: number | undefined;
+    const uncaught = await captureUncaught(async () => {
+      durationMs = (await processor.processTasks({}, { clock })).durationMs;
+    });
+    expect(durationMs).toBeNaN();
+    expect(uncaught.length).toBeGreaterThan(0);
+    expect(uncaught.every((e) => e === nowError)).toBe(true);
+  });
+});
+
+describe("INV-36 the delay is a state, whatever the clock's handles", () => {
+  const handleKinds: readonly [string, (id: unknown) => unknown][] = [
+    ["undefined", () => undefined],
+    ["0", () => 0],
+    ["the same object each time", () => sameHandle],
+  ];
+  const sameHandle = { handle: "same" };
+
+  for (const [label, handleOf] of handleKinds) {
+    it(`INV-36 INV-23: a clock whose setTimeout returns ${label}: a flaky preExecute cancelled during its retry delay by a sibling's failure starts no further attempt, its delayed attempt is cancelled and its postExecute runs`, async () => {
+      const virtual = new VirtualClock();
+      const clock = wrapClock(virtual, {
+        setTimeout: (callback, ms) => handleOf(virtual.setTimeout(callback, ms)),
+        clearTimeout: () => {}, // the handle says nothing: clearing is a no-op
+      });
+      let calls = 0;
+      const siblingGate = deferred<never>();
+      const siblingError = new Error("sibling failed");
+      const log: string[] = [];
+      const processor = oneLevel(
+        task<Ctx>("flaky", {
+          preExecute: taskFunc(
+            () => {
+              calls++;
+              throw new RetryableError("flaky");
+            },
+            { retries: 3, initialDelayMs: 1000 },
+          ),
+          postExecute: post(log, "flaky"),
+        }),
+        task<Ctx>("sibling", {
+          preExecute: () => siblingGate.promise,
+          postExecute: post(log, "sibling"),
+        }),
+      );
+      const h = runOn(processor, { clock: virtual, runClock: clock, random: () => 0 });
+      await virtual.advance(200); // attempt 2 waits out its 500 ms delay
+      expect(attemptEvents(h.events, { task: "flaky", attempt: 2 }).map((e) => e.to)).toEqual([
+        "delayed",
+      ]);
+      siblingGate.reject(siblingError);
+      await flush();
+      const cancel = taskEvents(h.events, "flaky", "cancel");
+      const delayedCancel = attemptEvents(h.events, { task: "flaky", attempt: 2, event: "cancel" });
+      const settle = taskEvents(h.events, "flaky", "settle");
+      expect(onlyAt(cancel)).toBe(200);
+      expect(onlyAt(delayedCancel)).toBe(200);
+      expect(onlyAt(settle)).toBe(200);
+      expect(delayedCancel[0]).toMatchObject({ from: "delayed", to: "ended" });
+      expect([cancel[0]!.seq + 1, cancel[0]!.seq + 2]).toEqual([
+        delayedCancel[0]!.seq,
+        settle[0]!.seq,
+      ]);
+      const error = errorOf(await h.finish()); // fires the stale delay timer too
+      expect(error.failures).toEqual([
+        {
+          task: "sibling",
+          phase: "preExecute",
+          error: siblingError,
+          attempts: 1,
+          afterCancel: false,
+        },
+      ]);
+      expect(calls).toBe(1);
+      expect(
+        attemptEvents(h.events, { task: "flaky", phase: "preExecute", event: "start" }),
+      ).toHaveLength(1);
+      expect(attemptEvents(h.events, { task: "flaky", attempt: 2 }).map((e) => e.event)).toEqual([
+        "delay",
+        "cancel",
+      ]);
+      expect([...log].sort()).toEqual(["flaky.post", "sibling.post"]);
+      expect(h.events.at(-1)).toMatchObject({ type: "run", to: "settled" });
+      expect(attemptProblems(h.events)).toEqual([]);
+      expect(checkTrace(h.events, processor)).toEqual([]);
+    });
+  }
+
+  it("INV-36 INV-25: a clock that fires 0 ms timers synchronously from inside setTimeout: attempt 2 starts after its delay, as if the timer fired just after", async () => {
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      setTimeout: (callback, ms) => {
+        if (ms === 0) {
+          callback();
+          return undefined;
+        }
+        return virtual.setTimeout(callback, ms);
+      },
+    });
+    const processor = oneLevel(
+      task<Ctx>("t", {
+        execute: taskFunc(
+          (_ctx, scope) => {
+            if (scope.attempt === 1) throw new RetryableError("once");
+            return "second time lucky";
+          },
+          { retries: 1, initialDelayMs: 0 },
+        ),
+      }),
+    );
+    const h = runOn(processor, { clock: virtual, runClock: clock });
+    const report = reportOf(await h.finish());
+    expect(report.retried).toEqual([{ task: "t", phase: "execute", attempts: 2 }]);
+    const retry = retryEvents(h.events)[0]!;
+    expect(retry.delayMs).toBe(0);
+    const attempt2 = attemptEvents(h.events, { attempt: 2 });
+    expect(attempt2.map((e) => `${e.from}-${e.event}-${e.to}`)).toEqual([
+      "idle-delay-delayed",
+      "delayed-start-running",
+      "running-succeed-ended",
+    ]);
+    expect(attempt2[0]!.seq).toBe(retry.seq + 1);
+    expect(attemptProblems(h.events)).toEqual([]);
+    expect(checkTrace(h.events, processor)).toEqual([]);
+  });
+
+  it("INV-36 INV-11 INV-13: with a clock that fires 0 ms timers synchronously, a run cancelled while attempt 2 runs aborts attempt 2's signal and starts its postExecute only after attempt 2 settled", async () => {
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      setTimeout: (callback, ms) => {
+        if (ms === 0) {
+          callback();
+          return undefined;
+        }
+        return virtual.setTimeout(callback, ms);
+      },
+    });
+    const log: string[] = [];
+    const second = deferred<string>();
+    let secondSignal: AbortSignal | undefined;
+    const processor = oneLevel(
+      task<Ctx>("t", {
+        execute: taskFunc(
+          (_ctx, scope) => {
+            log.push(`attempt ${scope.attempt}`);
+            if (scope.attempt === 1) throw new RetryableError("once");
+            secondSignal = scope.signal;
+            // Ignores its signal until the gate opens.
+            return second.promise.then((value) => {
+              log.push("attempt 2 settled");
+              return value;
+            });
+          },
+          { retries: 1, initialDelayMs: 0 },
+        ),
+        postExecute: post(log, "t"),
+      }),
+    );
+    const controller = new AbortController();
+    const h = runOn(processor, { clock: virtual, runClock: clock, signal: controller.signal });
+    await flush();
+    expect(log).toEqual(["attempt 1", "attempt 2"]);
+    expect(attemptEvents(h.events, { attempt: 2, event: "start" })[0]!.from).toBe("delayed");
+    controller.abort(new Error("user left"));
+    expect(secondSignal?.aborted).toBe(true);
+    for (let i = 0; i < 3; i++) await flush();
+    expect(log).toEqual(["attempt 1", "attempt 2"]); // no post while attempt 2 runs
+    expect(h.outcome().status).toBe("pending");
+    second.resolve("finally");
+    const error = errorOf(await h.finish());
+    expect(error.aborted).toBe(true);
+    expect(error.failures).toEqual([]);
+    expect(log).toEqual(["attempt 1", "attempt 2", "attempt 2 settled", "t.post"]);
+    expect(attemptEvents(h.events, { attempt: 2 }).map((e) => e.event)).toEqual([
+      "delay",
+      "start",
+      "cancel",
+      "settle",
+    ]);
+    expect(attemptProblems(h.events)).toEqual([]);
+    expect(checkTrace(h.events, processor)).toEqual([]);
+  });
+
+  it("INV-26 INV-36: a clock that fires a 0 ms timeout synchronously from inside setTimeout times the attempt out once its step is whole", async () => {
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      setTimeout: (callback, ms) => {
+        if (ms === 0) {
+          callback();
+          return undefined;
+        }
+        return virtual.setTimeout(callback, ms);
+      },
+    });
+    const processor = oneLevel(
+      task<Ctx>("t", {
+        execute: taskFunc((_ctx, { signal }) => untilAborted(signal), { timeoutMs: 0 }),
+      }),
+    );
+    const h = runOn(processor, { clock: virtual, runClock: clock });
+    const error = errorOf(await h.finish());
+    expect(error.failures).toHaveLength(1);
+    expect(error.failures[0]!.error).toBeInstanceOf(TaskTimeoutError);
+    expect(attemptEvents(h.events).map((e) => `${e.from}-${e.event}-${e.to}`)).toEqual([
+      "idle-start-running",
+      "running-timeout-settling",
+      "settling-settle-ended",
+    ]);
+    expect(checkTrace(h.events, processor)).toEqual([]);
+  });
+});
+
+/**
+ * Spec 5.2: "a clock that calls back synchronously, from `setTimeout` itself, has its callback
+ * acted on once the step is whole, exactly as if it had fired just after", and INV-36: such a
+ * clock "changes none of this". Each case runs one workflow twice, on a VirtualClock (the timer
+ * fires after the step) and on a clock that fires 0 ms timers from inside `setTimeout`, and
+ * expects the same outcome. Here the step also decides a sibling's failure.
+ */
+describe("INV-36 §5.2 a synchronously firing clock acts as if its timer fired just after the step", () => {
+  function syncZeroClock(virtual: VirtualClock): Clock {
+    return wrapClock(virtual, {
+      setTimeout: (callback, ms) => {
+        if (ms === 0) {
+          callback();
+          return undefined;
+        }
+        return virtual.setTimeout(callback, ms);
+      },
+    });
+  }
+
+  async function both(makeProcessor: () => AsyncTaskProcessor<Ctx>) {
+    const results = [];
+    for (const sync of [false, true]) {
+      const virtual = new VirtualClock();
+      const processor = makeProcessor();
+      const h = runOn(processor, {
+        clock: virtual,
+        runClock: sync ? syncZeroClock(virtual) : virtual,
+      });
+      const error = errorOf(await h.finish());
+      results.push({ processor, events: h.events, error });
+    }
+    return { reference: results[0]!, sync: results[1]! };
+  }
+
+  const summary = (error: { failures: readonly { task: string; phase: string }[] }) =>
+    error.failures.map((f) => `${f.task}.${f.phase}`);
+
+  it("INV-36 INV-23: a retry delay of 0 ms fired synchronously, in the step that also decides a sibling's synchronous failure: the delayed attempt is cancelled, never started, as with a normal clock", async () => {
+    let calls = 0;
+    const { reference, sync } = await both(() => {
+      calls = 0;
+      return oneLevel(
+        task<Ctx>("A", {
+          preExecute: taskFunc(
+            () => {
+              calls++;
+              throw new RetryableError("flaky");
+            },
+            { retries: 1, initialDelayMs: 0 },
+          ),
+          postExecute: () => {},
+        }),
+        task<Ctx>("B", {
+          preExecute: () => {
+            throw new Error("B failed");
+          },
+        }),
+      );
+    });
+    // The reference: A's attempt 2 is cancelled while delayed; only B failed.
+    expect(summary(reference.error)).toEqual(["B.preExecute"]);
+    expect(
+      attemptEvents(reference.events, { task: "A", phase: "preExecute", attempt: 2 }).map(
+        (e) => e.event,
+      ),
+    ).toEqual(["delay", "cancel"]);
+    // The synchronous clock must change none of this.
+    expect(calls).toBe(1);
+    expect(summary(sync.error)).toEqual(["B.preExecute"]);
+    expect(
+      attemptEvents(sync.events, { task: "A", phase: "preExecute", attempt: 2 }).map(
+        (e) => e.event,
+      ),
+    ).toEqual(["delay", "cancel"]);
+    expect(checkTrace(sync.events, sync.processor)).toEqual([]);
+  });
+
+  it("INV-36 INV-26: a 0 ms timeout fired synchronously from setTimeout, in the step in which a sibling entered with it fails synchronously: the attempt is cancelled, not timed out, as with a normal clock", async () => {
+    const { reference, sync } = await both(() =>
+      oneLevel(
+        task<Ctx>("A", {
+          preExecute: taskFunc((_ctx, { signal }) => untilAborted(signal), { timeoutMs: 0 }),
+          postExecute: () => {},
+        }),
+        task<Ctx>("B", {
+          preExecute: () => {
+            throw new Error("B failed");
+          },
+          postExecute: () => {},
+        }),
+      ),
+    );
+    expect(summary(reference.error)).toEqual(["B.preExecute"]);
+    expect(
+      attemptEvents(reference.events, { task: "A", phase: "preExecute" }).map((e) => e.event),
+    ).toEqual(["start", "cancel", "settle"]);
+    expect(summary(sync.error)).toEqual(["B.preExecute"]);
+    expect(
+      attemptEvents(sync.events, { task: "A", phase: "preExecute" }).map((e) => e.event),
+    ).toEqual(["start", "cancel", "settle"]);
+    expect(checkTrace(sync.events, sync.processor)).toEqual([]);
+  });
+});
