@@ -4,6 +4,7 @@
  * ended. Every function that waits honours its signal, except the signal-ignoring ones.
  */
 import { isTaskTimeoutError, RetryableError, type TaskScope } from "../src/index.js";
+import { hostileValue } from "./hostile.js";
 import type { Behaviour, PhaseName, ThrownKind } from "./model.js";
 import { BEGIN, END_FAIL, END_OK, keyOf, type RunCtx } from "./run-context.js";
 
@@ -16,6 +17,14 @@ function perform(ctx: RunCtx, slot: number, scope: TaskScope): unknown {
   const key = keyOf(slot, scope.attempt);
   const log = ctx.log;
   log.push(ctx.events.length, key, BEGIN);
+  if (!ctx.jobOpen) {
+    ctx.job++;
+    ctx.jobOpen = true;
+    queueMicrotask(() => {
+      ctx.jobOpen = false;
+    });
+  }
+  ctx.jobs.set(key, ctx.job);
   if (ctx.calls++ === ctx.abortAtCall || key === ctx.abortAtKey) ctx.abortRun();
   const b = ctx.scripts[slot]?.[scope.attempt - 1];
   if (b === undefined) {
@@ -35,20 +44,65 @@ function act(ctx: RunCtx, key: number, scope: TaskScope, b: Behaviour): unknown 
     case "retryable": {
       const value =
         b.k === "retryable" ? new RetryableError(label(ctx, key)) : thrown(b.value, ctx, key);
-      ctx.thrown.set(key, value);
       log.push(ctx.events.length, key, END_FAIL);
-      if (b.async) return Promise.reject(value);
-      throw value;
+      if (!b.async) {
+        ctx.own.push({ key, value, at: ctx.events.length, afterAbort: false, immediate: "sync" });
+        throw value;
+      }
+      const rejected =
+        b.k === "throw" && b.asyncFn === true
+          ? (async () => {
+              throw value; // an async function that throws before its first await
+            })()
+          : Promise.reject(value);
+      return received(ctx, key, scope, rejected, value, "rejected");
     }
     case "slow":
       return waitFor(ctx, key, scope, b.ms);
     case "hang":
       return waitFor(ctx, key, scope, undefined);
     case "ignore":
-      return ignoring(ctx, key, b.ms, b.fail);
+      return ignoring(ctx, key, scope, b.ms, b.fail);
     case "spawn":
       return spawning(ctx, key, scope, b.ms, b.failAt);
+    case "rollback":
+      return rollingBack(ctx, key, scope, b.ms, b.lag);
   }
+}
+
+/**
+ * Records, as an {@link OwnRejection}, when the engine receives `promise`'s rejection with the
+ * function's own `value`: this reaction is attached before the engine's, so it runs just
+ * before the engine acts on it. Returns `promise`.
+ */
+function received<P extends Promise<unknown>>(
+  ctx: RunCtx,
+  key: number,
+  scope: TaskScope,
+  promise: P,
+  value: unknown,
+  immediate: "rejected" | undefined,
+): P {
+  promise.then(undefined, (reason: unknown) => {
+    if (reason !== value) return; // the signal's reason: a cancellation echoed back
+    const signal = scope.signal;
+    const afterAbort = signal.aborted && !isTaskTimeoutError(signal.reason);
+    ctx.own.push({ key, value, at: ctx.events.length, afterAbort, immediate });
+  });
+  return promise;
+}
+
+/**
+ * Notes the first abort of an attempt's signal, for checks/cancellation.ts: a cancelled
+ * attempt's signal aborts (INV-4), and a postExecute's only by its own outcome (INV-12).
+ */
+function noteAbort(ctx: RunCtx, key: number, signal: AbortSignal): void {
+  if (ctx.aborts.has(key)) return;
+  ctx.aborts.set(key, {
+    pos: ctx.events.length,
+    at: ctx.clock.now(),
+    timeout: isTaskTimeoutError(signal.reason),
+  });
 }
 
 function label(ctx: RunCtx, key: number): string {
@@ -69,19 +123,9 @@ function thrown(kind: ThrownKind, ctx: RunCtx, key: number): unknown {
       return undefined;
     case "object":
       return { montecarlo: label(ctx, key) };
+    default:
+      return hostileValue(kind, label(ctx, key));
   }
-}
-
-/**
- * Watches a postExecute's signal: only its own timeout, or the failure of its own attempt (a
- * child that rejected), may abort it; never a failure elsewhere or the external signal (INV-12).
- */
-function checkPostAbort(ctx: RunCtx, key: number, signal: AbortSignal, ownFailure: boolean): void {
-  if (ownFailure || Math.floor(key / 16) % 3 !== 2 || isTaskTimeoutError(signal.reason)) return;
-  ctx.notes.push({
-    invariant: "INV-12",
-    message: `${label(ctx, key)}: its signal aborted with ${String(signal.reason)}, not by its own timeout`,
-  });
 }
 
 /** Resolves after `ms` (never, if undefined), or rejects with the reason when the signal aborts. */
@@ -97,7 +141,7 @@ function waitFor(
     let timer: unknown;
     const onAbort = (): void => {
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
-      checkPostAbort(ctx, key, signal, false);
+      noteAbort(ctx, key, signal);
       ctx.active--;
       ctx.log.push(ctx.events.length, key, END_FAIL);
       reject(signal.reason);
@@ -114,11 +158,16 @@ function waitFor(
 }
 
 /** Ignores its signal: settles after `ms` whatever happens. */
-function ignoring(ctx: RunCtx, key: number, ms: number, fail: boolean): Promise<void> {
+function ignoring(
+  ctx: RunCtx,
+  key: number,
+  scope: TaskScope,
+  ms: number,
+  fail: boolean,
+): Promise<void> {
   ctx.active++;
   const error = fail ? new Error(label(ctx, key)) : undefined;
-  if (fail) ctx.thrown.set(key, error);
-  return new Promise<void>((resolve, reject) => {
+  const promise = new Promise<void>((resolve, reject) => {
     ctx.clock.setTimeout(() => {
       ctx.active--;
       ctx.log.push(ctx.events.length, key, fail ? END_FAIL : END_OK);
@@ -126,6 +175,44 @@ function ignoring(ctx: RunCtx, key: number, ms: number, fail: boolean): Promise<
       else resolve();
     }, ms);
   });
+  return fail ? received(ctx, key, scope, promise, error, undefined) : promise;
+}
+
+/**
+ * Resolves after `ms`, unless its signal aborts first: then it rejects with an error of its
+ * own, not the signal's reason (a rollback that failed), at once or `lag` ms later.
+ */
+function rollingBack(
+  ctx: RunCtx,
+  key: number,
+  scope: TaskScope,
+  ms: number,
+  lag: number | undefined,
+): Promise<void> {
+  ctx.active++;
+  const signal = scope.signal;
+  const error = new Error(`${label(ctx, key)}: rollback failed`);
+  const promise = new Promise<void>((resolve, reject) => {
+    const fail = (): void => {
+      ctx.active--;
+      ctx.log.push(ctx.events.length, key, END_FAIL);
+      reject(error);
+    };
+    const onAbort = (): void => {
+      ctx.clock.clearTimeout(timer);
+      noteAbort(ctx, key, signal);
+      if (lag === undefined) fail();
+      else ctx.clock.setTimeout(fail, lag);
+    };
+    const timer = ctx.clock.setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      ctx.active--;
+      ctx.log.push(ctx.events.length, key, END_OK);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return received(ctx, key, scope, promise, error, undefined);
 }
 
 /**
@@ -146,7 +233,6 @@ function spawning(
   ctx.active++;
   let pending = ms.length;
   let failed = false;
-  const family = { failed: false };
   const childEnded = (ok: boolean): void => {
     failed ||= !ok;
     if (--pending > 0) return;
@@ -154,12 +240,15 @@ function spawning(
     ctx.log.push(ctx.events.length, key, failed ? END_FAIL : END_OK);
   };
   const error = failAt === undefined ? undefined : new Error(`${label(ctx, key)} child ${failAt}`);
-  if (error !== undefined) ctx.thrown.set(key, error);
   for (let i = 0; i < ms.length; i++) {
     const childMs = ms[i]!;
-    void scope.spawn((signal) =>
-      child(ctx, key, signal, childMs, i === failAt ? error : undefined, family, childEnded),
-    );
+    const failWith = i === failAt ? error : undefined;
+    void scope.spawn((signal) => {
+      const promise = child(ctx, key, signal, childMs, failWith, childEnded);
+      return failWith === undefined
+        ? promise
+        : received(ctx, key, scope, promise, failWith, undefined);
+    });
   }
   return undefined;
 }
@@ -170,7 +259,6 @@ function child(
   signal: AbortSignal,
   ms: number,
   failWith: unknown,
-  family: { failed: boolean },
   ended: (ok: boolean) => void,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -181,7 +269,7 @@ function child(
     }
     const onAbort = (): void => {
       ctx.clock.clearTimeout(timer);
-      checkPostAbort(ctx, key, signal, family.failed);
+      noteAbort(ctx, key, signal);
       ended(false);
       reject(signal.reason);
     };
@@ -190,7 +278,6 @@ function child(
       ended(failWith === undefined);
       if (failWith === undefined) resolve();
       else {
-        family.failed = true;
         reject(failWith);
       }
     }, ms);

@@ -25,17 +25,22 @@ export function buildWorkflow(spec: WorkflowSpec): BuiltWorkflow {
   const names = spec.tasks.map((t) => t.name);
   const indexOf = new Map(names.map((n, i) => [n, i]));
   const tasks = spec.tasks.map((t, i) => makeTask(t.name, t.phases, i));
+  // INV-35: `addTask` adds in place and returns the builder, so a loop that ignores the
+  // result builds what a chain does. Half the workflows are built each way.
+  const chain = spec.tasks.length % 2 === 1;
   let processor: AsyncTaskProcessor<RunCtx>;
   if (spec.mode === "levels") {
     let b = AsyncTaskProcessor.builder<RunCtx>();
     spec.tasks.forEach((t, i) => {
-      b = b.addTask(tasks[i]!, t.level ?? 0);
+      if (chain) b = b.addTask(tasks[i]!, t.level ?? 0);
+      else b.addTask(tasks[i]!, t.level ?? 0);
     });
     processor = b.build();
   } else {
     let b = AsyncTaskProcessor.graphBuilder<RunCtx>();
     spec.tasks.forEach((t, i) => {
-      b = b.addTask(tasks[i]!, t.deps ?? []);
+      if (chain) b = b.addTask(tasks[i]!, t.deps ?? []);
+      else b.addTask(tasks[i]!, t.deps ?? []);
     });
     processor = b.build();
   }

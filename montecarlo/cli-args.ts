@@ -2,7 +2,8 @@
  * Command-line flags: parsing, validation and help. A bad flag is a {@link UsageError}; `main`
  * prints it and exits with code 2.
  */
-import type { WorkflowMode } from "./model.js";
+import { ALL_FAULT_KINDS } from "./generator.js";
+import type { AnyFaultKind, WorkflowMode } from "./model.js";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -23,6 +24,8 @@ export interface CliOptions {
   readonly mode: WorkflowMode | "mixed";
   readonly realTimers: boolean;
   readonly listenerAborts: boolean;
+  /** The fault kinds injected (`--faults`, `--skip-faults`); undefined: every kind. */
+  readonly faults: ReadonlySet<AnyFaultKind> | undefined;
   readonly quick: boolean;
   readonly json: boolean;
   readonly shrink: boolean;
@@ -40,6 +43,31 @@ export const DEFAULTS = {
   maxLevels: 50,
   failRate: 0.02,
 } as const;
+
+/** What each fault kind does, for --help (docs/montecarlo.md has the full table). */
+export const FAULT_DESCRIPTIONS: Readonly<Record<AnyFaultKind, string>> = {
+  syncThrow: "throws an Error synchronously",
+  asyncReject: "returns a rejected promise",
+  nonErrorThrow: "throws or rejects a string, undefined or a plain object",
+  retryRecovers: "fails K times (retryable or timeout), then succeeds",
+  retryExhausts: "fails with retryable errors on every attempt",
+  timeout: "exceeds its timeoutMs, K times",
+  hangUntilCancelled: "never settles until its signal aborts",
+  signalIgnoring: "ignores its signal, settles late (may be abandoned)",
+  childFailure: "spawns children, one of which rejects",
+  sameTurn: "2-4 functions of one step reject at once; all reported",
+  cancelledOwnError: "on cancellation rejects with its own error",
+  hostileThrow: "throws a revoked Proxy, throwing getters, Symbol message...",
+  externalAbort: "the run's signal aborts (before, at a time, in a call, on an event)",
+  hostileAbortReason: "the run's signal aborts with a hostile reason",
+  noHandleClock: "the run's clock returns no timer handle: clears do nothing",
+  syncZeroClock: "the run's clock fires 0 ms timers inside setTimeout",
+  throwingClock: "the run's clock throws in every Nth setTimeout and clearTimeout",
+};
+
+const FAULT_HELP = ALL_FAULT_KINDS.map((k) => `  ${k.padEnd(19)} ${FAULT_DESCRIPTIONS[k]}`).join(
+  "\n",
+);
 
 export const HELP = `npm run montecarlo -- [flags]
 
@@ -67,6 +95,11 @@ Generation (part of a replay command):
   --concurrency N      runs of each workflow at once on its processor (default ${DEFAULTS.concurrency})
   --real-timers        every workflow on real timers and real sleeps (default: about 4%)
   --no-listener-abort  never abort a run synchronously from inside its onEvent listener
+  --faults K,K,...     inject only these kinds of fault (default: every kind; none: no fault)
+  --skip-faults K,...  inject every kind but these (combines with --faults)
+
+Fault kinds (each phase of a run: one at --fail-rate; each run: its signal and clock):
+${FAULT_HELP}
 
 Replay and output:
   --only-workflow N    run workflow N of --seed only (with the same generation flags)
@@ -92,6 +125,8 @@ const FLAGS: Readonly<Record<string, Kind>> = {
   "--mode": "string",
   "--real-timers": "bool",
   "--no-listener-abort": "bool",
+  "--faults": "string",
+  "--skip-faults": "string",
   "--quick": "bool",
   "--json": "bool",
   "--no-shrink": "bool",
@@ -167,6 +202,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
   if (onlyRun !== undefined && onlyRun >= concurrency) {
     throw new UsageError(`--only-run must be below --concurrency (${concurrency}), got ${onlyRun}`);
   }
+  const faults = faultKinds(str("--faults"), str("--skip-faults"));
   const replay = str("--replay");
   if (replay !== undefined && onlyWorkflow !== undefined) {
     throw new UsageError("--replay and --only-workflow cannot be combined");
@@ -185,6 +221,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
     mode,
     realTimers: values.has("--real-timers"),
     listenerAborts: !values.has("--no-listener-abort"),
+    faults,
     quick: values.has("--quick"),
     json: values.has("--json"),
     shrink: !values.has("--no-shrink"),
@@ -192,6 +229,36 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Cl
     onlyRun,
     replay,
   };
+}
+
+/** The kinds `--faults` selects minus those `--skip-faults` names; undefined: every kind. */
+function faultKinds(
+  only: string | undefined,
+  skip: string | undefined,
+): ReadonlySet<AnyFaultKind> | undefined {
+  if (only === undefined && skip === undefined) return undefined;
+  const chosen = new Set(
+    only === undefined ? ALL_FAULT_KINDS : only === "none" ? [] : kindList("--faults", only),
+  );
+  if (skip !== undefined) for (const k of kindList("--skip-faults", skip)) chosen.delete(k);
+  return chosen.size === ALL_FAULT_KINDS.length ? undefined : chosen;
+}
+
+function kindList(flag: string, text: string): AnyFaultKind[] {
+  const names = text.split(",").map((k) => k.trim());
+  return names.map((name) => {
+    const kind = ALL_FAULT_KINDS.find((k) => k === name);
+    if (kind !== undefined) return kind;
+    const guess = ALL_FAULT_KINDS.find((k) => k.toLowerCase() === name.toLowerCase());
+    throw new UsageError(
+      `${flag}: unknown fault kind ${JSON.stringify(name)}${guess === undefined ? `; the kinds: ${ALL_FAULT_KINDS.join(", ")}` : ` (did you mean ${guess}?)`}`,
+    );
+  });
+}
+
+/** The `--faults` value that selects exactly `kinds` (in the summary's order). */
+export function faultsFlag(kinds: ReadonlySet<AnyFaultKind>): string {
+  return ALL_FAULT_KINDS.filter((k) => kinds.has(k)).join(",");
 }
 
 function parseSeed(text: string): number {

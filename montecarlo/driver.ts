@@ -114,7 +114,6 @@ export async function drive(cfg: DriveConfig, progress?: ProgressFn): Promise<Dr
         stats.addRun(result.built, r);
       });
       stats.violations += result.violations.length;
-      stats.timerWarnings += result.warnings.length;
       const first = result.violations[0];
       if (first !== undefined && failure === undefined) {
         failure = { workflow: index, found: first, count: result.violations.length, case: c };

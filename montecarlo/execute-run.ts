@@ -13,9 +13,11 @@ import {
 } from "../src/index.js";
 import type { BuiltWorkflow } from "./build.js";
 import { CountingClock } from "./counting-clock.js";
+import { hostileValue, show } from "./hostile.js";
 import type { AbortSpec, Behaviour, CallPin, EventPin, ReasonKind, RunSpec } from "./model.js";
 import { PHASES } from "./model.js";
 import { Prng } from "./prng.js";
+import { QuirkClock } from "./quirk-clock.js";
 import { keyOf, type RunCtx } from "./run-context.js";
 import { attributing } from "./uncaught.js";
 
@@ -36,6 +38,10 @@ export interface RunRecord {
   readonly settledAt: { readonly log: number; readonly seq: number } | undefined;
   /** Engine timers still pending when the run's promise settled. */
   readonly timersAtSettle: number;
+  /** `clearTimeout` calls that could not clear, when the run's promise settled (`noHandle`). */
+  readonly unclearedAtSettle: number;
+  /** The quirky clock the run was given, if any (what it did, for the checks and the summary). */
+  readonly quirk: QuirkClock | undefined;
   /** The signal's reason, if the external signal aborted. */
   readonly abortReason: unknown;
   readonly aborted: boolean;
@@ -45,7 +51,13 @@ export async function executeRun(built: BuiltWorkflow, spec: RunSpec): Promise<R
   const real = built.spec.realTimers;
   const virtual = real ? undefined : new VirtualClock();
   const clock: Clock = virtual ?? realClock;
-  const engineClock = new CountingClock(clock);
+  const counting = new CountingClock(clock);
+  // The run's clock: the counting one, or a quirky one wrapping it (virtual clocks only).
+  const quirk =
+    spec.clock === undefined || virtual === undefined
+      ? undefined
+      : new QuirkClock(counting, spec.clock, spec.throwEvery);
+  const engineClock: Clock = quirk ?? counting;
   const events: LifecycleEvent[] = [];
   const controller = spec.abort === undefined ? undefined : new AbortController();
   const abort = (): void => controller?.abort(reasonOf(spec.abort!.reason));
@@ -54,7 +66,11 @@ export async function executeRun(built: BuiltWorkflow, spec: RunSpec): Promise<R
     events,
     scripts: scriptsBySlot(built, spec),
     log: [],
-    thrown: new Map(),
+    own: [],
+    aborts: new Map(),
+    jobs: new Map(),
+    job: 0,
+    jobOpen: false,
     names: built.names,
     active: 0,
     calls: 0,
@@ -88,13 +104,16 @@ export async function executeRun(built: BuiltWorkflow, spec: RunSpec): Promise<R
 
   let outcome: RunOutcome | undefined;
   let timersAtSettle = 0;
+  let unclearedAtSettle = 0;
   const done = built.processor.processTasks(ctx, options as RunOptions).then(
     (report) => {
-      timersAtSettle = engineClock.pending;
+      timersAtSettle = counting.pending;
+      unclearedAtSettle = quirk?.uncleared ?? 0;
       outcome = { kind: "resolved", report };
     },
     (error: unknown) => {
-      timersAtSettle = engineClock.pending;
+      timersAtSettle = counting.pending;
+      unclearedAtSettle = quirk?.uncleared ?? 0;
       outcome = { kind: "rejected", error };
     },
   );
@@ -103,7 +122,7 @@ export async function executeRun(built: BuiltWorkflow, spec: RunSpec): Promise<R
       await virtual.runAll();
       await nextTurn();
     } catch (error) {
-      outcome ??= { kind: "hung", detail: String(error) };
+      outcome ??= { kind: "hung", detail: show(error) };
     }
     outcome ??= { kind: "hung", detail: "every timer fired and the run's promise has not settled" };
   } else {
@@ -126,6 +145,8 @@ export async function executeRun(built: BuiltWorkflow, spec: RunSpec): Promise<R
     outcome,
     settledAt,
     timersAtSettle,
+    unclearedAtSettle,
+    quirk,
     abortReason: controller?.signal.reason,
     aborted: controller?.signal.aborted ?? false,
   };
@@ -186,6 +207,8 @@ function reasonOf(kind: ReasonKind): unknown {
       return "montecarlo: external abort";
     case "default":
       return undefined; // the signal's own AbortError
+    default:
+      return hostileValue(kind, "montecarlo: external abort");
   }
 }
 

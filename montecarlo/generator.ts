@@ -5,7 +5,9 @@
  */
 import type {
   AbortSpec,
+  AnyFaultKind,
   Behaviour,
+  ClockQuirk,
   FaultKind,
   FnSpec,
   FnSpecDraft,
@@ -14,10 +16,11 @@ import type {
   ReasonKind,
   RunSpec,
   TaskSpec,
+  ThrownKind,
   WorkflowMode,
   WorkflowSpec,
 } from "./model.js";
-import { PHASES } from "./model.js";
+import { HOSTILE_KINDS, PHASES } from "./model.js";
 import { deriveSeed, Prng } from "./prng.js";
 
 /** What shapes generation (the generation flags). */
@@ -32,7 +35,34 @@ export interface GenConfig {
   readonly timers: "real" | "virtual" | "mixed";
   /** Some external aborts are called synchronously from inside the `onEvent` listener. */
   readonly listenerAborts: boolean;
+  /** The kinds of fault injected (`--faults`, `--skip-faults`); absent: every kind. */
+  readonly faults?: ReadonlySet<AnyFaultKind> | undefined;
 }
+
+/** Every kind of fault, in the order the summary lists them. */
+export const ALL_FAULT_KINDS: readonly AnyFaultKind[] = [
+  "syncThrow",
+  "asyncReject",
+  "nonErrorThrow",
+  "retryRecovers",
+  "retryExhausts",
+  "timeout",
+  "hangUntilCancelled",
+  "signalIgnoring",
+  "childFailure",
+  "sameTurn",
+  "cancelledOwnError",
+  "hostileThrow",
+  "externalAbort",
+  "hostileAbortReason",
+  "noHandleClock",
+  "syncZeroClock",
+  "throwingClock",
+];
+
+/** Whether `cfg` injects faults of `kind`. */
+export const injects = (cfg: GenConfig, kind: AnyFaultKind): boolean =>
+  cfg.faults === undefined || cfg.faults.has(kind);
 
 export const DEFAULT_MAX_TASKS_PER_LEVEL = 10;
 export const DEFAULT_MAX_TASKS_PER_GRAPH = 200;
@@ -132,7 +162,9 @@ function fnSpec(rng: Prng, scale: Scale): FnSpec {
   if (rng.chance(0.25)) spec.timeoutMs = rng.int(...scale.timeout);
   if (rng.chance(0.25)) {
     spec.retries = rng.int(1, 3);
-    spec.initialDelayMs = rng.int(...scale.delay);
+    // A third retry at once: a 0 ms timer, which a sync-zero clock fires inside setTimeout.
+    const zero = rng.chance(0.3);
+    spec.initialDelayMs = zero ? 0 : rng.int(...scale.delay);
     spec.backoffFactor = rng.pick([1, 1.5, 2]);
   }
   if (rng.chance(0.1)) spec.abandonAfterMs = rng.chance(0.2) ? null : rng.int(...scale.abandon);
@@ -152,40 +184,181 @@ export function generateRun(
   // A fifth of runs get no fault at all; the rest a fault rate spread around --fail-rate.
   const factor = rng.chance(0.2) ? 0 : 2 * rng.next();
   const p = Math.min(1, cfg.failRate * factor);
+  const aborts = injects(cfg, "externalAbort") || injects(cfg, "hostileAbortReason");
   const abort =
-    factor > 0 && rng.chance(Math.min(0.5, 4 * cfg.failRate))
+    factor > 0 && rng.chance(Math.min(0.5, 4 * cfg.failRate)) && aborts
       ? abortSpec(rng, workflow, scale, cfg)
       : undefined;
   const hangAllowed = abort?.at === "time";
   const scripts: Record<string, Partial<Record<PhaseName, PhaseScript>>> = {};
+  const put = (task: string, phase: PhaseName, script: PhaseScript): void => {
+    scripts[task] ??= {};
+    scripts[task][phase] = script;
+  };
   for (const t of workflow.tasks) {
-    let mine: Partial<Record<PhaseName, PhaseScript>> | undefined;
     for (const phase of PHASES) {
       const fn = t.phases[phase];
       if (fn === undefined) continue;
       const r = rng.next();
       let script: PhaseScript | undefined;
-      if (r < p) script = fault(rng, fn, phase, scale, hangAllowed);
+      if (r < p) script = fault(rng, fn, phase, scale, hangAllowed, cfg);
       else if (r < p + 0.1) script = benign(rng, fn, scale);
-      if (script === undefined) continue;
-      mine ??= {};
-      mine[phase] = script;
+      if (script !== undefined) put(t.name, phase, script);
     }
-    if (mine !== undefined) scripts[t.name] = mine;
+  }
+  // Drawn either way, so the flags change nothing else.
+  const turnDraw = rng.next();
+  const clockDraw = rng.next();
+  const quirks = CLOCK_QUIRKS.filter((q) => injects(cfg, CLOCK_KIND[q]));
+  let clock: ClockQuirk | undefined;
+  if (!workflow.realTimers && quirks.length > 0 && clockDraw < CLOCK_QUIRK_SHARE) {
+    clock = rng.pick(quirks);
+    retriesCancelled(rng, workflow, put);
+  }
+  // Last: it looks at the scripts already made (see sameTurn).
+  if (factor > 0 && turnDraw < Math.min(0.5, 5 * cfg.failRate) && injects(cfg, "sameTurn")) {
+    sameTurn(rng, workflow, scale, cfg, scripts, put);
   }
   const spec: {
     random: number;
     scripts: typeof scripts;
     abort?: AbortSpec;
     abandonAfterMs?: number | null;
+    clock?: ClockQuirk;
+    throwEvery?: number;
   } = { random: rng.next32(), scripts };
   if (abort !== undefined) spec.abort = abort;
   if (rng.chance(0.15)) spec.abandonAfterMs = rng.chance(0.2) ? null : rng.int(...scale.abandon);
+  if (clock !== undefined) spec.clock = clock;
+  if (clock === "throwing") spec.throwEvery = rng.int(2, 6);
   return spec;
 }
 
+/** Share of virtual-clock runs given a clock with a quirk (when those kinds are on). */
+export const CLOCK_QUIRK_SHARE = 0.15;
+
+const CLOCK_QUIRKS: readonly ClockQuirk[] = ["noHandle", "syncZero", "throwing"];
+
+/** The fault kind of each clock quirk. */
+export const CLOCK_KIND: Readonly<Record<ClockQuirk, AnyFaultKind>> = {
+  noHandle: "noHandleClock",
+  syncZero: "syncZeroClock",
+  throwing: "throwingClock",
+};
+
+type Put = (task: string, phase: PhaseName, script: PhaseScript) => void;
+
+/**
+ * Two to four functions that reject in the same engine step: executes (which all start in
+ * one step) or preExecutes entered in one turn (one level; the graph's roots; or tasks whose
+ * dependencies all complete within the run's first step, which are started in the order
+ * those dependencies completed, not the order the tasks were added in). Each throws
+ * synchronously, or returns a promise already rejected (some from an `async` function), mostly
+ * with an `Error`, sometimes a hostile value; a function with retries sometimes throws a
+ * `RetryableError` instead and then runs slowly, so its retry's delay or its attempt 2 is
+ * cancelled. Every own error must be reported, in start order (spec INV-14, INV-32).
+ */
+function sameTurn(
+  rng: Prng,
+  workflow: WorkflowSpec,
+  scale: Scale,
+  cfg: GenConfig,
+  scripts: Readonly<Record<string, Partial<Record<PhaseName, PhaseScript>>>>,
+  put: Put,
+): void {
+  const phase: PhaseName = rng.chance(0.5) ? "execute" : "preExecute";
+  let members: TaskSpec[];
+  if (phase === "execute") {
+    members = workflow.tasks.filter((t) => t.phases.execute !== undefined);
+  } else if (workflow.mode === "levels") {
+    const levels = [...new Set(workflow.tasks.map((t) => t.level ?? 0))];
+    const level = rng.pick(levels);
+    members = workflow.tasks.filter((t) => t.level === level && t.phases.preExecute);
+  } else {
+    const roots = workflow.tasks.filter((t) => (t.deps ?? []).length === 0);
+    // Roots whose preExecute (if any) returns at once: all ready within the run's first step.
+    const quick = new Set(
+      roots.filter((t) => scripts[t.name]?.preExecute === undefined).map((t) => t.name),
+    );
+    // Tasks that depend only on those are entered in that step too, in the order their last
+    // dependency became ready, which need not be the order they were added in.
+    const next = workflow.tasks.filter(
+      (t) =>
+        t.phases.preExecute !== undefined &&
+        (t.deps ?? []).length > 0 &&
+        (t.deps ?? []).every((d) => quick.has(d)),
+    );
+    members =
+      next.length >= 2 && rng.chance(0.6)
+        ? next
+        : roots.filter((t) => t.phases.preExecute !== undefined);
+  }
+  if (members.length < 2) return;
+  const n = rng.int(2, Math.min(4, members.length));
+  const group = rng.next32();
+  const hostile = injects(cfg, "hostileThrow");
+  for (let i = 0; i < n; i++) {
+    const j = rng.int(i, members.length - 1);
+    [members[i], members[j]] = [members[j]!, members[i]!];
+    const t = members[i]!;
+    const fn = t.phases[phase]!;
+    const async = rng.chance(0.6);
+    const first: Behaviour =
+      (fn.retries ?? 0) > 0 && rng.chance(0.4)
+        ? { k: "retryable", async }
+        : {
+            k: "throw",
+            value: hostile && rng.chance(0.2) ? rng.pick(HOSTILE_KINDS) : "error",
+            async,
+            asyncFn: async && rng.chance(0.5),
+          };
+    const attempts: Behaviour[] = [first];
+    if (first.k === "retryable") attempts.push({ k: "slow", ms: within(rng.int(5, 40), fn) });
+    if (first.k === "retryable" && scale === realScale) attempts.pop();
+    put(t.name, phase, { label: "sameTurn", attempts, group });
+  }
+}
+
+/**
+ * For a run on a clock with a quirk: phases that fail once and recover slowly (their retry
+ * waits out a delay, 0 ms for a third of them, then attempt 2 takes a while), and a phase that
+ * fails a little later, cancelling them during their delay or their attempt 2.
+ */
+function retriesCancelled(rng: Prng, workflow: WorkflowSpec, put: Put): void {
+  const retrying: [TaskSpec, PhaseName][] = [];
+  const others: [TaskSpec, PhaseName][] = [];
+  for (const t of workflow.tasks) {
+    for (const phase of ["preExecute", "execute"] as const) {
+      const fn = t.phases[phase];
+      if (fn === undefined) continue;
+      ((fn.retries ?? 0) > 0 ? retrying : others).push([t, phase]);
+    }
+  }
+  if (retrying.length === 0) return;
+  for (let i = rng.int(1, 3); i > 0; i--) {
+    const [t, phase] = rng.pick(retrying);
+    const fn = t.phases[phase]!;
+    const attempts: Behaviour[] = [
+      { k: "retryable", async: rng.chance(0.5) },
+      { k: "slow", ms: within(rng.int(5, 40), fn) },
+    ];
+    put(t.name, phase, { label: "retryRecovers", attempts });
+  }
+  if (others.length === 0) return;
+  const [t, phase] = rng.pick(others);
+  const fn = t.phases[phase]!;
+  const ms = notAt(within(rng.int(0, 30), fn), fn);
+  put(t.name, phase, { label: "childFailure", attempts: [{ k: "spawn", ms: [ms], failAt: 0 }] });
+}
+
 function abortSpec(rng: Prng, workflow: WorkflowSpec, scale: Scale, cfg: GenConfig): AbortSpec {
-  const reason = rng.pick<ReasonKind>(["error", "default", "string"]);
+  const ordinary = rng.pick<ReasonKind>(["error", "default", "string"]);
+  const hostileDraw = rng.chance(0.3);
+  const hostile = injects(cfg, "hostileAbortReason");
+  const reason: ReasonKind =
+    hostile && (hostileDraw || !injects(cfg, "externalAbort"))
+      ? HOSTILE_KINDS[Math.floor(rng.next() * HOSTILE_KINDS.length)]!
+      : ordinary;
   const r = rng.next();
   if (r < 0.1) return { at: "before", reason };
   if (r < 0.45) return { at: "time", ms: rng.int(...scale.abortAt), reason };
@@ -194,6 +367,10 @@ function abortSpec(rng: Prng, workflow: WorkflowSpec, scale: Scale, cfg: GenConf
   const sync = rng.chance(0.5); // drawn either way, so the flag changes nothing else
   return { at: "event", n, sync: cfg.listenerAborts && sync, reason };
 }
+
+/** Whether an abort reason is one of the hostile values. */
+export const isHostileReason = (reason: ReasonKind): boolean =>
+  (HOSTILE_KINDS as readonly string[]).includes(reason);
 
 /**
  * Under real timers a function's own timer may fire after its timeout's timer even when it is
@@ -235,22 +412,33 @@ function fault(
   phase: PhaseName,
   scale: Scale,
   hangAllowed: boolean,
-): PhaseScript {
+  cfg: GenConfig,
+): PhaseScript | undefined {
   const t = fn.timeoutMs;
+  const retries = fn.retries ?? 0;
+  const on = (kind: FaultKind, weight: number): number => (injects(cfg, kind) ? weight : 0);
+  // Retries that recover need retries; those that exhaust them do not.
+  const retryWeight =
+    injects(cfg, "retryExhausts") || (retries > 0 && injects(cfg, "retryRecovers")) ? 4 : 0;
   const weights: Record<FaultKind | "retry", number> = {
-    syncThrow: 3,
-    asyncReject: 3,
-    nonErrorThrow: 1,
-    retry: 4,
+    syncThrow: on("syncThrow", 3),
+    asyncReject: on("asyncReject", 3),
+    nonErrorThrow: on("nonErrorThrow", 1),
+    retry: retryWeight,
     retryRecovers: 0,
     retryExhausts: 0,
-    timeout: t === undefined ? 0 : 3,
-    hangUntilCancelled: t === undefined && phase !== "postExecute" && hangAllowed ? 1 : 0,
-    signalIgnoring: timersRace(fn, scale) ? 0 : 2,
-    childFailure: timersRace(fn, scale) ? 0 : 1,
+    timeout: t === undefined ? 0 : on("timeout", 3),
+    hangUntilCancelled:
+      t === undefined && phase !== "postExecute" && hangAllowed ? on("hangUntilCancelled", 1) : 0,
+    signalIgnoring: timersRace(fn, scale) ? 0 : on("signalIgnoring", 2),
+    childFailure: timersRace(fn, scale) ? 0 : on("childFailure", 1),
+    sameTurn: 0, // a group of phases, not one: see sameTurn()
+    cancelledOwnError:
+      phase === "postExecute" || timersRace(fn, scale) ? 0 : on("cancelledOwnError", 2),
+    hostileThrow: on("hostileThrow", 1),
   };
+  if (Object.values(weights).every((w) => w === 0)) return undefined;
   const kind = rng.weighted(weights);
-  const retries = fn.retries ?? 0;
   switch (kind) {
     case "syncThrow":
       return { label: kind, attempts: [{ k: "throw", value: "error", async: false }] };
@@ -263,7 +451,8 @@ function fault(
     case "retry":
     case "retryRecovers":
     case "retryExhausts": {
-      const recovers = retries > 0 && rng.chance(0.7);
+      const canRecover = retries > 0 && injects(cfg, "retryRecovers");
+      const recovers = canRecover && (rng.chance(0.7) || !injects(cfg, "retryExhausts"));
       const k = recovers ? rng.int(1, retries) : retries + 1;
       const attempts: Behaviour[] = [];
       for (let i = 0; i < k; i++) {
@@ -292,6 +481,23 @@ function fault(
     case "childFailure": {
       const ms = children(rng, fn, scale).map((m) => notAt(m, fn));
       return { label: kind, attempts: [{ k: "spawn", ms, failAt: rng.int(0, ms.length - 1) }] };
+    }
+    case "sameTurn":
+      return undefined; // weight 0
+    case "cancelledOwnError": {
+      // Slow enough that something else often fails meanwhile and cancels it.
+      const ms = within(rng.int(scale.slow[0] + 4, scale.slow[1] * 3), fn);
+      const lag = rng.chance(0.5) ? undefined : rng.int(...scale.late);
+      const b: Behaviour = lag === undefined ? { k: "rollback", ms } : { k: "rollback", ms, lag };
+      return { label: kind, attempts: [b] };
+    }
+    case "hostileThrow": {
+      const value: ThrownKind = rng.pick(HOSTILE_KINDS);
+      const async = rng.chance(0.5);
+      return {
+        label: kind,
+        attempts: [{ k: "throw", value, async, asyncFn: async && rng.chance(0.5) }],
+      };
     }
   }
 }

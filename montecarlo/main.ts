@@ -4,7 +4,7 @@
  */
 import { randomInt } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
-import { type CliOptions, DEFAULTS, HELP, parseArgs, UsageError } from "./cli-args.js";
+import { type CliOptions, DEFAULTS, faultsFlag, HELP, parseArgs, UsageError } from "./cli-args.js";
 import { type DriveConfig, type DriveResult, drive, type Limits } from "./driver.js";
 import type { Case } from "./model.js";
 import { makeProgress } from "./progress.js";
@@ -62,6 +62,7 @@ function settingsOf(opts: CliOptions): Record<string, string | number | boolean>
   };
   if (opts.realTimers) s["real-timers"] = true;
   if (!opts.listenerAborts) s["listener-abort"] = false;
+  if (opts.faults !== undefined) s.faults = faultsFlag(opts.faults) || "none";
   if (opts.onlyWorkflow !== undefined) s["only-workflow"] = opts.onlyWorkflow;
   if (opts.onlyRun !== undefined) s["only-run"] = opts.onlyRun;
   return s;
@@ -78,6 +79,7 @@ async function explore(opts: CliOptions): Promise<number> {
       failRate: opts.failRate,
       timers: opts.realTimers ? "real" : "mixed",
       listenerAborts: opts.listenerAborts,
+      faults: opts.faults,
     },
     concurrency: opts.concurrency,
     limits,
@@ -212,8 +214,6 @@ async function replayFile(opts: CliOptions, file: string): Promise<number> {
   );
   log(caseText(saved.case).replace(/^/gm, "  "));
   for (const v of result.violations) log(violationText(v.violation, `run ${v.run}`));
-  for (const w of result.warnings) log(`timer warning (run ${w.run}): ${w.violation.message}`);
-  stats.timerWarnings = result.warnings.length;
   for (const s of strays) log(`VIOLATION UNCAUGHT (runner): ${s}`);
   const summary = {
     stats,

@@ -41,8 +41,28 @@ export interface WorkflowSpec {
   readonly tasks: readonly TaskSpec[];
 }
 
+/**
+ * Values hostile to whoever describes them (spec INV-33): a revoked `Proxy`, an `Error` whose
+ * `name` or `message` getter throws, an `Error` whose `message` is a `Symbol`, an object whose
+ * `toString` (and `toJSON`, and `Symbol.toPrimitive`) throw.
+ */
+export type HostileKind =
+  | "revokedProxy"
+  | "throwingName"
+  | "throwingMessage"
+  | "symbolMessage"
+  | "throwingToString";
+
+export const HOSTILE_KINDS: readonly HostileKind[] = [
+  "revokedProxy",
+  "throwingName",
+  "throwingMessage",
+  "symbolMessage",
+  "throwingToString",
+];
+
 /** What a thrown value is. */
-export type ThrownKind = "error" | "string" | "undefined" | "object";
+export type ThrownKind = "error" | "string" | "undefined" | "object" | HostileKind;
 
 /**
  * What one attempt of a phase function does. An attempt with no behaviour returns at once
@@ -53,9 +73,17 @@ export type Behaviour =
   | { readonly k: "async" }
   /** Resolves after `ms`; honours its signal (rejects with the reason when it aborts). */
   | { readonly k: "slow"; readonly ms: number }
-  /** Throws (synchronously, or rejects) a value that is not retryable. */
-  | { readonly k: "throw"; readonly value: ThrownKind; readonly async: boolean }
-  /** Throws (synchronously, or rejects) a `RetryableError`. */
+  /**
+   * Throws synchronously, or returns a promise already rejected (`async`; with `asyncFn`, an
+   * `async` function that throws before its first `await`), a value that is not retryable.
+   */
+  | {
+      readonly k: "throw";
+      readonly value: ThrownKind;
+      readonly async: boolean;
+      readonly asyncFn?: boolean;
+    }
+  /** Throws (synchronously, or returns already rejected) a `RetryableError`. */
   | { readonly k: "retryable"; readonly async: boolean }
   /** Never settles until its signal aborts; then rejects with the reason. */
   | { readonly k: "hang" }
@@ -63,7 +91,13 @@ export type Behaviour =
   | { readonly k: "ignore"; readonly ms: number; readonly fail: boolean }
   /** Returns at once but spawns children, each settling after its `ms` (honouring the signal);
    * child `failAt` (an index) rejects instead of resolving. */
-  | { readonly k: "spawn"; readonly ms: readonly number[]; readonly failAt?: number };
+  | { readonly k: "spawn"; readonly ms: readonly number[]; readonly failAt?: number }
+  /**
+   * Resolves after `ms` unless its signal aborts; when it does, it rejects with an error of its
+   * own ("rollback failed"), not the signal's reason: at once inside the abort listener (`lag`
+   * absent) or `lag` ms later (a rollback that takes time, and may be abandoned).
+   */
+  | { readonly k: "rollback"; readonly ms: number; readonly lag?: number };
 
 /** The kinds of fault the generator injects, for the summary. */
 export type FaultKind =
@@ -75,16 +109,43 @@ export type FaultKind =
   | "timeout"
   | "hangUntilCancelled"
   | "signalIgnoring"
-  | "childFailure";
+  | "childFailure"
+  | "sameTurn"
+  | "cancelledOwnError"
+  | "hostileThrow";
+
+/** The kinds of fault a whole run gets (its signal, its clock), for the summary. */
+export type RunFaultKind =
+  | "externalAbort"
+  | "hostileAbortReason"
+  | "noHandleClock"
+  | "syncZeroClock"
+  | "throwingClock";
+
+/** Every kind of fault, as the summary and `--faults` name them. */
+export type AnyFaultKind = FaultKind | RunFaultKind;
 
 /** What one phase of one task does in one run: its attempts in order, then success. */
 export interface PhaseScript {
   /** A fault kind, or `benign` for a harmless asynchronous or slow function. */
   readonly label: FaultKind | "benign";
   readonly attempts: readonly Behaviour[];
+  /**
+   * `sameTurn` scripts of one run that the generator placed in one engine step (every
+   * execute; preExecutes entered in one turn) share a group number.
+   */
+  readonly group?: number;
 }
 
-export type ReasonKind = "error" | "default" | "string";
+export type ReasonKind = "error" | "default" | "string" | HostileKind;
+
+/**
+ * A clock quirk of a run: the run's clock wraps the runner's. `noHandle`: `setTimeout` returns
+ * `undefined`, so `clearTimeout` cannot clear and a cleared timer still fires later;
+ * `syncZero`: `setTimeout` with 0 ms calls back synchronously, from inside `setTimeout`;
+ * `throwing`: every `throwEvery`th call of `setTimeout`, and of `clearTimeout`, throws.
+ */
+export type ClockQuirk = "noHandle" | "syncZero" | "throwing";
 
 /** How a run is aborted from outside through `RunOptions.signal`. */
 export type AbortSpec =
@@ -134,6 +195,10 @@ export interface RunSpec {
   readonly abort?: AbortSpec;
   /** `RunOptions.abandonAfterMs`, if set. */
   readonly abandonAfterMs?: number | null;
+  /** A quirk of the run's clock, if any. */
+  readonly clock?: ClockQuirk;
+  /** With `clock: "throwing"`: every how many calls (of each method) one throws. */
+  readonly throwEvery?: number;
 }
 
 /** A workflow and the runs made of it at once: what the runner executes and the shrinker shrinks. */

@@ -16,6 +16,7 @@ export function attemptResult(b: Behaviour | undefined, fn: FnSpec): AttemptResu
     case "async":
       return "ok";
     case "slow":
+    case "rollback": // fails on its own only once cancelled: see checks/own-errors.ts
       return t !== undefined && b.ms > t ? "retryable" : "ok";
     case "throw":
       return "fail";

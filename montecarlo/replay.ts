@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliOptions } from "./cli-args.js";
+import { type CliOptions, faultsFlag } from "./cli-args.js";
 import type { Case } from "./model.js";
 
 /** The generation flags of `opts`, as they must be passed again to regenerate the same cases. */
@@ -19,6 +19,7 @@ export function generationFlags(opts: CliOptions): string[] {
   if (opts.maxTasks !== undefined) flags.push(`--max-tasks ${opts.maxTasks}`);
   if (opts.realTimers) flags.push("--real-timers");
   if (!opts.listenerAborts) flags.push("--no-listener-abort");
+  if (opts.faults !== undefined) flags.push(`--faults ${faultsFlag(opts.faults) || "none"}`);
   return flags;
 }
 

@@ -41,18 +41,18 @@ export function summaryText(s: SummaryInput): string {
     ["events checked", fmt(st.events)],
     ["faults injected", faults === "" ? "none" : faults],
     ["cancellations", fmt(st.cancellations)],
+    [
+      "failures",
+      `${fmt(st.failures)} (after their cancellation ${fmt(st.afterCancel)}; own rejections checked ${fmt(st.ownRejections)})`,
+    ],
     ["timeouts", fmt(st.timeouts)],
     ["retries", fmt(st.retries)],
     ["abandonments", `${fmt(st.abandonments)} (late settlements seen ${fmt(st.lateSettles)})`],
+    [
+      "quirky clocks",
+      `${fmt(st.staleTimers)} timers not cleared, ${fmt(st.syncTimers)} fired inside setTimeout, ${fmt(st.clockFaults)} clock errors thrown`,
+    ],
     ["violations", fmt(st.violations)],
-    ...(st.timerWarnings > 0
-      ? [
-          [
-            "timer warnings",
-            `${fmt(st.timerWarnings)} (real timers up to 2.5 ms early; see docs/montecarlo.md)`,
-          ] as [string, string],
-        ]
-      : []),
     [
       "throughput",
       `${fmt(secs > 0 ? st.lifecycles / secs : 0)} lifecycles/s, ${fmt(secs > 0 ? st.runs / secs : 0)} runs/s`,
@@ -78,7 +78,6 @@ export function summaryJson(s: SummaryInput, extra: Readonly<Record<string, unkn
     attempts: st.attempts,
     events: st.events,
     violations: st.violations,
-    timerWarnings: st.timerWarnings,
     seed: s.seed,
     elapsedMs: Math.round(s.elapsedMs),
     lifecyclesPerSecond: Math.round(s.elapsedMs > 0 ? (st.lifecycles * 1000) / s.elapsedMs : 0),
@@ -90,6 +89,12 @@ export function summaryJson(s: SummaryInput, extra: Readonly<Record<string, unkn
     retries: st.retries,
     abandonments: st.abandonments,
     lateSettles: st.lateSettles,
+    failures: st.failures,
+    afterCancel: st.afterCancel,
+    ownRejections: st.ownRejections,
+    staleTimers: st.staleTimers,
+    syncTimers: st.syncTimers,
+    clockFaults: st.clockFaults,
     skipped: st.skipped,
     levelWorkflows: st.levelWorkflows,
     graphWorkflows: st.graphWorkflows,
@@ -117,7 +122,7 @@ export function caseText(c: Case): string {
         const s = phases[p];
         if (s !== undefined)
           lines.push(
-            `  ${task}.${p}: ${s.label}: ${s.attempts.map(behaviourText).join(", then ")}`,
+            `  ${task}.${p}: ${s.label}${s.group === undefined ? "" : ` (group ${s.group})`}: ${s.attempts.map(behaviourText).join(", then ")}`,
           );
       }
     }
@@ -160,6 +165,12 @@ function runOptionsText(r: RunSpec): string {
     );
   }
   if (r.abandonAfterMs !== undefined) parts.push(`abandonAfterMs=${r.abandonAfterMs}`);
+  if (r.clock === "noHandle") parts.push("clock: setTimeout returns no handle");
+  if (r.clock === "syncZero") parts.push("clock: 0 ms timers fire inside setTimeout");
+  if (r.clock === "throwing")
+    parts.push(
+      `clock: one in ${r.throwEvery} setTimeout calls, and one in ${r.throwEvery} clearTimeout calls, throws`,
+    );
   if (Object.keys(r.scripts).length === 0) parts.push("every function returns at once");
   return parts.length === 0 ? "" : ` ${parts.join("; ")}`;
 }
@@ -171,7 +182,7 @@ function behaviourText(b: Behaviour): string {
     case "slow":
       return `resolves after ${b.ms} ms`;
     case "throw":
-      return `${b.async ? "rejects" : "throws"} ${b.value}`;
+      return `${b.async ? (b.asyncFn === true ? "rejects (async function)" : "rejects") : "throws"} ${b.value}`;
     case "retryable":
       return `${b.async ? "rejects" : "throws"} RetryableError`;
     case "hang":
@@ -180,5 +191,7 @@ function behaviourText(b: Behaviour): string {
       return `ignores its signal, ${b.fail ? "rejects" : "resolves"} after ${b.ms} ms`;
     case "spawn":
       return `spawns children settling after [${b.ms.join(", ")}] ms${b.failAt === undefined ? "" : `, child ${b.failAt} rejecting`}`;
+    case "rollback":
+      return `resolves after ${b.ms} ms; once its signal aborts, rejects with its own error${b.lag === undefined ? " at once" : ` ${b.lag} ms later`}`;
   }
 }

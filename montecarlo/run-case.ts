@@ -1,6 +1,6 @@
 /** Runs one case: builds its workflow's processor and executes all its runs at once on it. */
 import { type BuiltWorkflow, buildWorkflow } from "./build.js";
-import { findings, type Violation } from "./checks/index.js";
+import { checkRun, type Violation } from "./checks/index.js";
 import { executeRun, type RunRecord } from "./execute-run.js";
 import type { Case } from "./model.js";
 
@@ -14,19 +14,14 @@ export interface CaseResult {
   readonly built: BuiltWorkflow;
   readonly records: readonly RunRecord[];
   readonly violations: readonly RunViolation[];
-  /** Tolerated real-timer imprecision (see checks/timer-slack.ts). */
-  readonly warnings: readonly RunViolation[];
 }
 
 export async function runCase(c: Case): Promise<CaseResult> {
   const built = buildWorkflow(c.workflow);
   const records = await Promise.all(c.runs.map((r) => executeRun(built, r)));
   const violations: RunViolation[] = [];
-  const warnings: RunViolation[] = [];
   records.forEach((record, run) => {
-    const found = findings(built, record);
-    for (const violation of found.violations) violations.push({ run, violation });
-    for (const violation of found.warnings) warnings.push({ run, violation });
+    for (const violation of checkRun(built, record)) violations.push({ run, violation });
   });
-  return { built, records, violations, warnings };
+  return { built, records, violations };
 }

@@ -17,6 +17,38 @@ export const keyOf = (slot: number, attempt: number): number => slot * 16 + atte
 export const slotOfKey = (key: number): number => Math.floor(key / 16);
 export const attemptOfKey = (key: number): number => key % 16;
 
+/**
+ * A function attempt (or one of its children) that rejected with a value of its own, not its
+ * signal's reason: what the engine must report as a failure unless the spec excuses it.
+ */
+export interface OwnRejection {
+  readonly key: number;
+  readonly value: unknown;
+  /**
+   * Position (events emitted before it) when the engine received the rejection: the throw
+   * itself, or the runner's reaction to the rejected promise, which runs just before the
+   * engine's own.
+   */
+  readonly at: number;
+  /** Its signal had aborted, and not by its own timeout, before the engine received it. */
+  readonly afterAbort: boolean;
+  /**
+   * `sync`: thrown synchronously; `rejected`: the promise was rejected already when the
+   * function returned; undefined: later.
+   */
+  readonly immediate: "sync" | "rejected" | undefined;
+}
+
+/** When an attempt's signal aborted, as the function saw it. */
+export interface SignalAbort {
+  /** Position (events emitted before it). */
+  readonly pos: number;
+  /** The clock's time. */
+  readonly at: number;
+  /** Its reason was the attempt's own `TaskTimeoutError`. */
+  readonly timeout: boolean;
+}
+
 /** The context object every function of a run receives. */
 export interface RunCtx {
   /** The clock behaviours sleep on (the run's virtual clock, or real time). */
@@ -27,8 +59,18 @@ export interface RunCtx {
   readonly scripts: readonly (readonly Behaviour[] | undefined)[];
   /** Triples `(position, attempt key, BEGIN | END_OK | END_FAIL)`; position = events.length. */
   readonly log: number[];
-  /** What each failing attempt threw (or rejected with), by attempt key. */
-  readonly thrown: Map<number, unknown>;
+  /** Every own rejection, in the order the engine received them. */
+  readonly own: OwnRejection[];
+  /** The first abort of each attempt's signal seen by a function or child, by attempt key. */
+  readonly aborts: Map<number, SignalAbort>;
+  /**
+   * Per attempt key: the synchronous stretch of code (one job of the event loop, up to its
+   * microtasks) its function was called in. Functions started in one engine step share one.
+   */
+  readonly jobs: Map<number, number>;
+  /** The current job's number, and whether a microtask will close it. */
+  job: number;
+  jobOpen: boolean;
   /** Task names by task index (for error messages). */
   readonly names: readonly string[];
   /** Functions (with their children) that began and have not ended. */

@@ -1,8 +1,8 @@
 /**
  * The ways the shrinker makes a case smaller, in the order it tries them: each names its units
- * (runs, levels, tasks, aborts, phases, faults, attempts, options) and builds the case that keeps
- * only some of them. Every result is a valid case: dropped tasks leave dependency lists, and
- * scripts of dropped phases go with them.
+ * (runs, levels, tasks, aborts, phases, faults, attempts, options, clock quirks, run options)
+ * and builds the case that keeps only some of them. Every result is a valid case: dropped
+ * tasks leave dependency lists, and scripts of dropped phases go with them.
  */
 import type { Case, FnSpec, PhaseName, PhaseScript, RunSpec, TaskSpec } from "./model.js";
 import { PHASES } from "./model.js";
@@ -162,6 +162,18 @@ export const REDUCERS: readonly Reducer[] = [
         if (out.retries !== undefined && out.initialDelayMs === undefined) out.initialDelayMs = 0;
         return out as FnSpec;
       }),
+  },
+  {
+    name: "clock quirks",
+    units: (c) => c.runs.flatMap((r, i) => (r.clock === undefined ? [] : [String(i)])),
+    keep: (c, kept) => ({
+      ...c,
+      runs: c.runs.map((r, i) => {
+        if (r.clock === undefined || kept.has(String(i))) return r;
+        const { clock: _, throwEvery: __, ...rest } = r;
+        return rest;
+      }),
+    }),
   },
   {
     name: "run options",

@@ -1,21 +1,11 @@
 /** The counters the summary reports, added up over runs. */
 import type { BuiltWorkflow } from "./build.js";
 import type { RunRecord } from "./execute-run.js";
-import type { FaultKind } from "./model.js";
+import { ALL_FAULT_KINDS, CLOCK_KIND, isHostileReason } from "./generator.js";
+import type { AnyFaultKind } from "./model.js";
 import { BEGIN } from "./run-context.js";
 
-export const FAULT_KINDS: readonly (FaultKind | "externalAbort")[] = [
-  "syncThrow",
-  "asyncReject",
-  "nonErrorThrow",
-  "retryRecovers",
-  "retryExhausts",
-  "timeout",
-  "hangUntilCancelled",
-  "signalIgnoring",
-  "childFailure",
-  "externalAbort",
-];
+export const FAULT_KINDS: readonly AnyFaultKind[] = ALL_FAULT_KINDS;
 
 export class Stats {
   workflows = 0;
@@ -41,12 +31,20 @@ export class Stats {
   abandonments = 0;
   lateSettles = 0;
   skipped = 0;
+  /** Failed phases reported, and those among them that failed after their cancellation. */
+  failures = 0;
+  afterCancel = 0;
+  /** Own rejections of functions, each checked to be reported or excused (own-errors.ts). */
+  ownRejections = 0;
+  /** Quirky clocks: `clearTimeout` calls that could not clear; callbacks inside `setTimeout`. */
+  staleTimers = 0;
+  syncTimers = 0;
+  /** Errors thrown by throwing clocks. */
+  clockFaults = 0;
   violations = 0;
-  /** Real-timer imprecision tolerated (checks/timer-slack.ts). */
-  timerWarnings = 0;
-  readonly faults: Record<FaultKind | "externalAbort", number> = Object.fromEntries(
+  readonly faults: Record<AnyFaultKind, number> = Object.fromEntries(
     FAULT_KINDS.map((k) => [k, 0]),
-  ) as Record<FaultKind | "externalAbort", number>;
+  ) as Record<AnyFaultKind, number>;
 
   /** Adds one workflow (its runs are added with {@link addRun}). */
   addWorkflow(built: BuiltWorkflow): void {
@@ -87,6 +85,10 @@ export class Stats {
           break;
         case "run":
           if (e.event === "abort") this.aborted++;
+          if (e.to === "settled" && e.failures !== undefined) {
+            this.failures += e.failures.length;
+            for (const f of e.failures) if (f.afterCancel) this.afterCancel++;
+          }
           break;
       }
     }
@@ -95,6 +97,14 @@ export class Stats {
         if (script !== undefined && script.label !== "benign") this.faults[script.label]++;
       }
     }
-    if (record.spec.abort !== undefined) this.faults.externalAbort++;
+    const abort = record.spec.abort;
+    if (abort !== undefined) {
+      this.faults[isHostileReason(abort.reason) ? "hostileAbortReason" : "externalAbort"]++;
+    }
+    if (record.spec.clock !== undefined) this.faults[CLOCK_KIND[record.spec.clock]]++;
+    this.ownRejections += record.ctx.own.length;
+    this.staleTimers += record.quirk?.uncleared ?? 0;
+    this.syncTimers += record.quirk?.synchronous ?? 0;
+    this.clockFaults += record.quirk?.thrown.length ?? 0;
   }
 }

@@ -7,6 +7,8 @@
  * uncaught (EventTarget rethrows listener errors on the next tick); when the runner aborts a
  * run synchronously it marks that run, so such an exception is attributed to it.
  */
+import { show } from "./hostile.js";
+import { isClockFault } from "./quirk-clock.js";
 import type { RunCtx } from "./run-context.js";
 
 let marked: RunCtx | undefined;
@@ -14,10 +16,12 @@ const unattributed: string[] = [];
 let installed = 0;
 
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return show(error); // never throws, whatever was thrown
 }
 
 function onUncaught(error: unknown): void {
+  // A throwing clock's error with no phase left to fail is rethrown so (spec 5.2).
+  if (isClockFault(error)) return;
   const message = `uncaught exception: ${describe(error)}`;
   if (marked !== undefined) marked.notes.push({ invariant: "UNCAUGHT", message });
   else unattributed.push(message);

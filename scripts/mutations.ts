@@ -200,7 +200,7 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: ATTEMPT,
-        find: "        this.#decide(\"fail\", clockError); // spec 5.2: the attempt fails with the clock's error",
+        find: '        this.#decide("fail", clockError); // spec 5.2: the attempt fails with the clock\'s error',
         replace: "        throw clockError;",
       },
     ],
@@ -231,7 +231,7 @@ export const MUTATIONS: readonly Mutation[] = [
         file: "src/errors/describe-error.ts",
         find: "export function describeError(error: unknown): ErrorInfo {",
         replace:
-          "export function describeError(error: unknown): ErrorInfo {\n  if (typeof error === \"object\" && error !== null && !(\"then\" in error)) return { name: String((error as Error).name), message: String((error as Error).message) };",
+          'export function describeError(error: unknown): ErrorInfo {\n  if (typeof error === "object" && error !== null && !("then" in error)) return { name: String((error as Error).name), message: String((error as Error).message) };',
       },
     ],
   },

@@ -6,48 +6,26 @@
 import { checkTrace } from "../../src/index.js";
 import type { BuiltWorkflow } from "../build.js";
 import type { RunRecord } from "../execute-run.js";
+import { checkCancellation } from "./cancellation.js";
 import { checkCleanup } from "./cleanup.js";
 import { checkOrder } from "./order.js";
 import { checkOutcome } from "./outcome.js";
+import { checkOwnErrors } from "./own-errors.js";
 import { Timeline } from "./timeline.js";
-import { earliestTimer, REAL_TIMER_SLACK_MS, TIMER_INVARIANTS } from "./timer-slack.js";
 import type { Violation } from "./violation.js";
 
 export type { Violation } from "./violation.js";
 
-/** What one run's checks found: violations, and real-timer imprecision tolerated as warnings. */
-export interface RunFindings {
-  readonly violations: Violation[];
-  readonly warnings: Violation[];
-}
-
+/** Every violation one run's checks found. */
 export function checkRun(built: BuiltWorkflow, record: RunRecord): Violation[] {
-  return findings(built, record).violations;
-}
-
-export function findings(built: BuiltWorkflow, record: RunRecord): RunFindings {
   const out: Violation[] = [];
-  const warnings: Violation[] = [];
-  const traced = checkTrace(record.ctx.events, built.processor);
-  let early = 0;
-  if (built.spec.realTimers && traced.some((t) => TIMER_INVARIANTS.has(t.invariant))) {
-    early = earliestTimer(built, record.spec, record.ctx.events);
-  }
-  const tolerated = early > 1 && early <= REAL_TIMER_SLACK_MS;
-  for (const t of traced) {
-    const v: Violation = { invariant: t.invariant, source: "checkTrace", message: t.message };
-    if (tolerated && TIMER_INVARIANTS.has(t.invariant)) {
-      warnings.push({
-        ...v,
-        message: `${v.message} (a real timer came ${early.toFixed(2)} ms early)`,
-      });
-    } else {
-      out.push(v);
-    }
+  for (const t of checkTrace(record.ctx.events, built.processor)) {
+    out.push({ invariant: t.invariant, source: "checkTrace", message: t.message });
   }
   const tl = new Timeline(built, record);
   out.push(...checkOrder(built, tl));
   out.push(...checkCleanup(built, tl, record));
+  out.push(...checkCancellation(built, tl, record));
   const seen = new Set<string>();
   for (const note of record.ctx.notes) {
     if (seen.has(note.message)) continue;
@@ -55,5 +33,6 @@ export function findings(built: BuiltWorkflow, record: RunRecord): RunFindings {
     out.push({ invariant: note.invariant, source: "direct", message: note.message });
   }
   out.push(...checkOutcome(built, tl, record));
-  return { violations: out, warnings };
+  out.push(...checkOwnErrors(built, tl, record));
+  return out;
 }

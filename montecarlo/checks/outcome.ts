@@ -4,12 +4,17 @@
  *
  * - The run rejects if and only if some phase is predicted to fail (or block until cancelled)
  *   or the trace shows the external signal aborted before cleanup.
- * - Every failure in the error is a phase predicted to fail, after the predicted number of
- *   attempts, with exactly the value that attempt threw (or a timeout error); the failures are
- *   the trace's `fail` events, in order; `cause` is the signal's reason after an abort.
+ * - Every failure in the error that is not `afterCancel` is a phase predicted to fail, after
+ *   the predicted number of attempts, with exactly the value that attempt threw (or a timeout
+ *   error); one that is `afterCancel` is an own rejection of that attempt (INV-32; the other
+ *   way round, every own rejection is a failure: `own-errors.ts`); the failures are the
+ *   trace's `fail` events, in order; `cause` is the signal's reason after an abort.
  * - A postExecute that was called and is predicted to fail does fail (nothing cancels it).
  * - A run aborted before it starts calls no function.
- * - No engine timer is pending once the run's promise settled.
+ * - No engine timer is pending once the run's promise settled (on a clock whose `clearTimeout`
+ *   cannot clear, no more than the engine tried to clear).
+ * - A throwing clock may fail any phase with its error, alone or in an `AggregateError` with
+ *   the attempt's own (spec `task-functions.md` 5.2): such a failure is not predicted.
  */
 import {
   isSdaxExecutionError,
@@ -19,8 +24,10 @@ import {
 } from "../../src/index.js";
 import type { BuiltWorkflow } from "../build.js";
 import type { RunRecord } from "../execute-run.js";
+import { show } from "../hostile.js";
 import { PHASES, type PhaseName } from "../model.js";
 import { attemptResult, type PhaseOutcome, predictPhase } from "../predict.js";
+import { fromClock, isOrHolds } from "../quirk-clock.js";
 import { keyOf } from "../run-context.js";
 import type { Timeline } from "./timeline.js";
 import type { Violation } from "./violation.js";
@@ -47,10 +54,13 @@ export function checkOutcome(built: BuiltWorkflow, tl: Timeline, record: RunReco
     if (ctx.log.length > 0) v("INV-17", "a run aborted before it started called a function");
     if (!abortEvent) v("INV-17", "a run aborted before it started has no `abort` event");
   }
-  if (record.timersAtSettle > 0) {
+  // A clock that returns no handle cannot clear: each timer the engine cleared may still be
+  // pending (and must do nothing when it fires: checkTrace and the uncaught watch see to that).
+  const stale = record.unclearedAtSettle;
+  if (record.timersAtSettle > stale) {
     v(
       "INV-28",
-      `${record.timersAtSettle} engine timer(s) still pending when the run's promise settled`,
+      `${record.timersAtSettle} engine timer(s) still pending when the run's promise settled${stale > 0 ? ` (the clock could not clear ${stale})` : ""}`,
     );
   }
   if (outcome.kind === "resolved") {
@@ -71,16 +81,19 @@ export function checkOutcome(built: BuiltWorkflow, tl: Timeline, record: RunReco
     return out;
   }
   const error = outcome.error;
-  if (!expectReject) {
+  // A throwing clock fails phases no script makes fail (spec 5.2).
+  const clockFailed =
+    isSdaxExecutionError(error) && error.failures.some((f) => fromClock(f.error, record.quirk));
+  if (!expectReject && !clockFailed) {
     v(
       "INV-14",
-      `the run rejected though no phase must fail and the signal did not abort: ${String(error)}`,
+      `the run rejected though no phase must fail and the signal did not abort: ${show(error)}`,
     );
   }
   if (!isSdaxExecutionError(error)) {
     v(
       "INV-14",
-      `the run rejected with something that is not an SdaxExecutionError: ${String(error)}`,
+      `the run rejected with something that is not an SdaxExecutionError: ${show(error)}`,
     );
     return out;
   }
@@ -108,11 +121,11 @@ export function checkOutcome(built: BuiltWorkflow, tl: Timeline, record: RunReco
   if (abortEvent && error.cause !== record.abortReason) {
     v(
       "INV-14",
-      `after an abort the error's cause is ${String(error.cause)}, not the signal's reason ${String(record.abortReason)}`,
+      `after an abort the error's cause is ${show(error.cause)}, not the signal's reason ${show(record.abortReason)}`,
     );
   }
   if (!abortEvent && error.cause !== undefined) {
-    v("INV-14", `without an abort the error has a cause: ${String(error.cause)}`);
+    v("INV-14", `without an abort the error has a cause: ${show(error.cause)}`);
   }
   // A postExecute that was called and must fail does fail: nothing cancels it (INV-12).
   for (let i = 0; i < built.names.length; i++) {
@@ -152,6 +165,16 @@ function checkFailure(
   const slot = index * 3 + p;
   const expect = predicted[slot];
   if (expect === undefined) return `${describe(f)}: the task has no such phase`;
+  const clock = record.quirk;
+  const own = record.ctx.own.find(
+    (r) => r.key === keyOf(slot, f.attempts) && isOrHolds(f.error, r.value, clock),
+  );
+  if (fromClock(f.error, clock)) return undefined; // the clock's error, alone or joined
+  if (f.afterCancel) {
+    // Not predicted (a cancellation depends on the whole run): what the function really did.
+    if (own !== undefined) return undefined;
+    return `${describe(f)} after its cancellation with ${show(f.error)}, but that attempt never rejected with that value of its own (INV-32)`;
+  }
   if (expect.result !== "fail") {
     return `${describe(f)}, but that phase must ${expect.result === "ok" ? "succeed" : "block until cancelled"} (after ${expect.attempts} attempt(s))`;
   }
@@ -164,12 +187,12 @@ function checkFailure(
   const timedOut = attemptResult(b, fn) === "retryable" && b?.k !== "retryable";
   if (timedOut) {
     if (!isTaskTimeoutError(f.error))
-      return `${describe(f)}: it timed out, but its error is ${String(f.error)}`;
+      return `${describe(f)}: it timed out, but its error is ${show(f.error)}`;
     return undefined;
   }
-  const thrown = record.ctx.thrown.get(keyOf(slot, f.attempts));
-  if (f.error !== thrown) {
-    return `${describe(f)}: its error is ${String(f.error)}, not the value the function threw (${String(thrown)})`;
+  if (own === undefined) {
+    const threw = record.ctx.own.find((r) => r.key === keyOf(slot, f.attempts));
+    return `${describe(f)}: its error is ${show(f.error)}, not the value the function threw (${threw === undefined ? "it threw nothing" : show(threw.value)})`;
   }
   return undefined;
 }

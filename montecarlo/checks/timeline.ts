@@ -23,6 +23,17 @@ export class Timeline {
   readonly lastAttempt: Uint8Array;
   /** Per slot: seq of the task's `succeed` event for that phase, or -1. */
   readonly succeedSeq: Int32Array;
+  /** Per slot: seq of the task's `cancel` event for that phase, or -1. */
+  readonly cancelSeq: Int32Array;
+  /** Attempt keys a `retry` event was reported for. */
+  readonly retried = new Set<number>();
+  /**
+   * Per attempt key: the seq of its first `timeout`, `fail` or `abandon` event (its outcome
+   * decided otherwise than by success or cancellation, or its function given up).
+   */
+  readonly decided = new Map<number, number>();
+  /** Per attempt key: the seq and time of its `cancel` event from `running`. */
+  readonly runningCancel = new Map<number, { readonly seq: number; readonly at: number }>();
   /** Per task: seq of its `enter`, `skip`, `finish` event, or -1. */
   readonly enterSeq: Int32Array;
   readonly skipSeq: Int32Array;
@@ -35,6 +46,7 @@ export class Timeline {
     this.tasks = n;
     this.lastAttempt = new Uint8Array(n * 3);
     this.succeedSeq = new Int32Array(n * 3).fill(NONE);
+    this.cancelSeq = new Int32Array(n * 3).fill(NONE);
     this.enterSeq = new Int32Array(n).fill(NONE);
     this.skipSeq = new Int32Array(n).fill(NONE);
     this.finishSeq = new Int32Array(n).fill(NONE);
@@ -60,11 +72,22 @@ export class Timeline {
         continue;
       }
       if (e.type === "attempt") {
-        if (e.event === "abandon") {
-          const t = indexOf.get(e.task);
-          if (t !== undefined)
-            this.abandon.set(keyOf(t * 3 + phaseIndex(e.phase), e.attempt), e.seq);
+        const t = indexOf.get(e.task);
+        if (t === undefined) continue;
+        const key = keyOf(t * 3 + phaseIndex(e.phase), e.attempt);
+        if (e.event === "abandon") this.abandon.set(key, e.seq);
+        else if (e.event === "cancel" && e.from === "running") this.runningCancel.set(key, e);
+        if (
+          (e.event === "timeout" || e.event === "fail" || e.event === "abandon") &&
+          !this.decided.has(key)
+        ) {
+          this.decided.set(key, e.seq);
         }
+        continue;
+      }
+      if (e.type === "retry") {
+        const t = indexOf.get(e.task);
+        if (t !== undefined) this.retried.add(keyOf(t * 3 + phaseIndex(e.phase), e.attempt));
         continue;
       }
       if (e.type !== "task") continue;
@@ -82,6 +105,9 @@ export class Timeline {
           break;
         case "succeed":
           if (e.phase !== undefined) this.succeedSeq[t * 3 + phaseIndex(e.phase)] = e.seq;
+          break;
+        case "cancel":
+          if (e.phase !== undefined) this.cancelSeq[t * 3 + phaseIndex(e.phase)] = e.seq;
           break;
         default:
           break;

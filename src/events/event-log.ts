@@ -16,6 +16,7 @@ export class EventLog {
   #seq = 0;
   readonly #listener: (event: LifecycleEvent) => void;
   readonly #now: () => number;
+  #heldAt: number | undefined = undefined;
 
   /** @param now the run's clock reading, which never throws. */
   constructor(listener: (event: LifecycleEvent) => void, now: () => number) {
@@ -123,8 +124,19 @@ export class EventLog {
     });
   }
 
+  /**
+   * Reads the time for the next event now. An event announcing a timer (a retry's delay, an
+   * abandonment's wait) is timed before the timer is set, so by the trace's own times the
+   * timer never ends before the event's `at` plus its delay.
+   */
+  holdTime(): void {
+    this.#heldAt = this.#now();
+  }
+
   #stamp(): { seq: number; at: number } {
-    return { seq: this.#seq++, at: this.#now() };
+    const at = this.#heldAt ?? this.#now();
+    this.#heldAt = undefined;
+    return { seq: this.#seq++, at };
   }
 
   /** A throwing listener must not disturb the run; its error surfaces as uncaught. */

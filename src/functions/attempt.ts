@@ -64,6 +64,8 @@ export interface AttemptHost {
   attemptChanged(attempt: Attempt): void;
   /** Runs `attempt[enterAttempt](entry, error)` as an engine step of its own. */
   deliver(attempt: Attempt, entry: AttemptEntry, error: unknown): void;
+  /** Times the next event now, before a timer it announces is set (called only while `listening`). */
+  holdEventTime(): void;
   /** Reports an attempt transition (called only while `listening`). */
   attemptEvent(
     attempt: Attempt,
@@ -135,6 +137,7 @@ export class Attempt implements TaskScope {
    * owner then fails the phase instead).
    */
   delay(ms: number, announce: () => void): void {
+    if (this.host.listening) this.host.holdEventTime();
     const timer = this.host.setTimer(() => this.host.deliver(this, DELAY_OVER, undefined), ms);
     this.#timer = timer;
     this.#timerKind = DELAY_TIMER;
@@ -306,6 +309,7 @@ export class Attempt implements TaskScope {
         this.fn.abandonAfterMs === undefined ? this.host.abandonAfterMs : this.fn.abandonAfterMs;
       if (abandonAfterMs !== null && abandonAfterMs !== undefined) {
         try {
+          if (this.host.listening) this.host.holdEventTime(); // the decision's time (INV-27)
           this.#timer = this.host.setTimer(
             () => this.host.deliver(this, ABANDON_DUE, undefined),
             abandonAfterMs,

@@ -206,6 +206,10 @@ export class Run<T> implements AttemptHost {
     reportUncaught(error);
   }
 
+  holdEventTime(): void {
+    this.#events?.holdTime();
+  }
+
   attemptChanged(attempt: Attempt): void {
     if (attempt === this.#delivering) return;
     const queue = this.#attemptQueue;
@@ -608,6 +612,13 @@ export class Run<T> implements AttemptHost {
         ? "its signal aborted"
         : `task "${this.failures.at(-1)?.task}" ${this.failures.at(-1)?.phase} failed`;
     const reason = new DOMException(`sdax run cancelled: ${cause}`, "AbortError");
+    // Outcomes decided earlier in this step are acted on first, in the order they were
+    // decided, so failures are listed in that order (INV-14), not in the sweep's node order.
+    const queued = this.#attemptQueue;
+    for (let k = 0; k < this.#attemptQueueSize; k++) {
+      const attempt = queued[k];
+      if (attempt !== undefined) this.#reconcile(attempt);
+    }
     for (let node = 0; node < this.#plan.taskCount; node++) {
       const state = this.#states[node];
       if (state === TS.preRunning || state === TS.execRunning) this.#cancelTask(node, reason);

@@ -1,6 +1,6 @@
 import type { LifecycleEvent, TaskTransitionEvent } from "../events/lifecycle-event.js";
 import { describe, listNames } from "./describe-event.js";
-import { ENTRY_EVENTS, Entry, PRE } from "./phases-and-states.js";
+import { ENTRY_EVENTS, Entry, isClockFailureOfCancel, PRE } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
 /**
@@ -75,6 +75,7 @@ export class EntryOrder<T> {
         const oldest = this.#oldestPending();
         if (e.event === "start" || (record !== undefined && record.startIndex > oldest))
           return false;
+        if (failing && isClockFailureOfCancel(this.#state.events, this.#state.index)) return false;
         return !(failing && e.event === "cancel");
       }
       default:

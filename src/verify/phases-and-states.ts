@@ -1,4 +1,5 @@
 import type { PhaseName } from "../functions/phase-name.js";
+import type { LifecycleEvent } from "../events/lifecycle-event.js";
 
 /** The three phases of a task, by index: `PHASES[PRE]` is `"preExecute"`, and so on. */
 export const PHASES: readonly PhaseName[] = ["preExecute", "execute", "postExecute"];
@@ -71,4 +72,24 @@ export function hasKey<K extends string>(table: object, key: unknown): key is K 
  */
 export function early(at: number, due: number): boolean {
   return at < due - 1e-9 * Math.max(1, Math.abs(due));
+}
+
+/**
+ * True if event `j` is an attempt's `fail` from `cancelling` that its own `cancel` caused in
+ * the same step: the clock threw while the cancellation cleared or set its timer (spec 5.2).
+ * Such a failure belongs to the cancelling step, unlike one the function settles with later.
+ */
+export function isClockFailureOfCancel(events: readonly LifecycleEvent[], j: number): boolean {
+  const e = events[j];
+  const before = events[j - 1];
+  return (
+    e?.type === "attempt" &&
+    e.event === "fail" &&
+    e.from === "cancelling" &&
+    before?.type === "attempt" &&
+    before.event === "cancel" &&
+    before.task === e.task &&
+    before.phase === e.phase &&
+    before.attempt === e.attempt
+  );
 }

@@ -4,7 +4,13 @@ import type {
   RetryScheduledEvent,
   TaskTransitionEvent,
 } from "../events/lifecycle-event.js";
-import { early, isActive, PHASES, runningStateOf } from "./phases-and-states.js";
+import {
+  early,
+  isActive,
+  isClockFailureOfCancel,
+  PHASES,
+  runningStateOf,
+} from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
 /**
@@ -229,6 +235,7 @@ export class RetryReplay<T> {
     for (let j = from + 1; j < state.index; j++) {
       const x = state.events[j]!;
       if (x.type !== "attempt" || x.event === "start" || x.event === "cancel") continue;
+      if (isClockFailureOfCancel(state.events, j)) continue;
       const started = state.attempt(x.task, x.phase, x.attempt)?.startIndex;
       if (started === undefined || started < from) return false;
     }

@@ -7,9 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  type AsyncTaskProcessor,
+  AsyncTaskProcessor,
   type Clock,
   checkTrace,
+  join,
   type LifecycleEvent,
   RetryableError,
   TaskTimeoutError,
@@ -210,6 +211,50 @@ describe("§5.2 a clock that throws", () => {
     expect(log.at(-1)).toBe("settled");
     expect([...log].sort()).toEqual(["bad.post", "settled", "timed.post"]);
     await virtual.runAll();
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-33 INV-32 INV-2: a cancelled attempt failed by its clock belongs to the failing step, which still enters the tasks it enabled", async () => {
+    const clockError = new Error("clearTimeout broke");
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, {
+      clearTimeout: () => {
+        throw clockError;
+      },
+    });
+    const builder = AsyncTaskProcessor.graphBuilder<Ctx>();
+    // "ready" succeeds synchronously in the step in which "bad" throws, so "next" is enabled
+    // while the failure's cancellation sweep reaches "timed", whose clock then throws.
+    builder.addTask(task<Ctx>("ready", { preExecute: () => undefined }), ["start"]);
+    builder.addTask(join("start"), []);
+    builder.addTask(join("next"), ["ready"]);
+    builder.addTask(
+      task<Ctx>("timed", {
+        preExecute: taskFunc((_ctx, { signal }) => untilAborted(signal), { timeoutMs: 100 }),
+      }),
+      [],
+    );
+    builder.addTask(
+      task<Ctx>("bad", {
+        preExecute: () => {
+          throw new Error("bad");
+        },
+      }),
+      [],
+    );
+    const processor = builder.build();
+    const log: string[] = [];
+    const { events, rejection } = runLogged(processor, clock, log);
+    const error = errorOf({ status: "rejected", reason: await rejection });
+    expect(error.failures.map((f) => [f.task, f.afterCancel])).toEqual([
+      ["bad", false],
+      ["timed", true],
+    ]);
+    const timedFail = attemptEvents(events, { task: "timed", event: "fail" });
+    const nextEntry = taskEvents(events, "next", "enter");
+    expect(timedFail).toHaveLength(1);
+    expect(nextEntry).toHaveLength(1);
+    expect(nextEntry[0]!.seq).toBeGreaterThan(timedFail[0]!.seq);
     expect(checkTrace(events, processor)).toEqual([]);
   });
 
@@ -764,5 +809,100 @@ describe("INV-36 §5.2 a synchronously firing clock acts as if its timer fired j
       attemptEvents(sync.events, { task: "A", phase: "preExecute" }).map((e) => e.event),
     ).toEqual(["start", "cancel", "settle"]);
     expect(checkTrace(sync.events, sync.processor)).toEqual([]);
+  });
+});
+
+/**
+ * A clock whose `setTimeout` takes time: it reads the time for the timer's due time, then the
+ * time moves on (as `performance.now()` does while a real timer is being set). Timers fire
+ * exactly when due.
+ */
+class SlowToSetClock implements Clock {
+  time = 0;
+  readonly #timers: { due: number; callback: () => void; live: boolean }[] = [];
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const timer = { due: this.time + ms, callback, live: true };
+    this.#timers.push(timer);
+    this.time += 0.5;
+    return timer;
+  }
+
+  clearTimeout(handle: unknown): void {
+    if (handle !== undefined) (handle as { live: boolean }).live = false;
+  }
+
+  /** Fires due timers in order until none is left, letting promise callbacks run between. */
+  async runAll(): Promise<void> {
+    for (;;) {
+      for (let i = 0; i < 5; i++) await flush();
+      const live = this.#timers.filter((t) => t.live).sort((a, b) => a.due - b.due);
+      const next = live[0];
+      if (next === undefined) return;
+      next.live = false;
+      this.time = Math.max(this.time, next.due);
+      next.callback();
+    }
+  }
+}
+
+describe("§6 an event that announces a timer is timed before the timer is set", () => {
+  it("INV-25 INV-36: a retry's `at` is read before its delay's timer is set, so the next attempt never starts early by the trace's times", async () => {
+    const clock = new SlowToSetClock();
+    let calls = 0;
+    const processor = oneLevel(
+      task<Ctx>("flaky", {
+        execute: taskFunc(
+          () => {
+            calls++;
+            if (calls === 1) throw new RetryableError("once");
+          },
+          { retries: 1, initialDelayMs: 10, backoffFactor: 1 },
+        ),
+      }),
+    );
+    const events: LifecycleEvent[] = [];
+    const run = processor.processTasks(
+      {},
+      { clock, random: () => 1, onEvent: (e) => events.push(e) },
+    );
+    await clock.runAll();
+    await run;
+    const retry = onlyAt(retryEvents(events));
+    const second = attemptEvents(events, { task: "flaky", attempt: 2, event: "start" });
+    expect(second).toHaveLength(1);
+    expect(second[0]!.at - retry).toBeGreaterThanOrEqual(10);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-27: a cancellation's `at` is read before its abandonment timer is set, so the abandonment is never early by the trace's times", async () => {
+    const clock = new SlowToSetClock();
+    const gate = deferred<never>();
+    const processor = oneLevel(
+      task<Ctx>("stuck", {
+        execute: taskFunc(() => new Promise(() => {}), { abandonAfterMs: 20 }),
+      }),
+      task<Ctx>("bad", { execute: () => gate.promise }),
+    );
+    const events: LifecycleEvent[] = [];
+    const run = processor.processTasks({}, { clock, onEvent: (e) => events.push(e) });
+    const settled = run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await flush();
+    gate.reject(new Error("bad"));
+    await clock.runAll();
+    expect(errorOf({ status: "rejected", reason: await settled }).failures).toHaveLength(1);
+    const cancel = attemptEvents(events, { task: "stuck", event: "cancel" });
+    const abandon = attemptEvents(events, { task: "stuck", event: "abandon" });
+    expect(cancel).toHaveLength(1);
+    expect(abandon).toHaveLength(1);
+    expect(abandon[0]!.at - cancel[0]!.at).toBeGreaterThanOrEqual(20);
+    expect(checkTrace(events, processor)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import {
   AsyncTaskProcessor,
   type AttemptTransitionEvent,
   checkTrace,
+  join,
   type LifecycleEvent,
   type TaskScope,
   type TaskTransitionEvent,
@@ -191,6 +192,29 @@ describe("INV-14 INV-32: failures decided in one turn are all kept, in start ord
       expect(checkTrace(events, processor)).toEqual([]);
     });
   }
+
+  it("INV-14: preExecutes entered in one step that throw synchronously are listed in start order, not in the order the tasks were added", async () => {
+    // Started a, b, then c (c waits for the join j, ready once entered); added a, j, c, b.
+    const builder = AsyncTaskProcessor.graphBuilder<unknown>();
+    const thrower = (name: string) => () => {
+      throw new Error(name);
+    };
+    builder.addTask(task("a", { preExecute: thrower("a") }), []);
+    builder.addTask(join("j"), []);
+    builder.addTask(task("c", { preExecute: thrower("c") }), ["j"]);
+    builder.addTask(task("b", { preExecute: thrower("b") }), []);
+    const processor = builder.build();
+    const { events, onEvent } = collectEvents();
+    const error = await executionErrorOf(processor.processTasks(undefined, { onEvent }));
+    const starts = taskEvents(events, undefined, "startPre").map((e) => e.task);
+    expect(starts).toEqual(["a", "b", "c"]);
+    expect(error.failures.map((f) => [f.task, f.afterCancel])).toEqual([
+      ["a", false],
+      ["b", false],
+      ["c", false],
+    ]);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
 
   it("INV-14 INV-32: without onEvent, two async executes that throw before their first await are both failures", async () => {
     const first = new Error("first");

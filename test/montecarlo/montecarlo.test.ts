@@ -6,16 +6,38 @@ import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkRun } from "../../montecarlo/checks/index.js";
-import { parseArgs, UsageError } from "../../montecarlo/cli-args.js";
+import { HELP, parseArgs, UsageError } from "../../montecarlo/cli-args.js";
 import { caseOf, type DriveConfig, drive } from "../../montecarlo/driver.js";
 import type { RunRecord } from "../../montecarlo/execute-run.js";
-import { type GenConfig, generateRun, generateWorkflow } from "../../montecarlo/generator.js";
-import type { Case, RunSpec, WorkflowSpec } from "../../montecarlo/model.js";
+import {
+  ALL_FAULT_KINDS,
+  type GenConfig,
+  generateRun,
+  generateWorkflow,
+  isHostileReason,
+} from "../../montecarlo/generator.js";
+import { hostileValue, show } from "../../montecarlo/hostile.js";
+import {
+  type Behaviour,
+  type Case,
+  type FnSpec,
+  HOSTILE_KINDS,
+  type PhaseScript,
+  type RunSpec,
+  type WorkflowSpec,
+} from "../../montecarlo/model.js";
 import { deriveSeed, Prng } from "../../montecarlo/prng.js";
+import { ClockFault, fromClock, QuirkClock } from "../../montecarlo/quirk-clock.js";
 import { loadCase, saveCase, workflowCommand } from "../../montecarlo/replay.js";
 import { runCase } from "../../montecarlo/run-case.js";
-import { BEGIN, keyOf } from "../../montecarlo/run-context.js";
+import { BEGIN, keyOf, slotOfKey } from "../../montecarlo/run-context.js";
 import { shrink } from "../../montecarlo/shrinker.js";
+import {
+  isSdaxExecutionError,
+  SdaxExecutionError,
+  type TaskFailure,
+  VirtualClock,
+} from "../../src/index.js";
 
 const gen: GenConfig = {
   mode: "mixed",
@@ -379,5 +401,388 @@ describe("a tiny --quick-like run", () => {
     expect(injected).toBeGreaterThan(0);
     expect(result.stats.failed).toBeGreaterThan(0);
     expect(result.stats.succeeded).toBeGreaterThan(0);
+  });
+});
+
+describe("the fault kinds of the new semantics are generated", () => {
+  /** Labels of every phase script, and the run-level kinds, over many generated runs. */
+  function census(cfg: GenConfig, workflows: number): Map<string, number> {
+    const seen = new Map<string, number>();
+    const add = (k: string): void => {
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    };
+    for (let w = 0; w < workflows; w++) {
+      const workflow = generateWorkflow(77, w, cfg);
+      for (let r = 0; r < 16; r++) {
+        const run = generateRun(77, w, r, workflow, cfg);
+        for (const phases of Object.values(run.scripts)) {
+          for (const s of Object.values(phases)) if (s !== undefined) add(s.label);
+        }
+        if (run.abort !== undefined)
+          add(isHostileReason(run.abort.reason) ? "hostileAbortReason" : "externalAbort");
+        if (run.clock !== undefined) add(`${run.clock}Clock`);
+      }
+    }
+    return seen;
+  }
+
+  it("by default: same-turn groups, cancelled own errors, hostile values and reasons, quirky clocks", () => {
+    const seen = census({ ...gen, timers: "mixed" }, 60);
+    const added = [
+      "sameTurn",
+      "cancelledOwnError",
+      "hostileThrow",
+      "hostileAbortReason",
+      "noHandleClock",
+      "syncZeroClock",
+      "throwingClock",
+    ];
+    for (const kind of added) expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(0);
+    expect(ALL_FAULT_KINDS).toEqual(expect.arrayContaining(added));
+  });
+
+  it("same-turn groups reject at once, sometimes from an async function, sometimes retryable", () => {
+    const behaviours: Behaviour[] = [];
+    let groups = 0;
+    for (let w = 0; w < 60; w++) {
+      const workflow = generateWorkflow(5, w, gen);
+      for (let r = 0; r < 16; r++) {
+        const members = new Map<number, number>();
+        for (const phases of Object.values(generateRun(5, w, r, workflow, gen).scripts)) {
+          for (const s of Object.values(phases)) {
+            if (s?.group === undefined) continue;
+            expect(s.label).toBe("sameTurn");
+            members.set(s.group, (members.get(s.group) ?? 0) + 1);
+            behaviours.push(s.attempts[0]!);
+          }
+        }
+        for (const n of members.values()) expect(n).toBeGreaterThanOrEqual(2);
+        groups += members.size;
+      }
+    }
+    expect(groups).toBeGreaterThan(10);
+    expect(behaviours.some((b) => b.k === "throw" && !b.async)).toBe(true);
+    expect(behaviours.some((b) => b.k === "throw" && b.async && b.asyncFn === true)).toBe(true);
+    expect(behaviours.some((b) => b.k === "throw" && b.async && b.asyncFn !== true)).toBe(true);
+    expect(behaviours.some((b) => b.k === "retryable")).toBe(true);
+  });
+
+  it("--faults selects kinds and --skip-faults removes them; nothing else is injected", () => {
+    const only = census({ ...gen, faults: new Set(["hostileThrow", "syncZeroClock"]) }, 40);
+    expect(
+      [...only.keys()]
+        .filter((k) => k !== "benign" && k !== "retryRecovers" && k !== "childFailure")
+        .sort(),
+    ).toEqual(["hostileThrow", "syncZeroClock"]);
+    const none = census({ ...gen, faults: new Set() }, 20);
+    expect([...none.keys()]).toEqual(["benign"]);
+    const skipped = census(
+      {
+        ...gen,
+        faults: new Set(ALL_FAULT_KINDS.filter((k) => k !== "sameTurn" && k !== "externalAbort")),
+      },
+      40,
+    );
+    expect(skipped.has("sameTurn")).toBe(false);
+    expect(skipped.has("externalAbort")).toBe(false);
+    expect(skipped.get("hostileAbortReason") ?? 0).toBeGreaterThan(0);
+  });
+
+  it("parses --faults and --skip-faults, refuses unknown kinds, and replays with them", () => {
+    const parse = (...argv: string[]) => parseArgs(argv, () => 7);
+    expect(parse().faults).toBeUndefined();
+    expect([...parse("--faults", "sameTurn,hostileThrow").faults!]).toEqual([
+      "sameTurn",
+      "hostileThrow",
+    ]);
+    expect(parse("--skip-faults", "sameTurn").faults!.has("sameTurn")).toBe(false);
+    expect(parse("--skip-faults", "sameTurn").faults!.size).toBe(ALL_FAULT_KINDS.length - 1);
+    expect(parse("--faults", "none").faults!.size).toBe(0);
+    expect(() => parse("--faults", "sameturn")).toThrow(
+      /unknown fault kind "sameturn" \(did you mean sameTurn\?\)/,
+    );
+    expect(() => parse("--skip-faults", "bogus")).toThrow(
+      /unknown fault kind "bogus"; the kinds: syncThrow/,
+    );
+    const opts = parse("--seed", "5", "--faults", "hostileThrow,sameTurn");
+    expect(workflowCommand(opts, 1)).toContain("--faults sameTurn,hostileThrow");
+    expect(HELP).toContain("cancelledOwnError");
+    for (const kind of ALL_FAULT_KINDS) expect(HELP).toContain(kind);
+  });
+});
+
+describe("clocks with quirks and hostile values", () => {
+  it("QuirkClock: no handle, synchronous 0 ms timers, throwing every Nth call", () => {
+    const inner = new VirtualClock();
+    const noHandle = new QuirkClock(inner, "noHandle");
+    let fired = 0;
+    expect(noHandle.setTimeout(() => fired++, 5)).toBeUndefined();
+    noHandle.clearTimeout(undefined);
+    expect(noHandle.uncleared).toBe(1);
+    expect(inner.pendingTimers).toBe(1); // not cleared: it fires later
+    const syncZero = new QuirkClock(inner, "syncZero");
+    const calls: string[] = [];
+    syncZero.setTimeout(() => calls.push("zero"), 0);
+    calls.push("after setTimeout");
+    expect(calls).toEqual(["zero", "after setTimeout"]);
+    expect(syncZero.synchronous).toBe(1);
+    const throwing = new QuirkClock(inner, "throwing", 2);
+    const h = throwing.setTimeout(() => {}, 1);
+    expect(() => throwing.setTimeout(() => {}, 1)).toThrow(ClockFault);
+    throwing.clearTimeout(h);
+    expect(() => throwing.clearTimeout(h)).toThrow(ClockFault);
+    expect(throwing.thrown).toHaveLength(2);
+    expect(fromClock(new AggregateError([new Error("own"), throwing.thrown[0]]), throwing)).toBe(
+      true,
+    );
+    expect(fromClock(new Error("own"), throwing)).toBe(false);
+  });
+
+  it("show() names every hostile value without throwing", () => {
+    for (const kind of HOSTILE_KINDS) {
+      const value = hostileValue(kind, `label ${kind}`);
+      expect(typeof show(value)).toBe("string");
+    }
+    expect(show(hostileValue("symbolMessage", "x"))).toBe("Error: Symbol(x)");
+    expect(show(hostileValue("throwingName", "x"))).toBe("<name getter throws>: x");
+  });
+});
+
+/** A graph workflow of tasks without dependencies, with the phases given. */
+function flat(
+  tasks: Record<string, Partial<Record<"preExecute" | "execute" | "postExecute", FnSpec>>>,
+): WorkflowSpec {
+  return {
+    mode: "graph",
+    realTimers: false,
+    tasks: Object.entries(tasks).map(([name, phases]) => ({ name, deps: [], phases })),
+  };
+}
+
+/** The same record whose error lists other failures (the engine "dropped" or reordered some). */
+function withFailures(
+  record: RunRecord,
+  edit: (f: readonly TaskFailure[]) => TaskFailure[],
+): RunRecord {
+  const error = record.outcome.kind === "rejected" ? record.outcome.error : undefined;
+  if (!isSdaxExecutionError(error))
+    throw new Error("the run did not reject with an SdaxExecutionError");
+  return {
+    ...record,
+    outcome: { kind: "rejected", error: new SdaxExecutionError(edit(error.failures)) },
+  };
+}
+
+const directOf = (built: Parameters<typeof checkRun>[0], record: RunRecord) =>
+  checkRun(built, record).filter((v) => v.source === "direct");
+
+describe("own errors are reported: the checks catch an engine that drops or reorders them", () => {
+  it("INV-32 a cancelled function that rejects with its own error is a failure after its cancellation", async () => {
+    const workflow = flat({ a: { preExecute: {} }, b: { preExecute: {}, postExecute: {} } });
+    // a fails after 1 ms (a child rejects); b is rolling back by then and fails on its own.
+    const run: RunSpec = {
+      random: 1,
+      scripts: {
+        a: {
+          preExecute: {
+            label: "childFailure",
+            attempts: [{ k: "spawn", ms: [1], failAt: 0 }],
+          },
+        },
+        b: {
+          preExecute: { label: "cancelledOwnError", attempts: [{ k: "rollback", ms: 30 }] },
+        },
+      },
+    };
+    const c: Case = { workflow, runs: [run] };
+    const { built, records } = await runCase(c);
+    const record = records[0]!;
+    expect(checkRun(built, record)).toEqual([]);
+    const failures = (record.outcome as { error: SdaxExecutionError }).error.failures;
+    expect(failures.map((f) => [f.task, f.afterCancel])).toEqual([
+      ["a", false],
+      ["b", true],
+    ]);
+    expect(record.ctx.own.find((r) => r.afterAbort)?.value).toBe(failures[1]!.error);
+    // The engine drops it (the old semantics: a cancelled phase is never a failure).
+    const dropped = directOf(
+      built,
+      withFailures(record, (f) => f.slice(0, 1)),
+    );
+    expect(dropped.map((v) => v.invariant)).toContain("INV-32");
+    expect(dropped.find((v) => v.invariant === "INV-32")?.message).toMatch(
+      /task "b" preExecute attempt 1 rejected with its own Error: .*rollback failed after its signal aborted \(a cancellation\), but the run's failures do not list that phase/,
+    );
+    // Or reports it without afterCancel.
+    const plain = directOf(
+      built,
+      withFailures(record, (f) => f.map((x) => ({ ...x, afterCancel: false }))),
+    );
+    expect(plain.map((v) => v.message).join("\n")).toMatch(/but its failure has afterCancel false/);
+  });
+
+  it("INV-14 functions rejecting in the same step are all reported, in start order", async () => {
+    const workflow = flat({ a: { execute: {} }, b: { execute: {} }, c: { execute: {} } });
+    const reject = (asyncFn: boolean): PhaseScript => ({
+      label: "sameTurn",
+      group: 1,
+      attempts: [{ k: "throw", value: "error", async: true, asyncFn }],
+    });
+    const run: RunSpec = {
+      random: 1,
+      scripts: {
+        a: { execute: reject(false) },
+        b: { execute: reject(true) },
+        c: {
+          execute: {
+            label: "sameTurn",
+            group: 1,
+            attempts: [{ k: "throw", value: "object", async: false }],
+          },
+        },
+      },
+    };
+    const { built, records } = await runCase({ workflow, runs: [run] });
+    const record = records[0]!;
+    expect(checkRun(built, record)).toEqual([]);
+    const failures = (record.outcome as { error: SdaxExecutionError }).error.failures;
+    // c threw synchronously: decided in the step; a and b were received after it, cancelled.
+    expect(failures.map((f) => [f.task, f.afterCancel])).toEqual([
+      ["c", false],
+      ["a", true],
+      ["b", true],
+    ]);
+    const lost = directOf(
+      built,
+      withFailures(record, (f) => f.slice(0, 2)),
+    );
+    expect(lost.map((v) => v.message).join("\n")).toMatch(
+      /task "b" execute attempt 1 rejected with its own .*but the run's failures do not list that phase/,
+    );
+    const swapped = directOf(
+      built,
+      withFailures(record, (f) => [f[0]!, f[2]!, f[1]!]),
+    );
+    expect(swapped.map((v) => v.message).join("\n")).toMatch(
+      /listed as "c" execute \(sync\), "b" execute \(rejected\), "a" execute \(rejected\); in start order \(synchronous throws first\) they are "c" execute \(sync\), "a" execute \(rejected\), "b" execute \(rejected\)/,
+    );
+  });
+
+  it("INV-33 hostile thrown values are kept exactly; hostile abort reasons become the cause", async () => {
+    const workflow = flat(
+      Object.fromEntries(HOSTILE_KINDS.map((k) => [k, { execute: {}, postExecute: {} }])),
+    );
+    const runs: RunSpec[] = HOSTILE_KINDS.map((kind, i) => ({
+      random: i,
+      scripts: {
+        [kind]: {
+          execute: {
+            label: "hostileThrow",
+            attempts: [{ k: "throw", value: kind, async: i % 2 === 0 }],
+          },
+        },
+      },
+    }));
+    const aborted: RunSpec[] = HOSTILE_KINDS.map((reason, i) => ({
+      random: i,
+      scripts: {
+        revokedProxy: { execute: { label: "benign", attempts: [{ k: "slow", ms: 10 }] } },
+      },
+      abort: { at: "time", ms: 2, reason },
+    }));
+    const { built, records, violations } = await runCase({ workflow, runs: [...runs, ...aborted] });
+    expect(violations).toEqual([]);
+    records.forEach((record, i) => {
+      expect(record.outcome.kind).toBe("rejected");
+      const error = (record.outcome as { error: SdaxExecutionError }).error;
+      if (i < runs.length) {
+        expect(error.failures).toHaveLength(1);
+        expect(error.failures[0]!.error).toBe(record.ctx.own[0]!.value);
+      } else {
+        expect(error.failures).toHaveLength(0);
+        expect(error.cause).toBe(record.abortReason);
+      }
+      // Every task was entered, so every postExecute was called (before the run settled:
+      // checked by checkRun above).
+      const posts = new Set<number>();
+      const log = record.ctx.log;
+      for (let k = 0; k < log.length; k += 3) {
+        if (log[k + 2] === BEGIN && slotOfKey(log[k + 1]!) % 3 === 2) posts.add(log[k + 1]!);
+      }
+      expect(posts.size).toBe(HOSTILE_KINDS.length);
+    });
+    // A lost hostile value is caught (the oracle compares identities, never strings).
+    const doctored = withFailures(records[0]!, (f) =>
+      f.map((x) => ({ ...x, error: new Error("something else") })),
+    );
+    expect(checkRun(built, doctored).map((v) => v.invariant)).toContain("INV-14");
+  });
+
+  it("INV-23 INV-36 retries cancelled in their delay or in attempt 2, on clocks with no handle or synchronous 0 ms timers", async () => {
+    const workflow = flat({
+      r: { execute: { retries: 2, initialDelayMs: 0 }, postExecute: {} },
+      s: { execute: { retries: 2, initialDelayMs: 4 }, postExecute: {} },
+      x: { execute: {} },
+    });
+    const retryThenSlow: PhaseScript = {
+      label: "retryRecovers",
+      attempts: [
+        { k: "retryable", async: false },
+        { k: "slow", ms: 20 },
+      ],
+    };
+    const scripts = (failAt: number) => ({
+      r: { execute: retryThenSlow },
+      s: { execute: retryThenSlow },
+      x: {
+        execute: {
+          label: "childFailure" as const,
+          attempts: [{ k: "spawn" as const, ms: [failAt], failAt: 0 }],
+        },
+      },
+    });
+    const runs: RunSpec[] = [];
+    for (const clock of ["noHandle", "syncZero", undefined] as const) {
+      for (const failAt of [0, 2, 10]) {
+        const run: RunSpec = { random: 3, scripts: scripts(failAt) };
+        runs.push(clock === undefined ? run : { ...run, clock });
+      }
+    }
+    const { records, violations } = await runCase({ workflow, runs });
+    expect(violations).toEqual([]);
+    const events = records.flatMap((r) => r.ctx.events);
+    expect(
+      events.some((e) => e.type === "attempt" && e.event === "cancel" && e.from === "delayed"),
+    ).toBe(true);
+    expect(
+      events.some(
+        (e) =>
+          e.type === "attempt" && e.event === "cancel" && e.from === "running" && e.attempt === 2,
+      ),
+    ).toBe(true);
+    expect(records.some((r) => (r.quirk?.synchronous ?? 0) > 0)).toBe(true);
+    expect(records.some((r) => (r.quirk?.uncleared ?? 0) > 0)).toBe(true);
+  });
+
+  it("INV-4 a cancelled running attempt whose signal never aborts is caught", async () => {
+    const workflow = flat({ a: { execute: {} }, b: { execute: {} } });
+    const run: RunSpec = {
+      random: 1,
+      scripts: {
+        a: { execute: { label: "childFailure", attempts: [{ k: "spawn", ms: [1], failAt: 0 }] } },
+        b: { execute: { label: "benign", attempts: [{ k: "slow", ms: 10 }] } },
+      },
+    };
+    const { built, records } = await runCase({ workflow, runs: [run] });
+    const record = records[0]!;
+    expect(checkRun(built, record)).toEqual([]);
+    const silent: RunRecord = { ...record, ctx: { ...record.ctx, aborts: new Map() } };
+    expect(
+      directOf(built, silent)
+        .map((v) => v.message)
+        .join("\n"),
+    ).toMatch(
+      /task "b" execute attempt 1 was cancelled \(event \d+\) while its function waited on its signal, but the signal never aborted/,
+    );
   });
 });
