@@ -1,5 +1,5 @@
-import type { PhaseName } from "../functions/phase-name.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import type { PhaseName } from "../functions/phase-name.js";
 
 /** The three phases of a task, by index: `PHASES[PRE]` is `"preExecute"`, and so on. */
 export const PHASES: readonly PhaseName[] = ["preExecute", "execute", "postExecute"];
