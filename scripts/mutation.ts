@@ -1,9 +1,9 @@
 /**
- * Mutation check (issue 4, item 7): injects deliberate bugs into the engine, one at a time, and
- * records which tests catch each.
+ * Mutation check: injects deliberate bugs into the engine, one at a time, and records which
+ * tests catch each.
  *
  * For every mutation it copies the repository to a temporary directory (node_modules is a
- * symlink; /work/main/src is never touched), applies the mutation as exact string replacements
+ * symlink; the working tree is never touched), applies the mutation as exact string replacements
  * in the copy's src/ (a target string that is not found exactly once is an error: the engine
  * changed, update the mutation), runs `vitest run` there and collects the failed tests. An
  * unmutated copy is run first: tests failing already are reported and not counted.

@@ -248,4 +248,28 @@ export const MUTATIONS: readonly Mutation[] = [
       },
     ],
   },
+  {
+    id: "M17",
+    bug: "failures decided in one step are listed in the cancel sweep's task order, not the order they were decided",
+    breaks: "INV-14",
+    edits: [
+      {
+        file: RUN,
+        find: "      if (attempt !== undefined) this.#reconcile(attempt);",
+        replace: "",
+      },
+    ],
+  },
+  {
+    id: "M18",
+    bug: "an event announcing a timer is timed after the timer is set, so by the trace's times the timer ends early",
+    breaks: "INV-25, INV-27",
+    edits: [
+      {
+        file: "src/events/event-log.ts",
+        find: "    this.#heldAt = this.#now();",
+        replace: "",
+      },
+    ],
+  },
 ];

@@ -1,5 +1,5 @@
 /**
- * Exhaustive small scope (issue 4, item 5): every level workflow of up to 3 levels x 2 tasks and
+ * Exhaustive small scope: every level workflow of up to 3 levels x 2 tasks and
  * every DAG on up to 4 tasks, with every placement of one and of two failures across the
  * phases: enumerated, not sampled. Each run is checked by checkTrace, by the oracle
  * (test/support/oracle.ts) and by the exact-time checks.
