@@ -88,8 +88,8 @@ function runTests(dir: string): string[] {
         "run",
         "--reporter=json",
         `--outputFile=${out}`,
-        "--testTimeout=20000",
-        "--hookTimeout=20000",
+        "--testTimeout=10000",
+        "--hookTimeout=10000",
         // That test checks the mutations still apply to the unmutated engine: in a mutated
         // copy it fails by construction and would count as a catch.
         "--exclude=test/spec/mutations.test.ts",

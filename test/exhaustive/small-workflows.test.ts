@@ -206,7 +206,7 @@ describe("exhaustive: level workflows up to 3 levels x 2 tasks (spec/lifecycle.m
     );
     expect(problems.join("\n")).toBe("");
     expect(runs).toBeGreaterThan(2000);
-  });
+  }, 120_000);
 
   it("INV-8 INV-9 INV-11 INV-12: every phase set on shapes of up to 2 tasks, every one- and two-failure placement", async () => {
     const small = shapes.filter((s) => s.reduce((a, b) => a + b, 0) <= 2);
@@ -221,7 +221,7 @@ describe("exhaustive: level workflows up to 3 levels x 2 tasks (spec/lifecycle.m
     expect(workflows).toHaveLength(8 + 64 + 64);
     const { problems } = await exhaust(workflows, [0, 1], true);
     expect(problems.join("\n")).toBe("");
-  });
+  }, 120_000);
 });
 
 describe("exhaustive: every DAG on up to 4 tasks (spec/lifecycle.md section 5)", () => {
@@ -238,7 +238,7 @@ describe("exhaustive: every DAG on up to 4 tasks (spec/lifecycle.md section 5)",
     );
     expect(problems.join("\n")).toBe("");
     expect(runs).toBeGreaterThan(15_000);
-  });
+  }, 120_000);
 
   it("INV-3 INV-8 INV-9 INV-17 INV-19: every phase set on DAGs of up to 2 tasks, every one- and two-failure placement", async () => {
     const small = shapes.filter((d) => d.length <= 2);
@@ -250,7 +250,7 @@ describe("exhaustive: every DAG on up to 4 tasks (spec/lifecycle.md section 5)",
     }
     const { problems } = await exhaust(workflows, [0, 1], true);
     expect(problems.join("\n")).toBe("");
-  });
+  }, 120_000);
 });
 
 describe.runIf(LONG)("exhaustive, long budget: DAGs on 5 tasks and levels up to 3 x 3", () => {
