@@ -6,6 +6,7 @@ import { randomInt } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { type CliOptions, DEFAULTS, faultsFlag, HELP, parseArgs, UsageError } from "./cli-args.js";
 import { type DriveConfig, type DriveResult, drive, type Limits } from "./driver.js";
+import { DEFAULT_MAX_TASKS_PER_GRAPH, DEFAULT_MAX_TASKS_PER_LEVEL } from "./generator.js";
 import type { Case } from "./model.js";
 import { makeProgress } from "./progress.js";
 import { loadCase, replayCommand, saveCase, workflowCommand } from "./replay.js";
@@ -56,7 +57,9 @@ function settingsOf(opts: CliOptions): Record<string, string | number | boolean>
     seed: opts.seed,
     mode: opts.mode,
     "max-levels": opts.maxLevels,
-    "max-tasks": opts.maxTasks ?? "default",
+    "max-tasks":
+      opts.maxTasks ??
+      `${DEFAULT_MAX_TASKS_PER_LEVEL} per level, ${DEFAULT_MAX_TASKS_PER_GRAPH} per graph`,
     "fail-rate": opts.failRate,
     concurrency: opts.concurrency,
   };
@@ -87,8 +90,9 @@ async function explore(opts: CliOptions): Promise<number> {
     onlyRun: opts.onlyRun,
     inFlight: opts.realTimers ? 16 : 4,
   };
+  // With --json, stdout carries only the JSON line; everything else goes to stderr.
   const log = (text: string): void => {
-    process.stdout.write(`${text}\n`);
+    (opts.json ? process.stderr : process.stdout).write(`${text}\n`);
   };
   if (!opts.json) {
     log(
@@ -145,7 +149,7 @@ async function explore(opts: CliOptions): Promise<number> {
   };
   log("");
   log(summaryText(summary));
-  if (opts.json) log(summaryJson(summary, extra));
+  if (opts.json) process.stdout.write(`${summaryJson(summary, extra)}\n`);
   return code;
 }
 
@@ -206,8 +210,9 @@ async function replayFile(opts: CliOptions, file: string): Promise<number> {
   for (const r of result.records) stats.addRun(result.built, r);
   const strays = takeUnattributed();
   stats.violations = result.violations.length + strays.length;
+  // With --json, stdout carries only the JSON line; everything else goes to stderr.
   const log = (text: string): void => {
-    process.stdout.write(`${text}\n`);
+    (opts.json ? process.stderr : process.stdout).write(`${text}\n`);
   };
   log(
     `replaying ${file} (seed ${saved.seed}, workflow ${saved.workflow}, found violating ${saved.invariant}):`,
@@ -223,8 +228,12 @@ async function replayFile(opts: CliOptions, file: string): Promise<number> {
   };
   log("");
   log(summaryText(summary));
-  if (opts.json)
-    log(summaryJson(summary, { violationsFound: result.violations.map((v) => v.violation) }));
+  if (opts.json) {
+    const json = summaryJson(summary, {
+      violationsFound: result.violations.map((v) => v.violation),
+    });
+    process.stdout.write(`${json}\n`);
+  }
   return stats.violations > 0 ? 1 : 0;
 }
 

@@ -173,6 +173,23 @@ describe("command line", () => {
   });
 });
 
+describe("the command line's output", () => {
+  it("with --json, stdout is the one JSON line and the rest goes to stderr; the header names the task limits", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "montecarlo/main.ts", "--seed", "7", "--lifecycles", "2000", "--json"],
+      { encoding: "utf8" },
+    );
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!) as { violations: number; seed: number };
+    expect(summary).toMatchObject({ violations: 0, seed: 7 });
+    expect(r.stderr).toContain("max-tasks 10 per level, 200 per graph");
+    expect(r.stderr).not.toContain("max-tasks default");
+  });
+});
+
 /** A small level workflow: t0, t1 on level 1, t2 on level 2; every function returns at once. */
 const small: WorkflowSpec = {
   mode: "levels",
