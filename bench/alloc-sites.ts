@@ -1,7 +1,7 @@
 /**
  * Where a runner allocates: V8's sampling heap profiler, counting objects that young and old
  * GCs already collected (garbage is what costs GC time), as bytes per task and run.
- *   node --no-turbo-inlining --import tsx bench/alloc-sites.ts [A|B|B1k|B100k] [async|sync] [sdax|baseline] [N]
+ *   node --no-turbo-inlining --import tsx bench/alloc-sites.ts [W1|W2|...] [sdax|raw] [N]
  * --no-turbo-inlining keeps optimised code from folding callees' allocations into callers.
  */
 import { Session } from "node:inspector/promises";
@@ -14,14 +14,15 @@ interface SamplingNode {
 }
 
 const args = process.argv.slice(2);
-const picked = await pickRunner(args);
+const picked = pickRunner(args);
 if (typeof picked === "string") {
   console.error(`${picked}\nusage: alloc-sites.ts ${PICK_USAGE} [N]`);
   process.exit(2);
 }
-const { runner, workload } = picked;
-const runs = workload.taskCount >= 50_000 ? 5 : 50;
-for (let i = 0; i < 20; i++) await runner.run({ runId: i });
+const { run, workload } = picked;
+const taskCount = workload.tasks.length;
+const runs = taskCount >= 50_000 ? 5 : 50;
+for (let i = 0; i < 20; i++) await run({ runId: i });
 const session = new Session();
 session.connect();
 await session.post("HeapProfiler.startSampling", {
@@ -29,7 +30,7 @@ await session.post("HeapProfiler.startSampling", {
   includeObjectsCollectedByMinorGC: true,
   includeObjectsCollectedByMajorGC: true,
 });
-for (let i = 0; i < runs; i++) await runner.run({ runId: i });
+for (let i = 0; i < runs; i++) await run({ runId: i });
 const { profile } = await session.post("HeapProfiler.stopSampling");
 session.disconnect();
 
@@ -43,9 +44,7 @@ const walk = (node: SamplingNode) => {
   for (const child of node.children) walk(child);
 };
 walk(profile.head as SamplingNode);
-const perTask = (bytes: number) => (bytes / runs / workload.taskCount).toFixed(0).padStart(6);
-console.log(
-  `${runner.name} ${workload.label} ${workload.kind}: ~${perTask(total)} B/task (sampled)`,
-);
-const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(args[3] ?? "12"));
+const perTask = (bytes: number) => (bytes / runs / taskCount).toFixed(0).padStart(6);
+console.log(`${picked.name}: ~${perTask(total)} B/task (sampled)`);
+const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(args[2] ?? "12"));
 for (const [site, bytes] of top) console.log(`${perTask(bytes)} B/task  ${site}`);

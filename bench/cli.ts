@@ -1,75 +1,48 @@
-import type { Budget } from "./measure.js";
-
-export type Section = "A" | "B" | "scale" | "competitors";
-const SECTIONS: readonly Section[] = ["A", "B", "scale", "competitors"];
-
 export interface Options {
   readonly quick: boolean;
-  readonly sections: readonly Section[];
-  readonly budget: Budget;
-  /** Budget for the large scaling workloads (each run takes tens of milliseconds). */
-  readonly bigBudget: Budget;
+  readonly json: boolean;
+  /** Benchmark ids to run (all when empty). */
+  readonly only: readonly string[];
+  readonly rounds: number;
+  readonly sampleMs: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only A|B|scale|competitors[,...]]
-  --quick   fewer iterations (a rough look in seconds, not a measurement)
-  --only    run only the named sections (comma-separated or repeated)
-A full GC runs before each measurement (and before each run of the scaling section).`;
-
-const FULL: Budget = {
-  warmupMs: 300,
-  minWarmupRounds: 5,
-  measureMs: 2500,
-  minRounds: 20,
-  maxRounds: 20000,
-};
-const QUICK: Budget = {
-  warmupMs: 100,
-  minWarmupRounds: 3,
-  measureMs: 400,
-  minRounds: 5,
-  maxRounds: 2000,
-};
-const FULL_BIG: Budget = {
-  warmupMs: 500,
-  minWarmupRounds: 3,
-  measureMs: 4000,
-  minRounds: 10,
-  maxRounds: 1000,
-};
-const QUICK_BIG: Budget = {
-  warmupMs: 100,
-  minWarmupRounds: 1,
-  measureMs: 600,
-  minRounds: 3,
-  maxRounds: 100,
-};
-
-function isSection(value: string): value is Section {
-  return (SECTIONS as readonly string[]).includes(value);
-}
+export const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,...] [--rounds N] [--json]
+  --quick   fewer, shorter samples: a rough look, not a measurement
+  --only    run only the named benchmarks (W1 W2 W3 W4-10k W4-100k W5 W6 W7 W8 W9; W4 = both)
+  --rounds  rounds of samples per benchmark (default 15; quick 5)
+  --json    the last line is {"results":[{"workload","impl","medianMs","ratioVsRaw","p25","p75"}],...}
+Run it on a quiet machine: every other process is noise.`;
 
 /** Parses argv; returns an error message (print USAGE, exit 2) for anything unknown. */
-export function parseArgs(argv: readonly string[]): Options | string {
+export function parseArgs(argv: readonly string[], ids: readonly string[]): Options | string {
   let quick = false;
-  const only: Section[] = [];
+  let json = false;
+  let rounds: number | undefined;
+  const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--quick") quick = true;
-    else if (arg === "--only" || arg.startsWith("--only=")) {
-      const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
+    else if (arg === "--json") json = true;
+    else if (arg === "--rounds") {
+      rounds = Number(argv[++i]);
+      if (!Number.isInteger(rounds) || rounds < 1) return "--rounds needs a whole number >= 1";
+    } else if (arg === "--only") {
+      const value = argv[++i];
       if (value === undefined) return "--only needs a value";
       for (const name of value.split(",")) {
-        if (!isSection(name)) return `unknown section "${name}"`;
-        only.push(name);
+        const matches = ids.filter((id) => id === name || id.startsWith(`${name}-`));
+        if (matches.length === 0) return `unknown benchmark "${name}" (known: ${ids.join(", ")})`;
+        only.push(...matches);
       }
     } else if (arg === "--help" || arg === "-h") return "";
     else return `unknown argument "${arg}"`;
   }
   return {
     quick,
-    sections: only.length > 0 ? SECTIONS.filter((s) => only.includes(s)) : SECTIONS,
-    budget: quick ? QUICK : FULL,
-    bigBudget: quick ? QUICK_BIG : FULL_BIG,
+    json,
+    only,
+    rounds: rounds ?? (quick ? 5 : 15),
+    sampleMs: quick ? 40 : 150,
   };
 }

@@ -1,18 +1,19 @@
-import type { PhaseFn, Workload } from "./workload.js";
+import { dependentsOf, type PhaseFn, type Workload } from "./workload.js";
 
 /**
- * A workload as a DAG of phase calls, for graph-style competitors (p-graph, async.auto).
+ * A workload as a DAG of phase calls, for graph-style peers (p-graph, async.auto).
  *
- * Every phase call is one node. The per-level `await Promise.all` barriers of the baseline
- * become no-op barrier nodes, which keeps the edge count O(tasks): a direct "every task of
- * level L+1 waits for every task of level L" mapping would be 10,000 x 10,000 edges for a
- * 10,000-task level. Shape, for levels 0..n-1:
- *   pre/L/i      depends on preDone/(L-1)   (nothing for L = 0)
- *   preDone/L    depends on every pre/L/i
- *   exec/L/i     depends on preDone/(n-1)
- *   execDone     depends on every exec/L/i
- *   post/L/i     depends on postDone/(L+1)  (execDone for L = n-1)
- *   postDone/L   depends on every post/L/i
+ * Every phase call is one node; barriers are nodes without a function, which keeps the edge
+ * count linear in tasks (a direct "every task of level L+1 waits for every task of level L"
+ * would be 10,000 x 10,000 edges for a 10,000-task level). Levels 0..n-1:
+ *   pre/i (level L)  depends on preDone/(L-1)   (nothing for L = 0)
+ *   preDone/L        depends on every pre of level L
+ *   exec/i           depends on preDone/(n-1)
+ *   execDone         depends on every exec
+ *   post/i (level L) depends on postDone/(L+1)  (execDone for L = n-1)
+ *   postDone/L       depends on every post of level L
+ * Graph mode: pre/i depends on its dependencies' pre; preDone on every pre; exec/i on
+ * preDone; execDone on every exec; post/i on execDone and its dependents' post.
  */
 export interface PhaseNode {
   readonly id: string;
@@ -21,35 +22,50 @@ export interface PhaseNode {
   readonly deps: readonly string[];
 }
 
-export function toPhaseGraph(workload: Workload): PhaseNode[] {
+export function toPhaseGraph(w: Workload): PhaseNode[] {
   const nodes: PhaseNode[] = [];
-  const levels = workload.levels;
-  const last = levels.length - 1;
   const barrier = (id: string, deps: string[]) => nodes.push({ id, fn: undefined, deps });
+  const execs = (after: string) => {
+    for (const t of w.tasks) nodes.push({ id: `exec/${t.index}`, fn: t.execute, deps: [after] });
+    barrier(
+      "execDone",
+      w.tasks.map((t) => `exec/${t.index}`),
+    );
+  };
+  if (w.mode === "graph") {
+    for (const t of w.tasks) {
+      nodes.push({ id: `pre/${t.index}`, fn: t.pre, deps: t.deps.map((d) => `pre/${d}`) });
+    }
+    barrier(
+      "preDone",
+      w.tasks.map((t) => `pre/${t.index}`),
+    );
+    execs("preDone");
+    const dependents = dependentsOf(w);
+    for (const t of w.tasks) {
+      const deps = ["execDone", ...dependents[t.index]!.map((d) => `post/${d}`)];
+      nodes.push({ id: `post/${t.index}`, fn: t.post, deps });
+    }
+    return nodes;
+  }
+  const levels = w.levels.filter((l) => l !== undefined);
+  const last = levels.length - 1;
   levels.forEach((level, L) => {
     const deps = L === 0 ? [] : [`preDone/${L - 1}`];
-    for (const t of level) nodes.push({ id: `pre/${L}/${t.index}`, fn: t.pre, deps });
+    for (const t of level) nodes.push({ id: `pre/${t.index}`, fn: t.pre, deps });
     barrier(
       `preDone/${L}`,
-      level.map((t) => `pre/${L}/${t.index}`),
+      level.map((t) => `pre/${t.index}`),
     );
   });
-  const execIds: string[] = [];
-  for (const [L, level] of levels.entries()) {
-    for (const t of level) {
-      const id = `exec/${L}/${t.index}`;
-      execIds.push(id);
-      nodes.push({ id, fn: t.execute, deps: [`preDone/${last}`] });
-    }
-  }
-  barrier("execDone", execIds);
+  execs(`preDone/${last}`);
   for (let L = last; L >= 0; L--) {
-    const level = levels[L] ?? [];
+    const level = levels[L]!;
     const deps = L === last ? ["execDone"] : [`postDone/${L + 1}`];
-    for (const t of level) nodes.push({ id: `post/${L}/${t.index}`, fn: t.post, deps });
+    for (const t of level) nodes.push({ id: `post/${t.index}`, fn: t.post, deps });
     barrier(
       `postDone/${L}`,
-      level.map((t) => `post/${L}/${t.index}`),
+      level.map((t) => `post/${t.index}`),
     );
   }
   return nodes;

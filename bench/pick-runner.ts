@@ -1,30 +1,35 @@
-import { baselineFactory } from "./baseline.js";
-import type { Runner } from "./runner.js";
-import { makeWorkload, type Workload } from "./workload.js";
+import type { Impl } from "./impls/impl.js";
+import { raw } from "./impls/raw.js";
+import { sdax } from "./impls/sdax.js";
+import { type Ctx, dagWorkload, levelsWorkload, type Workload } from "./workload.js";
 
-const SHAPES: Record<string, readonly [number, number]> = {
-  A: [100, 10],
-  B: [1, 10_000],
-  B1k: [1, 1_000],
-  B100k: [1, 100_000],
+const SHAPES: Record<string, () => Workload> = {
+  W1: () => levelsWorkload(100, 10),
+  W2: () => levelsWorkload(1, 10_000),
+  W3: () => dagWorkload(1_000, 42),
+  "W4-100k": () => levelsWorkload(1, 100_000),
+  W6: () => levelsWorkload(100, 10, { listener: true }),
+  W7: () => levelsWorkload(100, 10, { readsSignal: true }),
+  W8: () => levelsWorkload(100, 10, { timeoutMs: 60_000 }),
 };
 
-export const PICK_USAGE = "[A|B|B1k|B100k] [async|sync] [sdax|baseline]";
+export const PICK_USAGE = `[${Object.keys(SHAPES).join("|")}] [sdax|raw]`;
 
 /**
- * For the profiling tools: a runner and its workload from positional arguments
- * `shape kind runner` (defaults: A async sdax), or an error message.
+ * For the profiling tools: one run function and its workload from positional arguments
+ * `workload impl` (defaults: W1 sdax), or an error message.
  */
-export async function pickRunner(
+export function pickRunner(
   args: readonly string[],
-): Promise<{ runner: Runner; workload: Workload } | string> {
-  const [shapeArg = "A", kind = "async", which = "sdax"] = args;
-  const shape = SHAPES[shapeArg];
-  if (shape === undefined) return `unknown shape "${shapeArg}"`;
-  if (kind !== "async" && kind !== "sync") return `unknown kind "${kind}"`;
-  if (which !== "sdax" && which !== "baseline") return `unknown runner "${which}"`;
-  const workload = makeWorkload(shapeArg, shape[0], shape[1], kind);
-  const factory =
-    which === "baseline" ? baselineFactory : (await import("./sdax-adapter.js")).sdaxFactory;
-  return { runner: factory.create(workload), workload };
+): { run: (ctx: Ctx) => Promise<unknown>; name: string; workload: Workload } | string {
+  const [shape = "W1", which = "sdax"] = args;
+  const make = SHAPES[shape];
+  if (make === undefined) return `unknown workload "${shape}"`;
+  const impls: Record<string, Impl> = { sdax, raw };
+  const impl = impls[which];
+  if (impl === undefined) return `unknown implementation "${which}"`;
+  const workload = make();
+  const run = impl.prepare(workload);
+  if (run === undefined) return `${which} cannot run ${shape}`;
+  return { run, name: `${which} ${shape}`, workload };
 }
