@@ -2,6 +2,18 @@ import { SdaxExecutionError, type TaskFailure } from "./errors/execution-error.j
 import type { PhaseName } from "./functions/phase-name.js";
 import type { Run } from "./scheduler/run.js";
 
+declare global {
+  // The explicit resource management types, declared as @types/node declares them, so that
+  // this file's declarations compile for a consumer whose `lib` lacks "esnext.disposable" (as
+  // with `lib: ["ES2022", "DOM"]`). They merge with TypeScript's own where those are present.
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+  interface AsyncDisposable {
+    [Symbol.asyncDispose](): PromiseLike<void>;
+  }
+}
+
 /**
  * Drives one run phase by phase (`spec/phase-runner.md`): preExecute, execute, postExecute.
  * Made by `processor.open(ctx)`. `await using` closes it and raises its failures.

@@ -14,6 +14,7 @@ import type { RunReport } from "./scheduler/run-report.js";
 
 /** One task as {@link AsyncTaskProcessor.describe} shows it. */
 export interface TaskDescription {
+  /** The task's name. */
   readonly name: string;
   /** Level mode: the task's level. */
   readonly level?: number;

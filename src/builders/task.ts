@@ -18,9 +18,13 @@ const brand = Symbol.for("sdax.AsyncTask");
 
 /** A named task with up to three phases. Immutable; made by {@link task} or {@link join}. */
 export interface AsyncTask<T> {
+  /** The task's name, unique within a processor. */
   readonly name: string;
+  /** Acquire or set up; runs in dependency (level) order. `undefined`: the task has none. */
   readonly preExecute: TaskFunction<T> | undefined;
+  /** The main work; runs once every preExecute succeeded. `undefined`: the task has none. */
   readonly execute: TaskFunction<T> | undefined;
+  /** Clean up; runs in reverse dependency order. `undefined`: the task has none. */
   readonly postExecute: TaskFunction<T> | undefined;
 }
 

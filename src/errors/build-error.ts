@@ -23,6 +23,7 @@ const brand = Symbol.for("sdax.SdaxBuildError");
  * facts are fields, for programs.
  */
 export class SdaxBuildError extends TypeError {
+  /** Always `"SdaxBuildError"`. */
   override readonly name = "SdaxBuildError";
   constructor(
     /** What kind of mistake this is. */

@@ -1,6 +1,8 @@
 /** A serialisable description of any thrown value, as carried by lifecycle events. */
 export interface ErrorInfo {
+  /** The error's `name` (`"Error"`, `"TimeoutError"`, ...), or the type of a non-`Error` value. */
   readonly name: string;
+  /** The error's `message`, or a description of a non-`Error` value. */
   readonly message: string;
 }
 

@@ -37,6 +37,7 @@ const brand = Symbol.for("sdax.SdaxExecutionError");
  * }
  */
 export class SdaxExecutionError extends AggregateError {
+  /** Always `"SdaxExecutionError"`. */
   override readonly name = "SdaxExecutionError";
   /** Every failed phase, in the order they failed. */
   readonly failures: readonly TaskFailure[];

@@ -28,11 +28,16 @@ export class RetryableError extends Error {
  * `scope.signal` aborts with. Its `name` is `"TimeoutError"`, like `AbortSignal.timeout()`'s.
  */
 export class TaskTimeoutError extends Error {
+  /** Always `"TimeoutError"`. */
   override readonly name = "TimeoutError";
   constructor(
+    /** The task whose attempt timed out. */
     readonly task: string,
+    /** The phase of that task. */
     readonly phase: string,
+    /** The attempt that timed out: 1 for the first. */
     readonly attempt: number,
+    /** The limit it exceeded, in ms (the function's `timeoutMs`). */
     readonly timeoutMs: number,
   ) {
     super(`task "${task}" ${phase} attempt ${attempt} timed out after ${timeoutMs} ms`);

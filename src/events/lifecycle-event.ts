@@ -13,19 +13,27 @@ interface EventBase {
 
 /** A failed phase as the final run event reports it. */
 export interface FailureInfo {
+  /** The task that failed. */
   readonly task: string;
+  /** Its phase that failed. */
   readonly phase: PhaseName;
+  /** Attempts made. */
   readonly attempts: number;
   /** True when the function failed with its own error after it was cancelled (INV-32). */
   readonly afterCancel: boolean;
+  /** The error of the last attempt. */
   readonly error: ErrorInfo;
 }
 
 /** The run changed state (`spec/lifecycle.md` section 4). */
 export interface RunTransitionEvent extends EventBase {
+  /** Tells a run event from the others. */
   readonly type: "run";
+  /** What happened (`start`, `fail`, `abort`, `cleanup`, ...). */
   readonly event: RunEvent;
+  /** The run's state before. */
   readonly from: RunState;
+  /** The run's state after. */
   readonly to: RunState;
   /** With `abort`: the signal's reason. */
   readonly reason?: ErrorInfo;
@@ -39,10 +47,15 @@ export interface RunTransitionEvent extends EventBase {
 
 /** A task changed state (`spec/lifecycle.md` section 3). */
 export interface TaskTransitionEvent extends EventBase {
+  /** Tells a task event from the others. */
   readonly type: "task";
+  /** The task's name. */
   readonly task: string;
+  /** What happened (`enter`, `startPre`, `succeed`, `fail`, `cancel`, ...). */
   readonly event: TaskEvent;
+  /** The task's state before. */
   readonly from: TaskState;
+  /** The task's state after. */
   readonly to: TaskState;
   /** The phase the event concerns, for every event but `enter`, `skip` and `finish`. */
   readonly phase?: PhaseName;
@@ -56,12 +69,19 @@ export interface TaskTransitionEvent extends EventBase {
 
 /** An attempt changed state (`spec/task-functions.md`). */
 export interface AttemptTransitionEvent extends EventBase {
+  /** Tells an attempt event from the others. */
   readonly type: "attempt";
+  /** The task's name. */
   readonly task: string;
+  /** The phase the attempt runs. */
   readonly phase: PhaseName;
+  /** The attempt's number: 1 for the first. */
   readonly attempt: number;
+  /** What happened (`start`, `succeed`, `fail`, `timeout`, `cancel`, ...). */
   readonly event: AttemptEvent;
+  /** The attempt's state before. */
   readonly from: AttemptState;
+  /** The attempt's state after. */
   readonly to: AttemptState;
   /**
    * With `fail`, `timeout`, `cancel`, and a `lateSettle` that rejected: the error or reason.
@@ -72,12 +92,17 @@ export interface AttemptTransitionEvent extends EventBase {
 
 /** A failed attempt will be followed by another after `delayMs`. */
 export interface RetryScheduledEvent extends EventBase {
+  /** Tells a retry event from the others. */
   readonly type: "retry";
+  /** The task's name. */
   readonly task: string;
+  /** The phase being retried. */
   readonly phase: PhaseName;
   /** The attempt that failed; the next one is `attempt + 1`. */
   readonly attempt: number;
+  /** How long until the next attempt starts, in ms (backoff with jitter, capped). */
   readonly delayMs: number;
+  /** The error the failed attempt failed with. */
   readonly error: ErrorInfo;
 }
 

@@ -2,7 +2,9 @@ import type { PhaseName } from "../functions/phase-name.js";
 
 /** A phase that needed more than one attempt, or one with an abandoned attempt. */
 export interface PhaseAttempts {
+  /** The task's name. */
   readonly task: string;
+  /** The phase concerned. */
   readonly phase: PhaseName;
   /** For `retried`: attempts made in all. For `abandoned`: the abandoned attempt's number. */
   readonly attempts: number;

@@ -85,7 +85,40 @@ export class VirtualClock implements Clock {
   }
 }
 
-/** Resolves after every promise callback queued so far (and those they queue) has run. */
+/**
+ * Resolves after every promise callback queued so far (and those they queue) has run: on the
+ * next macrotask, which the runtime starts only once the microtask queue is empty.
+ */
 export function flushPromises(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => nextMacrotask(resolve));
+}
+
+/**
+ * Calls `callback` on a fresh macrotask: `setImmediate` where there is one (Node, Bun), else a
+ * `MessageChannel` message (browsers, web workers), else `setTimeout(0)`. Looked up at each
+ * call, so a test's fake timers are seen as they are installed. A message is used rather than
+ * `setTimeout(0)` because browsers clamp nested timeouts to 4 ms, which would make `runAll()`
+ * over many timers take real seconds.
+ */
+function nextMacrotask(callback: () => void): void {
+  const g = globalThis as { setImmediate?: (callback: () => void) => unknown };
+  if (typeof g.setImmediate === "function") {
+    g.setImmediate(callback);
+  } else if (typeof MessageChannel === "function") {
+    messageQueue.push(callback);
+    messagePort ??= openMessagePort();
+    messagePort.postMessage(undefined);
+  } else {
+    setTimeout(callback, 0);
+  }
+}
+
+/** Callbacks waiting for their message, in order: each message runs the oldest. */
+const messageQueue: (() => void)[] = [];
+let messagePort: MessagePort | undefined;
+
+function openMessagePort(): MessagePort {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => messageQueue.shift()?.();
+  return channel.port2;
 }
