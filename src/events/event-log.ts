@@ -69,22 +69,23 @@ export class EventLog {
     error: unknown,
     attempts: number | undefined,
   ): void {
-    this.#deliver({
+    // Built by assignment, not spreads: one object per event, fields in a fixed order.
+    const e: Record<string, unknown> = {
       type: "task",
-      ...this.#stamp(),
+      seq: this.#seq++,
+      at: this.#time(),
       task,
       event,
       from,
       to,
-      ...(phase === undefined ? {} : { phase }),
-      ...(event === "fail"
-        ? {
-            error: describeError(error),
-            afterCancel: from === "preCancelling" || from === "execCancelling",
-          }
-        : {}),
-      ...(attempts === undefined ? {} : { attempts }),
-    });
+    };
+    if (phase !== undefined) e.phase = phase;
+    if (event === "fail") {
+      e.error = describeError(error);
+      e.afterCancel = from === "preCancelling" || from === "execCancelling";
+    }
+    if (attempts !== undefined) e.attempts = attempts;
+    this.#deliver(e as unknown as LifecycleEvent);
   }
 
   /** An attempt transition, with the error or reason where there is one. */
@@ -98,17 +99,19 @@ export class EventLog {
     hasError: boolean,
     error: unknown,
   ): void {
-    this.#deliver({
+    const e: Record<string, unknown> = {
       type: "attempt",
-      ...this.#stamp(),
+      seq: this.#seq++,
+      at: this.#time(),
       task,
       phase,
       attempt,
       event,
       from,
       to,
-      ...(hasError ? { error: describeError(error) } : {}),
-    });
+    };
+    if (hasError) e.error = describeError(error);
+    this.#deliver(e as unknown as LifecycleEvent);
   }
 
   /** Attempt `attempt` failed; the next starts after `delayMs`. */
@@ -134,9 +137,15 @@ export class EventLog {
   }
 
   #stamp(): { seq: number; at: number } {
-    const at = this.#heldAt ?? this.#now();
+    return { seq: this.#seq++, at: this.#time() };
+  }
+
+  /** The time for the next event: the one held for it, else the clock's. */
+  #time(): number {
+    const held = this.#heldAt;
+    if (held === undefined) return this.#now();
     this.#heldAt = undefined;
-    return { seq: this.#seq++, at };
+    return held;
   }
 
   /** A throwing listener must not disturb the run; its error surfaces as uncaught. */
