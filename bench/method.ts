@@ -34,8 +34,9 @@ export type Samples = Map<ImplName, number[]>;
 export async function sample(contenders: readonly Contender[], opts: MethodOptions) {
   const reps = new Map<ImplName, number>();
   for (const c of contenders) {
-    // Warm up (JIT), then calibrate.
-    await timeUnits(c, 1);
+    // Warm up until the JIT has settled (at least 3 units and about 300 ms), then calibrate.
+    const warmUntil = performance.now() + 300;
+    for (let i = 0; i < 3 || performance.now() < warmUntil; i++) await timeUnits(c, 1);
     const once = await timeUnits(c, 1);
     reps.set(
       c.name,
