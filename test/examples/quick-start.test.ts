@@ -1,6 +1,6 @@
 /**
  * The README's Quick Start: the code block in README.md is examples/quick-start.ts (its
- * `quick-start` region), and running it prints the seed's lines in the seed's order. Its sleeps
+ * `quick-start` region), and running it prints the Python sdax example's lines in its order. Its sleeps
  * come from `node:timers/promises`, mocked here onto a VirtualClock.
  */
 import { readFileSync } from "node:fs";
@@ -58,7 +58,7 @@ describe("README Quick Start", () => {
     expect(readmeQuickStart()).toBe(expected);
   });
 
-  it("INV-2 INV-5 INV-10 running it prints the seed's lines in the seed's order", async () => {
+  it("INV-2 INV-5 INV-10 running it prints the Python sdax example's lines in its order", async () => {
     clock.current = new VirtualClock();
     const printed: string[] = [];
     vi.spyOn(console, "log").mockImplementation((line: unknown) => {

@@ -7,7 +7,7 @@ import {
 } from "../../src/index.js";
 import { Recorder } from "../helpers/recorder.js";
 
-/** The seed README's Quick Start, in TypeScript, on a virtual clock (no real sleeping). */
+/** The Python sdax README's Quick Start, in TypeScript, on a virtual clock (no real sleeping). */
 interface TaskContext {
   userId: number | null;
   featureFlags: Record<string, boolean> | null;
@@ -58,7 +58,7 @@ function quickStart(clock: VirtualClock, rec: Recorder<TaskContext>, authSucceed
     .build();
 }
 
-describe("Quick Start (seed README)", () => {
+describe("Quick Start (the Python sdax README's)", () => {
   it("INV-2 INV-5 INV-7 INV-10 INV-14: levels 1 and 2 run in order and the context holds the results", async () => {
     const clock = new VirtualClock();
     const rec = new Recorder<TaskContext>();
