@@ -11,7 +11,7 @@ import { phaseRunnerTour } from "../../examples/phase-runner.js";
 import { timeoutRetryTour } from "../../examples/timeout-retry.js";
 import { captureIO, drive, timeline } from "./drive.js";
 
-describe("examples/levels.ts: the seed's Quick Start, then a run where the level-2 task fails", () => {
+describe("examples/levels.ts: the Python sdax Quick Start, then a run where the level-2 task fails", () => {
   it("INV-2 INV-5 INV-10 run 1: level 1 in parallel, then execute, then teardown; INV-7 INV-14 run 2: UserData fails, Authentication is still torn down, one failure reported", async () => {
     const io = captureIO();
     await drive(io.clock, levelsTour(io));
