@@ -1,5 +1,5 @@
 /**
- * Level mode, as in the seed's Quick Start: one processor, built once, run twice. The first run
+ * Level mode, as in the Python sdax README's Quick Start: one processor, built once, run twice. The first run
  * succeeds; in the second the level-2 task fails, and cleanup still runs.
  */
 import {
