@@ -69,12 +69,12 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       );
     }
   }
-  const made = {
+  const made = new BrandedTask<T>(
     name,
-    preExecute: phaseOf(phases, "preExecute", name),
-    execute: phaseOf(phases, "execute", name),
-    postExecute: phaseOf(phases, "postExecute", name),
-  };
+    phaseOf(phases, "preExecute", name),
+    phaseOf(phases, "execute", name),
+    phaseOf(phases, "postExecute", name),
+  );
   if (!made.preExecute && !made.execute && !made.postExecute) {
     throw new SdaxBuildError(
       "no-phase",
@@ -83,7 +83,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       "phases",
     );
   }
-  return brandTask(made);
+  return made;
 }
 
 /**
@@ -98,7 +98,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
  */
 export function join<T>(name: string): AsyncTask<T> {
   checkName(name, "join");
-  return brandTask({ name, preExecute: undefined, execute: undefined, postExecute: undefined });
+  return new BrandedTask<T>(name, undefined, undefined, undefined);
 }
 
 /** True for a value made by {@link task} or {@link join}. */
@@ -126,10 +126,18 @@ function phaseOf<T>(
   return value === undefined ? undefined : toTaskFunction<T>(value, name, phase);
 }
 
-function brandTask<T>(made: AsyncTask<T>): AsyncTask<T> {
-  Object.defineProperty(made, brand, { value: true });
-  return Object.freeze(made);
+/** The one shape of every task: fields set in the constructor, the brand on the prototype. */
+class BrandedTask<T> implements AsyncTask<T> {
+  constructor(
+    readonly name: string,
+    readonly preExecute: TaskFunction<T> | undefined,
+    readonly execute: TaskFunction<T> | undefined,
+    readonly postExecute: TaskFunction<T> | undefined,
+  ) {
+    Object.freeze(this);
+  }
 }
+Object.defineProperty(BrandedTask.prototype, brand, { value: true });
 
 function checkName(name: unknown, maker: string): asserts name is string {
   if (typeof name !== "string" || name.trim() === "") {

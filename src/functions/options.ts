@@ -179,6 +179,8 @@ async function* sampleAsyncGenerator(): AsyncGenerator<undefined> {
   yield;
 }
 
+const asyncFunctionPrototype: unknown = Object.getPrototypeOf(async () => {});
+
 const generatorPrototypes: ReadonlyMap<unknown, string> = new Map<unknown, string>([
   [Object.getPrototypeOf(sampleGenerator), "a generator"],
   [Object.getPrototypeOf(sampleAsyncGenerator), "an async generator"],
@@ -196,7 +198,10 @@ const generatorTags: ReadonlyMap<string, string> = new Map([
  */
 function generatorKind(fn: unknown): string | undefined {
   try {
-    const byPrototype = generatorPrototypes.get(Object.getPrototypeOf(fn));
+    const prototype: unknown = Object.getPrototypeOf(fn);
+    // The common case, decided at once: a plain or async function of this realm.
+    if (prototype === Function.prototype || prototype === asyncFunctionPrototype) return undefined;
+    const byPrototype = generatorPrototypes.get(prototype);
     if (byPrototype !== undefined) return byPrototype;
   } catch {
     // Not inspectable this way; try the tag.

@@ -57,8 +57,34 @@ export function toTaskFunction<T>(value: unknown, task: string, phase: PhaseName
   return makeTaskFunction(value as TaskFn<T>, resolved);
 }
 
+/**
+ * The one shape of every task function: its fields set in the constructor, the brand on the
+ * prototype, so making one is an allocation and a freeze, not a spread and a defineProperty.
+ */
+class BrandedTaskFunction<T> implements TaskFunction<T> {
+  readonly fn: TaskFn<T>;
+  readonly timeoutMs: number | null;
+  readonly retries: number;
+  readonly initialDelayMs: number;
+  readonly backoffFactor: number;
+  readonly maxDelayMs: number;
+  readonly retryOn: (error: unknown) => boolean;
+  readonly abandonAfterMs: number | null | undefined;
+
+  constructor(fn: TaskFn<T>, options: ResolvedOptions) {
+    this.fn = fn;
+    this.timeoutMs = options.timeoutMs;
+    this.retries = options.retries;
+    this.initialDelayMs = options.initialDelayMs;
+    this.backoffFactor = options.backoffFactor;
+    this.maxDelayMs = options.maxDelayMs;
+    this.retryOn = options.retryOn;
+    this.abandonAfterMs = options.abandonAfterMs;
+    Object.freeze(this);
+  }
+}
+Object.defineProperty(BrandedTaskFunction.prototype, brand, { value: true });
+
 function makeTaskFunction<T>(fn: TaskFn<T>, options: ResolvedOptions): TaskFunction<T> {
-  const taskFunction = { fn, ...options };
-  Object.defineProperty(taskFunction, brand, { value: true });
-  return Object.freeze(taskFunction);
+  return new BrandedTaskFunction(fn, options);
 }
