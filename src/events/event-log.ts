@@ -10,7 +10,8 @@ import type { LifecycleEvent } from "./lifecycle-event.js";
 /**
  * Builds one run's events and hands them to its `onEvent` listener: numbered from 0, timed by
  * the run's clock, errors described as plain data. A run without a listener has no log, so
- * it builds nothing.
+ * it builds nothing. Each event is one object literal, optional fields assigned after it (no
+ * spreads: a listener is on the hot path of every phase).
  */
 export class EventLog {
   #seq = 0;
@@ -32,28 +33,27 @@ export class EventLog {
     failures: readonly TaskFailure[],
     abort: { readonly reason: unknown } | undefined,
   ): void {
-    const failed = failures.length > 0 || abort !== undefined;
-    this.#deliver({
+    const e: Record<string, unknown> = {
       type: "run",
-      ...this.#stamp(),
+      seq: this.#seq++,
+      at: this.#time(),
       event,
       from,
       to,
-      ...(event === "abort" ? { reason: describeError(abort?.reason) } : {}),
-      ...(to === "settled"
-        ? {
-            outcome: failed ? "failed" : "succeeded",
-            aborted: abort !== undefined,
-            failures: failures.map((f) => ({
-              task: f.task,
-              phase: f.phase,
-              attempts: f.attempts,
-              afterCancel: f.afterCancel,
-              error: describeError(f.error),
-            })),
-          }
-        : {}),
-    });
+    };
+    if (event === "abort") e.reason = describeError(abort?.reason);
+    if (to === "settled") {
+      e.outcome = failures.length > 0 || abort !== undefined ? "failed" : "succeeded";
+      e.aborted = abort !== undefined;
+      e.failures = failures.map((f) => ({
+        task: f.task,
+        phase: f.phase,
+        attempts: f.attempts,
+        afterCancel: f.afterCancel,
+        error: describeError(f.error),
+      }));
+    }
+    this.#deliver(e as unknown as LifecycleEvent);
   }
 
   /**
@@ -69,7 +69,6 @@ export class EventLog {
     error: unknown,
     attempts: number | undefined,
   ): void {
-    // Built by assignment, not spreads: one object per event, fields in a fixed order.
     const e: Record<string, unknown> = {
       type: "task",
       seq: this.#seq++,
@@ -118,7 +117,8 @@ export class EventLog {
   retry(task: string, phase: PhaseName, attempt: number, delayMs: number, error: unknown): void {
     this.#deliver({
       type: "retry",
-      ...this.#stamp(),
+      seq: this.#seq++,
+      at: this.#time(),
       task,
       phase,
       attempt,
@@ -134,10 +134,6 @@ export class EventLog {
    */
   holdTime(): void {
     this.#heldAt = this.#now();
-  }
-
-  #stamp(): { seq: number; at: number } {
-    return { seq: this.#seq++, at: this.#time() };
   }
 
   /** The time for the next event: the one held for it, else the clock's. */
