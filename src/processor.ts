@@ -1,7 +1,9 @@
 import { GraphBuilder } from "./builders/graph-builder.js";
 import { LevelBuilder } from "./builders/level-builder.js";
 import { SdaxExecutionError } from "./errors/execution-error.js";
+import { mapTaskFunctions } from "./builders/task.js";
 import type { PhaseName } from "./functions/phase-name.js";
+import type { TaskFunction } from "./functions/task-function.js";
 import type { Plan } from "./graph/plan.js";
 import { PhaseRunner } from "./phase-runner.js";
 import { Run } from "./scheduler/run.js";
@@ -121,6 +123,19 @@ export class AsyncTaskProcessor<T> {
       (onStop) => new Run(this.#plan, ctx, resolved, false, onStop) as Run<unknown>,
     );
   }
+}
+
+/**
+ * @internal The same workflow with every task function passed through `map`: what the
+ * tracing and failure-exploring entry points run in place of the user's processor.
+ */
+export function mapProcessorFunctions<T>(
+  processor: AsyncTaskProcessor<T>,
+  map: (fn: TaskFunction<T>, task: string, phase: PhaseName) => TaskFunction<T>,
+): AsyncTaskProcessor<T> {
+  const plan = planOf(processor);
+  const tasks = plan.tasks.map((t) => mapTaskFunctions(t, (fn, phase) => map(fn, t.name, phase)));
+  return new AsyncTaskProcessor<T>(Object.freeze({ ...plan, tasks }));
 }
 
 /** @internal The compiled plan of a processor (for `checkTrace`). */

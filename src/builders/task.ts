@@ -106,6 +106,23 @@ export function isAsyncTask(value: unknown): value is AsyncTask<unknown> {
   return hasBrand(value, brand);
 }
 
+/**
+ * @internal The task with each of its functions passed through `map`, for the library's own
+ * wrappers (tracing, fault injection).
+ */
+export function mapTaskFunctions<T>(
+  task: AsyncTask<T>,
+  map: (fn: TaskFunction<T>, phase: PhaseName) => TaskFunction<T>,
+): AsyncTask<T> {
+  const { preExecute, execute, postExecute } = task;
+  return new BrandedTask<T>(
+    task.name,
+    preExecute && map(preExecute, "preExecute"),
+    execute && map(execute, "execute"),
+    postExecute && map(postExecute, "postExecute"),
+  );
+}
+
 function phaseOf<T>(
   phases: TaskPhases<T>,
   phase: PhaseName,

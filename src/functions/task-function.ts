@@ -85,6 +85,14 @@ class BrandedTaskFunction<T> implements TaskFunction<T> {
 }
 Object.defineProperty(BrandedTaskFunction.prototype, brand, { value: true });
 
+/**
+ * @internal The same settings around another function, for the library's own wrappers
+ * (tracing, fault injection); no validation, since `options` already passed it.
+ */
+export function withFn<T>(options: TaskFunction<T>, fn: TaskFn<T>): TaskFunction<T> {
+  return new BrandedTaskFunction(fn, options);
+}
+
 function makeTaskFunction<T>(fn: TaskFn<T>, options: ResolvedOptions): TaskFunction<T> {
   return new BrandedTaskFunction(fn, options);
 }
