@@ -172,7 +172,11 @@ export function typecheck(units: readonly Unit[]): string[] {
     skipLibCheck: true,
     noEmit: true,
     baseUrl: root,
-    paths: { sdax: ["src/index.ts"] },
+    paths: {
+      sdax: ["src/index.ts"],
+      "sdax/otel": ["src/otel/index.ts"],
+      "sdax/testing": ["src/testing/index.ts"],
+    },
   };
   // The snippets are ES modules (top-level await): a package.json in their folder says so.
   const snippetPackage = `${root}.snippets/package.json`;
@@ -196,6 +200,8 @@ export function typecheck(units: readonly Unit[]): string[] {
 const here = fileURLToPath(new URL("./", import.meta.url));
 const replaced: Record<string, string> = {
   sdax: `${root}src/index.ts`,
+  "sdax/otel": `${root}src/otel/index.ts`,
+  "sdax/testing": `${root}src/testing/index.ts`,
   vitest: `${here}snippet-shims/vitest.ts`,
   "@fast-check/vitest": `${here}snippet-shims/fast-check-vitest.ts`,
   "node:timers/promises": `${here}snippet-shims/timers-promises.ts`,
