@@ -52,3 +52,6 @@ export { realClock } from "./time/clock.js";
 export { VirtualClock } from "./time/virtual-clock.js";
 export type { TraceViolation } from "./verify/check-trace.js";
 export { checkTrace } from "./verify/check-trace.js";
+export type { PhaseCounts, WorkflowAnalysis } from "./visualize/analysis.js";
+export type { FlowchartOptions } from "./visualize/flowchart.js";
+export { ganttFromEvents } from "./visualize/gantt.js";

@@ -1,7 +1,7 @@
 import { GraphBuilder } from "./builders/graph-builder.js";
 import { LevelBuilder } from "./builders/level-builder.js";
-import { SdaxExecutionError } from "./errors/execution-error.js";
 import { mapTaskFunctions } from "./builders/task.js";
+import { SdaxExecutionError } from "./errors/execution-error.js";
 import type { PhaseName } from "./functions/phase-name.js";
 import type { TaskFunction } from "./functions/task-function.js";
 import type { Plan } from "./graph/plan.js";
@@ -13,6 +13,8 @@ import {
   readRunOptions,
 } from "./scheduler/run-options.js";
 import type { RunReport } from "./scheduler/run-report.js";
+import { analyzePlan, type WorkflowAnalysis } from "./visualize/analysis.js";
+import { type FlowchartOptions, flowchart } from "./visualize/flowchart.js";
 
 /** One task as {@link AsyncTaskProcessor.describe} shows it. */
 export interface TaskDescription {
@@ -82,6 +84,36 @@ export class AsyncTaskProcessor<T> {
       }
       return { name: t.name, dependsOn, phases };
     });
+  }
+
+  /**
+   * The workflow as a Mermaid flowchart: levels as subgraphs in level order (graph mode: one
+   * arrow per dependency), each task with the phases it has, joins as circles. Names are
+   * escaped; the text is the same for the same workflow, every time. Paste it into any
+   * Mermaid renderer (GitHub renders a fenced `mermaid` block).
+   *
+   * @example
+   * console.log(processor.toMermaid());
+   * // flowchart TB
+   * //   subgraph L0["level 1"]
+   * //     t0["auth<br/>pre"]
+   * //   ...
+   */
+  toMermaid(options?: FlowchartOptions): string {
+    return flowchart(this.#plan, options);
+  }
+
+  /**
+   * What can run together, for a run in which every phase succeeds (spec/analysis.md): the
+   * preExecute waves, the execute wave, the postExecute waves in teardown order, the depth,
+   * the widest wave, the critical path and how many tasks have each phase.
+   *
+   * @example
+   * const { preWaves, depth, criticalPath } = processor.analyze();
+   * // preWaves: [["auth", "flags"], ["user"]], depth: 2, criticalPath: ["auth", "user"]
+   */
+  analyze(): WorkflowAnalysis {
+    return analyzePlan(this.#plan);
   }
 
   /**

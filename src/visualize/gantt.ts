@@ -1,0 +1,273 @@
+/**
+ * One run's events as a Mermaid Gantt chart: what `ganttFromEvents` returns.
+ */
+import type {
+  AttemptTransitionEvent,
+  LifecycleEvent,
+  RetryScheduledEvent,
+  RunTransitionEvent,
+} from "../events/lifecycle-event.js";
+import { mermaidLabel } from "./mermaid-text.js";
+
+/** One bar of the chart (a milestone when it took no time), in ms since the run began. */
+interface Bar {
+  label: string;
+  readonly start: number;
+  /** Undefined while no event has ended it. */
+  end: number | undefined;
+  /** What happened to it and when, in the order the events said: "failed", "cancelled"... */
+  readonly marks: Mark[];
+  /** Mermaid tags; when absent, derived from the marks. */
+  tags?: readonly string[];
+  /** An attempt's bar: its colour, not a word, says it succeeded. */
+  readonly attempt?: true;
+}
+
+/** Something that happened to a bar, at a time in ms since the run began. */
+interface Mark {
+  readonly word: string;
+  readonly at: number;
+}
+
+/** An attempt's bar, with what its label is made of. */
+interface AttemptBar {
+  readonly bar: Bar;
+  readonly phaseKey: string;
+  readonly phase: string;
+  readonly attempt: number;
+}
+
+const RUN_SECTION = "run";
+
+/** Attempt events that say how the attempt went, as the words its bar shows. */
+const ATTEMPT_MARKS: Partial<Record<AttemptTransitionEvent["event"], string>> = {
+  succeed: "succeeded",
+  fail: "failed",
+  timeout: "timed out",
+  cancel: "cancelled",
+  abandon: "abandoned",
+};
+
+/** Attempt events after which its function is no longer waited for: its bar ends. */
+const ENDS: ReadonlySet<string> = new Set(["succeed", "settle", "abandon"]);
+
+/** Reads one run's events, in order, into sections of bars; best effort (see ganttFromEvents). */
+class GanttBuilder {
+  readonly #sections = new Map<string, Bar[]>();
+  readonly #attempts = new Map<string, AttemptBar>();
+  readonly #delays = new Map<string, Bar>();
+  readonly #retried = new Set<string>();
+  readonly #origin: number;
+  readonly #run: Bar = { label: "run", start: 0, end: undefined, marks: [], tags: ["active"] };
+  #now = 0;
+
+  constructor(origin: number) {
+    this.#origin = origin;
+    this.#sections.set(RUN_SECTION, [this.#run]);
+  }
+
+  read(event: LifecycleEvent): void {
+    // An unreadable time (NaN when the clock threw) is taken to be the last one seen.
+    if (Number.isFinite(event.at)) this.#now = Math.max(0, Math.round(event.at - this.#origin));
+    const at = this.#now;
+    if (event.type === "attempt") this.#attempt(event, at);
+    else if (event.type === "retry") this.#retry(event, at);
+    else if (event.type === "task" && event.event === "skip") {
+      this.#bars(event.task).push(milestone("skipped", at));
+    } else if (event.type === "run") this.#runEvent(event, at);
+  }
+
+  #bars(task: string): Bar[] {
+    // Task sections are keyed apart from the run's, so a task named "run" has its own.
+    const key = `task:${task}`;
+    let bars = this.#sections.get(key);
+    if (bars === undefined) {
+      bars = [];
+      this.#sections.set(key, bars);
+    }
+    return bars;
+  }
+
+  #attempt(event: AttemptTransitionEvent, at: number): void {
+    const phaseKey = `${event.task}\u0000${event.phase}`;
+    const key = `${phaseKey}\u0000${event.attempt}`;
+    if (event.event === "delay") {
+      this.#delay(event.task, key, "retry delay", at);
+      return;
+    }
+    const wait = this.#delays.get(key);
+    if (event.event === "start") {
+      if (wait !== undefined && wait.end === undefined) wait.end = at;
+      if (this.#attempts.has(key)) return;
+      const bar: Bar = { label: event.phase, start: at, end: undefined, marks: [], attempt: true };
+      this.#attempts.set(key, { bar, phaseKey, phase: event.phase, attempt: event.attempt });
+      this.#bars(event.task).push(bar);
+      return;
+    }
+    if (event.event === "cancel" && event.from === "delayed") {
+      if (wait !== undefined && wait.end === undefined) {
+        wait.end = at;
+        wait.marks.push({ word: "cancelled", at });
+      }
+      return;
+    }
+    const open = this.#attempts.get(key);
+    if (open === undefined) return; // its start is not in the list: nothing to draw from
+    if (event.event === "lateSettle") {
+      this.#bars(event.task).push(milestone(`${event.phase} settled late`, at));
+      return;
+    }
+    const mark = ATTEMPT_MARKS[event.event];
+    if (mark !== undefined) open.bar.marks.push({ word: mark, at });
+    if (ENDS.has(event.event) && open.bar.end === undefined) open.bar.end = at;
+  }
+
+  /** A retry's delay: made by whichever comes first, the `retry` event or the `delay` one. */
+  #delay(task: string, key: string, label: string, at: number): Bar {
+    let wait = this.#delays.get(key);
+    if (wait === undefined) {
+      wait = { label, start: at, end: undefined, marks: [], tags: [] };
+      this.#delays.set(key, wait);
+      this.#bars(task).push(wait);
+    }
+    return wait;
+  }
+
+  #retry(event: RetryScheduledEvent, at: number): void {
+    this.#retried.add(`${event.task}\u0000${event.phase}`);
+    const key = `${event.task}\u0000${event.phase}\u0000${event.attempt + 1}`;
+    const wait = this.#delay(event.task, key, "", at);
+    wait.label = `${event.phase} retry in ${formatMs(event.delayMs)} ms`;
+  }
+
+  #runEvent(event: RunTransitionEvent, at: number): void {
+    if (event.event === "abort") {
+      const bar = milestone("aborted", at);
+      bar.tags = ["crit"];
+      this.#sections.get(RUN_SECTION)!.push(bar);
+    }
+    if (event.to === "settled" && this.#run.end === undefined) {
+      this.#run.end = at;
+      this.#run.marks.push({ word: event.outcome ?? "closed", at });
+      this.#run.tags = event.outcome === "failed" ? ["crit"] : ["done"];
+    }
+  }
+
+  /** The chart. Whatever is still open ends at the last time seen, marked "unfinished". */
+  chart(): string {
+    for (const { bar, phaseKey, phase, attempt } of this.#attempts.values()) {
+      if (attempt > 1 || this.#retried.has(phaseKey)) bar.label = `${phase} (attempt ${attempt})`;
+    }
+    const lines = ["gantt", "  dateFormat x", `  axisFormat ${axisFormat(this.#now)}`];
+    lines.push("  todayMarker off");
+    for (const [key, bars] of this.#sections) {
+      const title = key === RUN_SECTION ? "run" : key.slice("task:".length);
+      lines.push(`  section ${mermaidLabel(title)}`);
+      for (const bar of bars) lines.push(`    ${barLine(bar, this.#now)}`);
+    }
+    return `${lines.join("\n")}\n`;
+  }
+}
+
+function milestone(label: string, at: number): Bar {
+  return { label, start: at, end: at, marks: [], tags: [] };
+}
+
+function tagsOf(marks: readonly Mark[]): readonly string[] {
+  const has = (word: string) => marks.some((m) => m.word === word);
+  if (has("failed") || has("timed out")) return ["crit"];
+  if (has("cancelled")) return ["active"];
+  if (has("succeeded")) return ["done"];
+  return [];
+}
+
+/** `label :tags, start, length` with the label escaped; a bar of no length is a milestone. */
+function barLine(bar: Bar, lastTime: number): string {
+  const end = bar.end ?? lastTime;
+  const marks = bar.end === undefined ? [...bar.marks, { word: "unfinished", at: end }] : bar.marks;
+  // A decision taken before the bar ends (a timeout, a cancellation) says when it was taken.
+  const words = marks
+    .filter((m) => !bar.attempt || m.word !== "succeeded")
+    .map((m) => (m.at < end ? `${m.word} at ${m.at} ms` : m.word));
+  const text = words.length > 0 ? `${bar.label} ${words.join(", ")}` : bar.label;
+  const length = end - bar.start;
+  const tags = [...(bar.tags ?? tagsOf(marks)), ...(length > 0 ? [] : ["milestone"])];
+  const fields = [...tags, String(bar.start), `${Math.max(0, length)}ms`];
+  return `${mermaidLabel(text)} :${fields.join(", ")}`;
+}
+
+function axisFormat(lastTime: number): string {
+  if (lastTime < 1000) return "%L ms";
+  if (lastTime < 60_000) return "%S.%L s";
+  return "%M:%S";
+}
+
+function formatMs(ms: number): string {
+  return Number.isFinite(ms) ? String(Math.round(ms)) : "?";
+}
+
+/** The index of each run start (`idle -> entering` or `idle -> settled`) in `events`. */
+function runStarts(events: readonly unknown[]): number[] {
+  const starts: number[] = [];
+  events.forEach((e, i) => {
+    if (isEvent(e) && e.type === "run" && e.from === "idle") starts.push(i);
+  });
+  return starts;
+}
+
+function isEvent(value: unknown): value is LifecycleEvent {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === "string"
+  );
+}
+
+/**
+ * One run's events (as `onEvent` delivers them) as a Mermaid Gantt chart, with times in
+ * milliseconds since the run began, rounded to whole ms.
+ *
+ * The first section, `run`, has one bar for the whole run, marked with how it ended, and a
+ * milestone where the external signal aborted it. Then one section per task, in the order
+ * the tasks first did something: one bar per phase attempt, from its start until its function
+ * settled (or was abandoned), marked `failed` or `timed out` (red), `cancelled`, `abandoned`;
+ * a succeeded attempt is drawn done (grey). Retried phases number their attempts, and each
+ * retry's delay is a bar of its own (`retry in 10 ms`). A skipped task, and an abandoned
+ * function settling late, are milestones. Anything that took no time on the run's clock is a
+ * milestone too.
+ *
+ * Best effort on a partial or odd list: events are read in the order given; an attempt whose
+ * start is missing is left out; a bar no event ended (a list cut short) runs to the last time
+ * seen and is marked `unfinished`; an event whose `at` is not a finite number (the clock
+ * threw) takes the time of the event before it; values that are not events are skipped. It
+ * throws a `TypeError` only for something that is not an array, or for the events of more
+ * than one run (two run starts): draw each run on its own.
+ *
+ * @example
+ * const events: LifecycleEvent[] = [];
+ * await processor.processTasks(ctx, { onEvent: (e) => events.push(e) }).catch(() => {});
+ * console.log(ganttFromEvents(events)); // paste into any Mermaid renderer
+ */
+export function ganttFromEvents(events: readonly LifecycleEvent[]): string {
+  if (!Array.isArray(events)) {
+    throw new TypeError(`ganttFromEvents: expected an array of events, got ${typeof events}`);
+  }
+  const starts = runStarts(events);
+  if (starts.length > 1) {
+    throw new TypeError(
+      `ganttFromEvents: expected the events of one run, found ${starts.length} run starts (at indexes ${starts.join(", ")}); draw each run on its own`,
+    );
+  }
+  const first = events[starts[0] ?? -1];
+  const origin = first !== undefined && Number.isFinite(first.at) ? first.at : earliest(events);
+  const builder = new GanttBuilder(origin);
+  for (const event of events) if (isEvent(event)) builder.read(event);
+  return builder.chart();
+}
+
+/** The smallest finite `at` of the list, or 0: the origin of a list without its run start. */
+function earliest(events: readonly unknown[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const e of events) if (isEvent(e) && Number.isFinite(e.at)) min = Math.min(min, e.at);
+  return Number.isFinite(min) ? min : 0;
+}
