@@ -1,0 +1,227 @@
+import { type Context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import type {
+  AttemptTransitionEvent,
+  LifecycleEvent,
+  RetryScheduledEvent,
+  RunTransitionEvent,
+} from "../events/lifecycle-event.js";
+import { Attempt } from "../functions/attempt.js";
+import type { TaskScope } from "../functions/task-scope.js";
+import { SDAX_ATTRIBUTES as A, SDAX_EVENTS } from "./attributes.js";
+import { exceptionOf, type RecordedException } from "./exception.js";
+import { announceStart } from "./handshake.js";
+import { PHASE_INDEX, type PhaseSlot, type TraceShape } from "./shape.js";
+
+/** An attempt the engine stopped waiting for: its span ended; its late settlement may come. */
+interface AbandonedAttempt {
+  readonly slot: number;
+  readonly attempt: number;
+  readonly span: Span;
+}
+
+/**
+ * The tracing of one run: its span, the span of each attempt running, and the run's `onEvent`
+ * listener, which learns every outcome (success, failure, timeout, cancellation, retry,
+ * abandonment) and passes each event on to the user's own listener first.
+ *
+ * The run span starts at the run's first event and ends when the run settles. An attempt's
+ * span starts when its function is called and ends when the attempt has settled (its function
+ * and every child it spawned), or when it is abandoned.
+ */
+export class RunTracer {
+  readonly #shape: TraceShape;
+  /** The context active where the run was started: the run span's parent. */
+  readonly #parent: Context;
+  readonly #user: ((event: LifecycleEvent) => void) | undefined;
+  #runSpan: Span | undefined;
+  /** The parent context of every attempt's span: `#parent` with the run span. */
+  #runContext: Context;
+  /** Per phase slot: the span of the attempt running, and that attempt (its scope). */
+  readonly #spans: (Span | undefined)[];
+  readonly #scopes: (TaskScope | undefined)[];
+  #abandoned: AbandonedAttempt[] | undefined;
+
+  constructor(
+    shape: TraceShape,
+    parent: Context,
+    user: ((event: LifecycleEvent) => void) | undefined,
+  ) {
+    this.#shape = shape;
+    this.#parent = parent;
+    this.#runContext = parent;
+    this.#user = user;
+    this.#spans = new Array<Span | undefined>(shape.slots.length);
+    this.#scopes = new Array<TaskScope | undefined>(shape.slots.length);
+  }
+
+  /**
+   * The run's `onEvent`. The user's listener sees each event first, so that nothing it does
+   * (even starting another traced run) comes between an attempt's `start` and its function's
+   * call; an error it throws goes on to the engine, which rethrows it as uncaught.
+   */
+  readonly listener = (event: LifecycleEvent): void => {
+    const user = this.#user;
+    if (user === undefined) {
+      this.#observe(event);
+      return;
+    }
+    try {
+      user(event);
+    } finally {
+      this.#observe(event);
+    }
+  };
+
+  /**
+   * Starts the span of an attempt whose function is being called; returns the context to call
+   * it in, so the spans the function starts are children of its attempt's span.
+   */
+  begin(slot: PhaseSlot, scope: TaskScope): Context {
+    const attempt = scope.attempt;
+    const options =
+      attempt === 1 ? slot.first : { attributes: { ...slot.attributes, [A.attempt]: attempt } };
+    const span = this.#shape.tracer.startSpan(slot.name, options, this.#runContext);
+    this.#spans[slot.index] = span;
+    this.#scopes[slot.index] = scope;
+    return trace.setSpan(this.#runContext, span);
+  }
+
+  #observe(event: LifecycleEvent): void {
+    if (event.type === "attempt") this.#onAttempt(event);
+    else if (event.type === "run") this.#onRun(event);
+    else if (event.type === "retry") this.#onRetry(event);
+  }
+
+  #onRun(event: RunTransitionEvent): void {
+    let span = this.#runSpan;
+    if (span === undefined) {
+      const shape = this.#shape;
+      span = shape.tracer.startSpan(shape.runName, shape.runOptions, this.#parent);
+      this.#runSpan = span;
+      this.#runContext = trace.setSpan(this.#parent, span);
+    }
+    if (event.event === "abort") {
+      span.addEvent(SDAX_EVENTS.abort, { [A.reason]: event.reason?.message ?? "" });
+    }
+    if (event.to !== "settled") return;
+    const failures = event.failures ?? [];
+    span.setAttribute(A.outcome, event.outcome ?? "succeeded");
+    span.setAttribute(A.aborted, event.aborted === true);
+    span.setAttribute(A.failures, failures.length);
+    if (event.outcome === "failed") {
+      const first = failures[0];
+      const message =
+        first === undefined
+          ? "the run's signal aborted it"
+          : `task "${first.task}" ${first.phase} failed: ${first.error.message}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""}`;
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
+    span.end();
+  }
+
+  #onRetry(event: RetryScheduledEvent): void {
+    this.#runSpan?.addEvent(SDAX_EVENTS.retry, {
+      [A.task]: event.task,
+      [A.phase]: event.phase,
+      [A.attempt]: event.attempt,
+      [A.delayMs]: event.delayMs,
+      [A.reason]: event.error.message,
+    });
+  }
+
+  #onAttempt(event: AttemptTransitionEvent): void {
+    if (event.event === "start") {
+      announceStart(this); // the engine calls the attempt's function right after this event
+      return;
+    }
+    const task = this.#shape.taskIndex.get(event.task);
+    if (task === undefined) return;
+    const slot = task * 3 + PHASE_INDEX[event.phase];
+    if (event.event === "lateSettle") {
+      this.#lateSettle(slot, event);
+      return;
+    }
+    const scope = this.#scopes[slot];
+    // No span for this attempt: a retry cancelled while it waited out its delay never ran.
+    if (scope === undefined || scope.attempt !== event.attempt) return;
+    const span = this.#spans[slot]!;
+    switch (event.event) {
+      case "succeed":
+        span.setAttribute(A.outcome, "succeeded");
+        this.#end(slot, span);
+        return;
+      case "fail":
+        this.#failed(
+          span,
+          event.from === "cancelling" ? "failedAfterCancel" : "failed",
+          scope,
+          event,
+        );
+        return;
+      case "timeout":
+        this.#failed(span, "timedOut", scope, event);
+        return;
+      case "cancel":
+        span.setAttribute(A.outcome, "cancelled");
+        span.addEvent(SDAX_EVENTS.cancel, { [A.reason]: event.error?.message ?? "" });
+        return;
+      case "settle":
+        this.#end(slot, span);
+        return;
+      case "abandon":
+        span.setAttribute(A.abandoned, true);
+        span.addEvent(SDAX_EVENTS.abandon);
+        this.#abandoned ??= [];
+        this.#abandoned.push({ slot, attempt: event.attempt, span });
+        this.#end(slot, span);
+        return;
+    }
+  }
+
+  /**
+   * A failure or a timeout: the attempt's own error (as thrown, with its stack) is recorded.
+   * The scope the engine passes is the attempt itself, which holds that error; the event only
+   * carries a description of it.
+   */
+  #failed(span: Span, outcome: string, scope: TaskScope, event: AttemptTransitionEvent): void {
+    span.setAttribute(A.outcome, outcome);
+    const exception: RecordedException =
+      scope instanceof Attempt
+        ? exceptionOf(scope.error)
+        : (event.error ?? { name: "Error", message: "" });
+    span.recordException(exception);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+  }
+
+  #end(slot: number, span: Span): void {
+    span.end();
+    this.#spans[slot] = undefined;
+    this.#scopes[slot] = undefined;
+  }
+
+  /**
+   * An abandoned attempt settled at last. Its span has ended, so the settlement is a span of
+   * its own, a child of it, of no duration: `<task> <phase> late settlement`.
+   */
+  #lateSettle(slot: number, event: AttemptTransitionEvent): void {
+    const abandoned = this.#abandoned;
+    const at = abandoned?.findIndex((a) => a.slot === slot && a.attempt === event.attempt) ?? -1;
+    if (abandoned === undefined || at < 0) return;
+    const { span } = abandoned[at]!;
+    abandoned.splice(at, 1);
+    const late = this.#shape.tracer.startSpan(
+      `${this.#shape.slots[slot]!.name} late settlement`,
+      {
+        attributes: {
+          [A.task]: event.task,
+          [A.phase]: event.phase,
+          [A.attempt]: event.attempt,
+          [A.settled]: event.error === undefined ? "fulfilled" : "rejected",
+        },
+      },
+      trace.setSpan(this.#runContext, span),
+    );
+    if (event.error !== undefined) late.recordException(event.error);
+    late.end();
+  }
+}
