@@ -1,0 +1,145 @@
+import { describeValue } from "../errors/describe-error.js";
+import { MAX_TIMER_MS } from "../functions/options.js";
+import { type AsyncTaskProcessor, planOf } from "../processor.js";
+import { type RunOptions, readRunOptions } from "../scheduler/run-options.js";
+import type { Placement } from "./cases.js";
+import { FAULT_KINDS, type Fault, type FaultKind, placementKey } from "./fault.js";
+import type { ExploreOptions, Replay } from "./types.js";
+
+/** Explorer options, read once and checked. */
+export interface Settings<T> {
+  readonly context: ExploreOptions<T>["context"];
+  readonly check: ExploreOptions<T>["check"];
+  readonly seed: number;
+  readonly runs: number;
+  readonly replay: Replay | undefined;
+  /** The caller's run options, copied (each field read once). */
+  readonly runOptions: RunOptions;
+  readonly stallMs: number;
+}
+
+const knownKeys = ["context", "check", "seed", "runs", "replay", "runOptions", "stallMs"];
+const explorerOwned = {
+  clock: "each run gets its own VirtualClock (given to `context` as `clock`)",
+  random: "each run's jitter comes from its faults, so that a case replays",
+  signal: "the explorer aborts a stalled run through a signal of its own",
+} as const;
+
+const fail = (message: string) => new TypeError(`exploreFailures: ${message}`);
+
+/** Checks the processor; throws a `TypeError` that says what was expected. */
+export function checkProcessor<T>(processor: AsyncTaskProcessor<T>): void {
+  try {
+    planOf(processor);
+  } catch {
+    throw fail(
+      `\`processor\` must be an AsyncTaskProcessor made by a builder, got ${describeValue(processor)}`,
+    );
+  }
+}
+
+/**
+ * Reads and checks the options: each field once; a `TypeError` names the first bad field and
+ * says what it expected. `placements` are what a replayed fault may name.
+ */
+export function readSettings<T>(
+  options: ExploreOptions<T>,
+  placements: readonly Placement[],
+): Settings<T> {
+  if (typeof options !== "object" || options === null) {
+    throw fail(`options must be an object, got ${describeValue(options)}`);
+  }
+  const o: Record<string, unknown> = { ...options };
+  for (const key of Object.keys(o)) {
+    if (!knownKeys.includes(key)) {
+      throw fail(`unknown option \`${key}\`; known options: ${knownKeys.join(", ")}`);
+    }
+  }
+  const { context, check, seed, runs, replay, runOptions, stallMs } = o;
+  if (typeof context !== "function") {
+    throw fail(
+      `\`context\` must be a function making a run's context, got ${describeValue(context)}`,
+    );
+  }
+  if (typeof check !== "function") {
+    throw fail(`\`check\` must be a function, got ${describeValue(check)}`);
+  }
+  if (
+    seed !== undefined &&
+    !(Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= 0xffffffff)
+  ) {
+    throw fail(`\`seed\` must be an integer from 0 to ${0xffffffff}, got ${describeValue(seed)}`);
+  }
+  if (runs !== undefined && !(Number.isSafeInteger(runs) && (runs as number) >= 1)) {
+    throw fail(`\`runs\` must be an integer >= 1, got ${describeValue(runs)}`);
+  }
+  if (
+    stallMs !== undefined &&
+    !(typeof stallMs === "number" && stallMs >= 0 && stallMs <= MAX_TIMER_MS)
+  ) {
+    throw fail(
+      `\`stallMs\` must be a number of ms from 0 to ${MAX_TIMER_MS}, got ${describeValue(stallMs)}`,
+    );
+  }
+  return {
+    context: context as Settings<T>["context"],
+    check: check as Settings<T>["check"],
+    seed: (seed as number | undefined) ?? Math.floor(Math.random() * 0x100000000),
+    runs: (runs as number | undefined) ?? 1000,
+    replay: replay === undefined ? undefined : readReplay(replay, placements),
+    runOptions: readExplorerRunOptions(runOptions),
+    stallMs: (stallMs as number | undefined) ?? 1000,
+  };
+}
+
+function readExplorerRunOptions(value: unknown): RunOptions {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null) {
+    throw fail(`\`runOptions\` must be an object, got ${describeValue(value)}`);
+  }
+  const copy: Record<string, unknown> = { ...value };
+  for (const [key, why] of Object.entries(explorerOwned)) {
+    if (copy[key] !== undefined) throw fail(`\`runOptions.${key}\` cannot be set: ${why}`);
+  }
+  try {
+    readRunOptions(copy);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw fail(`\`runOptions\`: ${message.replace(/^run options: /, "")}`);
+  }
+  return copy as RunOptions;
+}
+
+/** Checks a replay against the workflow: every fault names a phase the explorer can fault. */
+export function readReplay(value: unknown, placements: readonly Placement[]): Replay {
+  if (typeof value !== "object" || value === null || !Array.isArray((value as Replay).faults)) {
+    throw fail(`\`replay\` must be an object like { faults: [...] }, got ${describeValue(value)}`);
+  }
+  const eligible = new Set(placements.map((p) => placementKey(p.task, p.phase)));
+  const seen = new Set<string>();
+  const faults = ((value as Replay).faults as unknown[]).map((f, i): Fault => {
+    const at = `\`replay.faults[${i}]\``;
+    if (typeof f !== "object" || f === null) {
+      throw fail(`${at} must be an object like { task, phase, kind }, got ${describeValue(f)}`);
+    }
+    const { task, phase, kind } = f as Record<string, unknown>;
+    if (typeof task !== "string")
+      throw fail(`${at}.task must be a string, got ${describeValue(task)}`);
+    if (phase !== "preExecute" && phase !== "execute") {
+      throw fail(`${at}.phase must be "preExecute" or "execute", got ${describeValue(phase)}`);
+    }
+    if (!FAULT_KINDS.includes(kind as FaultKind)) {
+      throw fail(
+        `${at}.kind must be one of ${FAULT_KINDS.map((k) => `"${k}"`).join(", ")}, got ${describeValue(kind)}`,
+      );
+    }
+    const key = placementKey(task, phase);
+    if (!eligible.has(key)) {
+      throw fail(`${at}: the workflow has no task "${task}" with a ${phase}`);
+    }
+    if (seen.has(key)) throw fail(`${at}: a second fault on ${phase} of "${task}"`);
+    seen.add(key);
+    return { task, phase, kind: kind as FaultKind };
+  });
+  return { faults };
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import {
+  exploreFailures,
+  type Fault,
+  type Replay,
+  replayFailure,
+} from "../../src/testing/index.js";
+import { checkReleased, type PoolCtx, poolContext, poolWorkflow } from "./workflows.js";
+
+// auth.preExecute, db.preExecute, report.execute: 3 placements.
+const singles = 3 * 3;
+const pairs = 9 * ((3 * 2) / 2);
+
+describe("exploreFailures finds what a workflow's cleanup misses", () => {
+  it("finds the leak of a cleanup that releases only when preExecute finished, reduced to one fault", async () => {
+    const result = await exploreFailures(poolWorkflow(false), {
+      context: poolContext,
+      check: checkReleased,
+      seed: 1,
+    });
+    expect(result.exhaustive).toBe(true);
+    expect(result.runs).toBe(1 + singles + pairs);
+    // auth fails at 5 ms, while db's session query (1 to 11 ms) runs: db's preExecute is
+    // cancelled between acquire and `ready`, and postExecute skips the release.
+    const leak: Fault = { task: "auth", phase: "preExecute", kind: "failAfterBody" };
+    expect(result.violations).toHaveLength(1);
+    const [violation] = result.violations;
+    expect(violation?.faults).toEqual([leak]);
+    expect(violation?.source).toBe("check");
+    expect(violation?.error).toEqual(new Error("1 connection(s) never released"));
+    expect(violation?.message).toBe(
+      'with preExecute of "auth" fails after its body: check failed: Error: 1 connection(s) never released',
+    );
+    expect(violation?.trace).toEqual([]);
+    expect(violation?.replay).toEqual({ faults: [leak] });
+  });
+
+  it("reports nothing for a cleanup that copes with partial initialisation, after trying every single fault and pair", async () => {
+    const tried: (readonly Fault[])[] = [];
+    const result = await exploreFailures(poolWorkflow(true), {
+      context: (run) => {
+        tried.push(run.faults);
+        return poolContext(run);
+      },
+      check: checkReleased,
+      seed: 1,
+    });
+    expect(result).toEqual({ runs: 1 + singles + pairs, exhaustive: true, seed: 1, violations: [] });
+    expect(tried).toHaveLength(1 + singles + pairs);
+    expect(tried[0]).toEqual([]);
+    expect(tried.filter((f) => f.length === 1)).toHaveLength(singles);
+    expect(tried.filter((f) => f.length === 2)).toHaveLength(pairs);
+  });
+
+  it("the check sees each run's outcome, its faults, those that fired, and its events", async () => {
+    const seen: string[] = [];
+    await exploreFailures(poolWorkflow(true), {
+      context: poolContext,
+      check: (ctx: PoolCtx, run) => {
+        const faults = run.faults.map((f) => `${f.task}.${f.kind}`).join("+");
+        const fired = run.fired.map((f) => `${f.task}.${f.kind}`).join("+");
+        const settled = run.events.at(-1);
+        expect(settled?.type === "run" && settled.to).toBe("settled");
+        seen.push(`${faults || "-"} ${run.status} fired:${fired || "-"} rows:${ctx.rows ?? "-"}`);
+      },
+      replay: { faults: [] },
+    });
+    await exploreFailures(poolWorkflow(true), {
+      context: poolContext,
+      check: (_ctx, run) => {
+        const fired = run.fired.map((f) => `${f.task}.${f.kind}`).join("+");
+        seen.push(`${run.status} fired:${fired || "-"}`);
+      },
+      // db fails at its start: the run is failing before level 2, so report never starts
+      replay: {
+        faults: [
+          { task: "db", phase: "preExecute", kind: "failAtStart" },
+          { task: "report", phase: "execute", kind: "failAtStart" },
+        ],
+      },
+    });
+    expect(seen).toEqual(["- resolved fired:- rows:3", "rejected fired:db.failAtStart"]);
+  });
+});
+
+describe("replay", () => {
+  it("a violation's replay survives JSON and reproduces it with replayFailure, in one run", async () => {
+    const processor = poolWorkflow(false);
+    const found = await exploreFailures(processor, {
+      context: poolContext,
+      check: checkReleased,
+      seed: 7,
+    });
+    const pasted = JSON.parse(JSON.stringify(found.violations[0]?.replay)) as Replay;
+    const again = await replayFailure(processor, pasted, {
+      context: poolContext,
+      check: checkReleased,
+    });
+    expect(again.runs).toBe(1);
+    expect(again.exhaustive).toBe(false);
+    expect(again.violations.map((v) => v.message)).toEqual(
+      found.violations.map((v) => v.message),
+    );
+  });
+
+  it("exploreFailures with `replay` runs that case only; on a workflow that copes it finds nothing", async () => {
+    const faults: Fault[] = [{ task: "auth", phase: "preExecute", kind: "failAfterBody" }];
+    const contexts: (readonly Fault[])[] = [];
+    const result = await exploreFailures(poolWorkflow(true), {
+      context: (run) => {
+        contexts.push(run.faults);
+        return poolContext(run);
+      },
+      check: checkReleased,
+      replay: { faults },
+    });
+    expect(contexts).toEqual([faults]);
+    expect(result.runs).toBe(1);
+    expect(result.violations).toEqual([]);
+  });
+
+  it("a replay with a pair is not minimised: it runs exactly what it says", async () => {
+    const faults: Fault[] = [
+      { task: "auth", phase: "preExecute", kind: "failAfterBody" },
+      { task: "report", phase: "execute", kind: "hang" },
+    ];
+    const result = await replayFailure(poolWorkflow(false), { faults }, {
+      context: poolContext,
+      check: checkReleased,
+    });
+    expect(result.runs).toBe(1);
+    expect(result.violations.map((v) => [v.faults, v.foundWith])).toEqual([[faults, faults]]);
+  });
+});
+
+describe("seeds", () => {
+  const record = async (seed: number, runs: number) => {
+    const tried: string[] = [];
+    const result = await exploreFailures(poolWorkflow(true), {
+      context: (run) => {
+        tried.push(JSON.stringify(run.faults));
+        return poolContext(run);
+      },
+      check: checkReleased,
+      seed,
+      runs,
+    });
+    return { tried, result };
+  };
+
+  it("the same seed tries the same cases in the same order; another seed others", async () => {
+    const a = await record(42, 20);
+    const b = await record(42, 20);
+    const c = await record(43, 20);
+    expect(a.tried).toEqual(b.tried);
+    expect(c.tried).not.toEqual(a.tried);
+    expect(a.result).toMatchObject({ runs: 20, exhaustive: false, seed: 42 });
+  });
+
+  it("beyond the budget: the no-fault run, every single fault, then distinct random pairs", async () => {
+    const { tried } = await record(5, 30);
+    expect(tried).toHaveLength(30);
+    expect(new Set(tried).size).toBe(30);
+    expect(tried[0]).toBe("[]");
+    const sizes = tried.map((t) => (JSON.parse(t) as Fault[]).length);
+    expect(sizes).toEqual([0, ...Array(singles).fill(1), ...Array(30 - 1 - singles).fill(2)]);
+  });
+
+  it("a budget smaller than the singles draws singles at random", async () => {
+    const { tried } = await record(5, 4);
+    expect(tried).toHaveLength(4);
+    expect(tried.slice(1).every((t) => (JSON.parse(t) as Fault[]).length === 1)).toBe(true);
+    expect(new Set(tried).size).toBe(4);
+  });
+
+  it("without a seed, a random one is used and reported, and it replays the same cases", async () => {
+    const first = await exploreFailures(poolWorkflow(true), {
+      context: poolContext,
+      check: checkReleased,
+      runs: 15,
+    });
+    expect(Number.isInteger(first.seed)).toBe(true);
+    const again = await record(first.seed, 15);
+    const once = await record(first.seed, 15);
+    expect(again.tried).toEqual(once.tried);
+  });
+});
