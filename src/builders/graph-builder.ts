@@ -1,5 +1,6 @@
 import { compileGraph, type GraphEntry } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
+import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { checkTask, copyDependsOn } from "./checks.js";
 import type { AsyncTask } from "./task.js";
 
@@ -42,8 +43,9 @@ export class GraphBuilder<T> {
   /**
    * Compiles the tasks added so far into a new, frozen processor; refuses duplicates, missing
    * dependencies, self-dependencies and cycles. Tasks added later do not change it.
+   * `options.maxConcurrency` is the default limit of every run (a run may set its own).
    */
-  build(): AsyncTaskProcessor<T> {
-    return new AsyncTaskProcessor(compileGraph(this.#entries.slice()));
+  build(options?: BuildOptions): AsyncTaskProcessor<T> {
+    return new AsyncTaskProcessor(applyBuildOptions(compileGraph(this.#entries.slice()), options));
   }
 }

@@ -2,6 +2,7 @@ import { SdaxBuildError } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
 import { compileLevels, type LevelEntry } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
+import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { checkTask } from "./checks.js";
 import type { AsyncTask } from "./task.js";
 
@@ -52,9 +53,10 @@ export class LevelBuilder<T> {
 
   /**
    * Compiles the tasks added so far into a new, frozen processor; refuses duplicate names.
-   * Tasks added later do not change it.
+   * Tasks added later do not change it. `options.maxConcurrency` is the default limit of
+   * every run (a run may set its own).
    */
-  build(): AsyncTaskProcessor<T> {
-    return new AsyncTaskProcessor(compileLevels(this.#entries.slice()));
+  build(options?: BuildOptions): AsyncTaskProcessor<T> {
+    return new AsyncTaskProcessor(applyBuildOptions(compileLevels(this.#entries.slice()), options));
   }
 }

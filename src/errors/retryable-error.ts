@@ -26,21 +26,27 @@ export class RetryableError extends Error {
 /**
  * The error an attempt fails with when it exceeds its `timeoutMs`; also the reason its
  * `scope.signal` aborts with. Its `name` is `"TimeoutError"`, like `AbortSignal.timeout()`'s.
+ * A run's deadline (the run option `timeoutMs`) aborts the run with one too, whose `task`,
+ * `phase` and `attempt` are `undefined`.
  */
 export class TaskTimeoutError extends Error {
   /** Always `"TimeoutError"`. */
   override readonly name = "TimeoutError";
   constructor(
-    /** The task whose attempt timed out. */
-    readonly task: string,
-    /** The phase of that task. */
-    readonly phase: string,
-    /** The attempt that timed out: 1 for the first. */
-    readonly attempt: number,
-    /** The limit it exceeded, in ms (the function's `timeoutMs`). */
+    /** The task whose attempt timed out; `undefined` for a run's deadline. */
+    readonly task: string | undefined,
+    /** The phase of that task; `undefined` for a run's deadline. */
+    readonly phase: string | undefined,
+    /** The attempt that timed out, 1 for the first; `undefined` for a run's deadline. */
+    readonly attempt: number | undefined,
+    /** The limit it exceeded, in ms (the function's or the run's `timeoutMs`). */
     readonly timeoutMs: number,
   ) {
-    super(`task "${task}" ${phase} attempt ${attempt} timed out after ${timeoutMs} ms`);
+    super(
+      task === undefined
+        ? `sdax run timed out: its deadline of ${timeoutMs} ms passed`
+        : `task "${task}" ${phase} attempt ${attempt} timed out after ${timeoutMs} ms`,
+    );
     Object.defineProperty(this, timeoutBrand, { value: true });
   }
 }

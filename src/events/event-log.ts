@@ -32,6 +32,7 @@ export class EventLog {
     to: RunState,
     failures: readonly TaskFailure[],
     abort: { readonly reason: unknown } | undefined,
+    limits?: { readonly maxConcurrency: number; readonly timeoutMs: number | null },
   ): void {
     const e: Record<string, unknown> = {
       type: "run",
@@ -42,6 +43,12 @@ export class EventLog {
       to,
     };
     if (event === "abort") e.reason = describeError(abort?.reason);
+    if (limits !== undefined) {
+      if (limits.maxConcurrency !== Number.POSITIVE_INFINITY) {
+        e.maxConcurrency = limits.maxConcurrency;
+      }
+      if (limits.timeoutMs !== null) e.timeoutMs = limits.timeoutMs;
+    }
     if (to === "settled") {
       e.outcome = failures.length > 0 || abort !== undefined ? "failed" : "succeeded";
       e.aborted = abort !== undefined;

@@ -35,11 +35,15 @@ export interface RunTransitionEvent extends EventBase {
   readonly from: RunState;
   /** The run's state after. */
   readonly to: RunState;
-  /** With `abort`: the signal's reason. */
+  /** With `start`: the run's concurrency limit, if it has one. */
+  readonly maxConcurrency?: number;
+  /** With `start`: the run's deadline in ms, if it has one. */
+  readonly timeoutMs?: number;
+  /** With `abort`: the signal's reason, or the deadline's `TaskTimeoutError`. */
   readonly reason?: ErrorInfo;
   /** With the move to `settled`: how the run ended. */
   readonly outcome?: "succeeded" | "failed";
-  /** With the move to `settled`: whether the external signal aborted the run. */
+  /** With the move to `settled`: whether the run was aborted (by its signal or its deadline). */
   readonly aborted?: boolean;
   /** With the move to `settled`: every failed phase, in the order they failed. */
   readonly failures?: readonly FailureInfo[];

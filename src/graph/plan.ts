@@ -24,6 +24,8 @@ export interface Plan<T> {
   /** Level of each task in level mode (`undefined` entries in graph mode). */
   readonly levels: readonly (number | undefined)[];
   readonly indexOf: ReadonlyMap<string, number>;
+  /** The processor's default concurrency limit (`Infinity`: none); `build({ maxConcurrency })`. */
+  readonly maxConcurrency: number;
 }
 
 /** Builds the compressed rows of a plan from per-node dependency lists. */
@@ -83,5 +85,6 @@ export function planFromDependencies<T>(
     executeNodes: Int32Array.from(executeNodes),
     levels,
     indexOf,
+    maxConcurrency: Number.POSITIVE_INFINITY,
   });
 }

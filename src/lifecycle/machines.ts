@@ -27,3 +27,13 @@ export const AE = ATTEMPT_MACHINE.event;
 export const AWAITING_TEARDOWN: Uint8Array = Uint8Array.from(TASK_MACHINE.states, (s) =>
   TASK_TRANSITIONS[s].finish === undefined ? 0 : 1,
 );
+
+/**
+ * Per task state code: 1 if a task in it holds a slot of the concurrency limit (spec section
+ * 2), else 0. Those are the states a function is in flight in, the ones a phase ends from:
+ * with an outgoing `succeed`, `settle` or `abandon`.
+ */
+export const HOLDS_SLOT: Uint8Array = Uint8Array.from(TASK_MACHINE.states, (s) => {
+  const row = TASK_TRANSITIONS[s];
+  return row.succeed !== undefined || row.settle !== undefined || row.abandon !== undefined ? 1 : 0;
+});

@@ -1,3 +1,4 @@
+import { isConcurrencyLimit } from "../builders/build-options.js";
 import { describeValue } from "../errors/describe-error.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
@@ -22,9 +23,30 @@ export interface RunOptions {
    * for a cancelled or timed-out function to settle. `null` or absent: wait for ever.
    */
   readonly abandonAfterMs?: number | null | undefined;
+  /**
+   * At most this many phase functions of this run running at once, postExecute included; the
+   * others wait for a slot in the order they became able to start (`spec/lifecycle.md`
+   * section 8). An integer from 1, or `Infinity` for no limit. Absent: the processor's
+   * `build({ maxConcurrency })`, whose default is no limit.
+   */
+  readonly maxConcurrency?: number | undefined;
+  /**
+   * A deadline for the whole run, in ms on the run's clock: when it passes the run is aborted
+   * as by its `signal`, with a `TaskTimeoutError` as the reason; cleanup still runs,
+   * unaborted. `null` or absent: no deadline.
+   */
+  readonly timeoutMs?: number | null | undefined;
 }
 
-const knownKeys = ["signal", "onEvent", "clock", "random", "abandonAfterMs"] as const;
+const knownKeys = [
+  "signal",
+  "onEvent",
+  "clock",
+  "random",
+  "abandonAfterMs",
+  "maxConcurrency",
+  "timeoutMs",
+] as const;
 
 /**
  * Run options as the engine uses them: each read exactly once from the caller's object, then
@@ -41,6 +63,10 @@ export interface ResolvedRunOptions {
   readonly clearTimeout: Clock["clearTimeout"];
   readonly random: () => number;
   readonly abandonAfterMs: number | null | undefined;
+  /** `undefined`: the processor's default. */
+  readonly maxConcurrency: number | undefined;
+  /** `null`: no deadline. */
+  readonly timeoutMs: number | null;
 }
 
 const defaults: ResolvedRunOptions = Object.freeze({
@@ -52,6 +78,8 @@ const defaults: ResolvedRunOptions = Object.freeze({
   clearTimeout: realClock.clearTimeout,
   random: Math.random,
   abandonAfterMs: undefined,
+  maxConcurrency: undefined,
+  timeoutMs: null,
 });
 
 /**
@@ -120,6 +148,22 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
       `run options: \`abandonAfterMs\` must be a number of ms from 0 to ${MAX_TIMER_MS}, or null, got ${describeValue(abandon)}`,
     );
   }
+  const maxConcurrency = read(o, "maxConcurrency");
+  if (maxConcurrency !== undefined && !isConcurrencyLimit(maxConcurrency)) {
+    throw new TypeError(
+      `run options: \`maxConcurrency\` must be an integer from 1, or Infinity for no limit, got ${describeValue(maxConcurrency)}`,
+    );
+  }
+  const timeoutMs = read(o, "timeoutMs");
+  if (
+    timeoutMs !== undefined &&
+    timeoutMs !== null &&
+    (typeof timeoutMs !== "number" || !(timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS))
+  ) {
+    throw new TypeError(
+      `run options: \`timeoutMs\` (the run's deadline) must be a number of ms from 0 to ${MAX_TIMER_MS}, or null, got ${describeValue(timeoutMs)}`,
+    );
+  }
   return {
     signal: signal as AbortSignal | undefined,
     onEvent: onEvent as ResolvedRunOptions["onEvent"],
@@ -127,6 +171,8 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
     ...methods,
     random: (random as (() => number) | undefined) ?? Math.random,
     abandonAfterMs: abandon as number | null | undefined,
+    maxConcurrency: maxConcurrency as number | undefined,
+    timeoutMs: (timeoutMs as number | null | undefined) ?? null,
   };
 }
 

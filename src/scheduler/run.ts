@@ -1,6 +1,7 @@
 import type { AsyncTask } from "../builders/task.js";
 import type { TaskFailure } from "../errors/execution-error.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
+import { TaskTimeoutError } from "../errors/retryable-error.js";
 import { EventLog } from "../events/event-log.js";
 import {
   Attempt,
@@ -12,7 +13,7 @@ import type { PhaseName } from "../functions/phase-name.js";
 import type { TaskFunction } from "../functions/task-function.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
-import { AS, AWAITING_TEARDOWN, TASK_MACHINE, TE, TS } from "../lifecycle/machines.js";
+import { AS, AWAITING_TEARDOWN, HOLDS_SLOT, TASK_MACHINE, TE, TS } from "../lifecycle/machines.js";
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
 import type { TaskState } from "../lifecycle/task-states.js";
 import { unwatchAbort, watchAbort } from "./abort-watch.js";
@@ -77,6 +78,16 @@ export class Run<T> implements AttemptHost {
   /** preExecute and execute phases started and not yet ended (settled or abandoned). */
   #active = 0;
   #teardownsLeft = 0;
+  /** The run's concurrency limit (`Infinity`: none), spec section 8. */
+  readonly #limit: number;
+  /** Tasks in a state that holds a slot, kept by `#move` from the table (`HOLDS_SLOT`). */
+  #holding = 0;
+  /** Tasks queued for a slot (`preQueued`, `execQueued`, `postQueued`), oldest first. */
+  #slotQueue: number[] = [];
+  #slotHead = 0;
+  /** The deadline's timer: never set, set, or done with (fired, cleared). */
+  #deadline: "none" | "set" | "done" = "none";
+  #deadlineHandle: unknown;
   /**
    * Work queues, used from the front and emptied at the end of a drain. They keep their storage
    * between drains (truncating an array frees it, and the next push would allocate again).
@@ -129,6 +140,7 @@ export class Run<T> implements AttemptHost {
     this.#signal = options.signal;
     this.#auto = auto;
     this.#onStop = onStop;
+    this.#limit = options.maxConcurrency ?? plan.maxConcurrency;
     this.#states = new Uint8Array(plan.nodeCount); // every node starts `waiting` (code 0)
     this.#waitingOn = plan.dependencyCount.slice();
     this.#current = new Array<Attempt | undefined>(plan.nodeCount);
@@ -138,7 +150,10 @@ export class Run<T> implements AttemptHost {
     }
   }
 
-  /** Starts an idle run (spec INV-17: a signal aborted already means nothing is entered). */
+  /**
+   * Starts an idle run (spec INV-17: a signal aborted already means nothing is entered), and
+   * its deadline (INV-40).
+   */
   start(): void {
     this.#drain(() => {
       this.#startedAt = this.now();
@@ -148,6 +163,7 @@ export class Run<T> implements AttemptHost {
         this.#abortRun(signal.reason);
         return;
       }
+      if (!this.#setDeadline()) return;
       if (signal !== undefined) watchAbort(signal, this.#onAbort!);
       for (const root of this.#plan.roots) this.#queueNode(root);
     });
@@ -325,6 +341,8 @@ export class Run<T> implements AttemptHost {
           const attempt = attempts[attemptAt]!;
           attempts[attemptAt++] = undefined; // let it be collected once acted on
           this.#reconcile(attempt);
+        } else if (this.#slotHead < this.#slotQueue.length && this.#holding < this.#limit) {
+          this.#grantSlot();
         } else {
           break;
         }
@@ -346,6 +364,7 @@ export class Run<T> implements AttemptHost {
     if (this.crash !== undefined) return;
     this.crash = { error };
     this.#removeAbortListener();
+    this.#clearDeadline();
     this.#onStop();
   }
 
@@ -400,9 +419,14 @@ export class Run<T> implements AttemptHost {
       this.#move(node, TE.enter);
       this.#markReady(node);
     } else if (this.state === "entering") {
-      this.#move(node, TE.startPre, "preExecute");
       this.#active++;
-      this.#startAttempt(node, "preExecute", pre, 1);
+      if (this.#mustQueue()) {
+        this.#move(node, TE.queuePre, "preExecute");
+        this.#slotQueue.push(node);
+      } else {
+        this.#move(node, TE.startPre, "preExecute");
+        this.#startAttempt(node, "preExecute", pre, 1);
+      }
     } else {
       this.#move(node, TE.skip);
     }
@@ -418,13 +442,94 @@ export class Run<T> implements AttemptHost {
     }
   }
 
-  /** Starts every execute in one step (spec INV-5). */
+  /** Starts (or, under a limit, queues) every execute in one step (spec INV-5, INV-38). */
   #beginExecute(): void {
     this.#moveRun("execute");
     for (const node of this.#plan.executeNodes) {
-      this.#move(node, TE.startExec, "execute");
       this.#active++;
-      this.#startAttempt(node, "execute", this.#tasks[node]!.execute!, 1);
+      if (this.#mustQueue()) {
+        this.#move(node, TE.queueExec, "execute");
+        this.#slotQueue.push(node);
+      } else {
+        this.#move(node, TE.startExec, "execute");
+        this.#startAttempt(node, "execute", this.#tasks[node]!.execute!, 1);
+      }
+    }
+  }
+
+  /** Under a limit, a phase able to start waits if every slot is taken or one waits already (INV-38). */
+  #mustQueue(): boolean {
+    return this.#holding >= this.#limit || this.#slotHead < this.#slotQueue.length;
+  }
+
+  /** A slot is free: the oldest queued phase starts (INV-38). */
+  #grantSlot(): void {
+    const node = this.#slotQueue[this.#slotHead++]!;
+    if (this.#slotHead === this.#slotQueue.length) {
+      this.#slotQueue.length = 0;
+      this.#slotHead = 0;
+    }
+    const task = this.#tasks[node]!;
+    const state = this.#states[node]!;
+    if (state === TS.preQueued) {
+      this.#move(node, TE.startPre, "preExecute");
+      this.#startAttempt(node, "preExecute", task.preExecute!, 1);
+    } else if (state === TS.execQueued) {
+      this.#move(node, TE.startExec, "execute");
+      this.#startAttempt(node, "execute", task.execute!, 1);
+    } else {
+      this.#move(node, TE.startPost, "postExecute");
+      this.#startAttempt(node, "postExecute", task.postExecute!, 1);
+    }
+  }
+
+  /**
+   * The run is failing (INV-39): queued preExecutes are skipped, in queue order; queued
+   * executes never start and stay `execQueued`, awaiting teardown.
+   */
+  #dropQueuedPhases(): void {
+    const queue = this.#slotQueue;
+    for (let k = this.#slotHead; k < queue.length; k++) {
+      const node = queue[k]!;
+      this.#active--;
+      if (this.#states[node] === TS.preQueued) this.#move(node, TE.skip);
+    }
+    queue.length = 0;
+    this.#slotHead = 0;
+  }
+
+  /** Sets the run's deadline timer; false if the clock threw, which aborts the run (INV-17, INV-40). */
+  #setDeadline(): boolean {
+    const ms = this.#options.timeoutMs;
+    if (ms === null) return true;
+    this.#deadline = "set"; // before the call: a clock may call back from inside it
+    try {
+      this.#deadlineHandle = this.setTimer(() => this.#drain(() => this.#deadlinePassed(ms)), ms);
+    } catch (clockError) {
+      this.#deadline = "done";
+      this.#abortRun(
+        new Error(`sdax run: the clock threw setting the run's deadline of ${ms} ms`, {
+          cause: clockError,
+        }),
+      );
+      return false;
+    }
+    return true;
+  }
+
+  #deadlinePassed(ms: number): void {
+    if (this.#deadline !== "set") return; // cleared, and called anyway by its clock
+    this.#deadline = "done";
+    this.#abortRun(new TaskTimeoutError(undefined, undefined, undefined, ms));
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadline !== "set") return;
+    this.#deadline = "done";
+    try {
+      this.clearTimer(this.#deadlineHandle);
+    } catch (clockError) {
+      reportUncaught(clockError); // no phase to fail: the timer may still fire, and is ignored
     }
   }
 
@@ -432,6 +537,7 @@ export class Run<T> implements AttemptHost {
   #beginCleanup(): void {
     this.#moveRun("cleanup");
     this.#removeAbortListener();
+    this.#clearDeadline();
     const { nodeCount, dependenciesStart, dependencies } = this.#plan;
     const waitingOn = new Int32Array(nodeCount);
     this.#teardownWaitingOn = waitingOn;
@@ -456,6 +562,9 @@ export class Run<T> implements AttemptHost {
     if (post === undefined) {
       this.#move(node, TE.finish);
       this.#tornDown(node);
+    } else if (this.#mustQueue()) {
+      this.#move(node, TE.queuePost, "postExecute");
+      this.#slotQueue.push(node);
     } else {
       this.#move(node, TE.startPost, "postExecute");
       this.#startAttempt(node, "postExecute", post, 1);
@@ -623,6 +732,7 @@ export class Run<T> implements AttemptHost {
       const state = this.#states[node];
       if (state === TS.preRunning || state === TS.execRunning) this.#cancelTask(node, reason);
     }
+    if (this.#slotHead < this.#slotQueue.length) this.#dropQueuedPhases();
   }
 
   #cancelTask(node: number, reason: DOMException): void {
@@ -652,6 +762,7 @@ export class Run<T> implements AttemptHost {
 
   #settle(): void {
     this.#removeAbortListener();
+    this.#clearDeadline();
     this.#onStop();
   }
 
@@ -660,6 +771,7 @@ export class Run<T> implements AttemptHost {
     const to = TASK_MACHINE.next(from, event);
     if (to < 0) throw TASK_MACHINE.illegal(from, event, this.#tasks[node]?.name);
     this.#states[node] = to;
+    this.#holding += HOLDS_SLOT[to]! - HOLDS_SLOT[from]!;
     if (this.#events !== undefined && node < this.#plan.taskCount) {
       const { events, states } = TASK_MACHINE;
       this.#events.task(
@@ -677,6 +789,15 @@ export class Run<T> implements AttemptHost {
   #moveRun(event: RunEvent): void {
     const from = this.state;
     this.state = nextRunState(from, event);
-    this.#events?.run(event, from, this.state, this.failures, this.abort);
+    this.#events?.run(
+      event,
+      from,
+      this.state,
+      this.failures,
+      this.abort,
+      event === "start"
+        ? { maxConcurrency: this.#limit, timeoutMs: this.#options.timeoutMs }
+        : undefined,
+    );
   }
 }

@@ -258,7 +258,15 @@ describe("INV-33: an onEvent listener that throws", () => {
   });
 });
 
-const optionKeys = ["signal", "onEvent", "clock", "random", "abandonAfterMs"] as const;
+const optionKeys = [
+  "signal",
+  "onEvent",
+  "clock",
+  "random",
+  "abandonAfterMs",
+  "maxConcurrency",
+  "timeoutMs",
+] as const;
 
 /** A processor whose only phase records that it ran. */
 function recording(): { processor: AsyncTaskProcessor<unknown>; ran: string[] } {
@@ -339,6 +347,8 @@ describe("INV-33: run options", () => {
       clock,
       random: () => 0.5,
       abandonAfterMs: 5,
+      maxConcurrency: 2,
+      timeoutMs: 60_000,
     };
     const reads = new Map<string | symbol, number>();
     const options = new Proxy(values, {
