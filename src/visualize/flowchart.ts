@@ -43,6 +43,10 @@ export function flowchart<T>(plan: Plan<T>, options?: FlowchartOptions): string 
     const byLevel = tasksByLevel(plan);
     byLevel.forEach(([level, members], k) => {
       lines.push(`  subgraph L${k}["level ${level}"]`);
+      // Mermaid lays a subgraph that arrows touch out on its own, by default across the
+      // chart's direction, which would stack the tasks of a level; its own direction, the
+      // chart's, puts them side by side, as they run.
+      lines.push(`    direction ${direction}`);
       for (const i of members) lines.push(`    ${node(i)}`);
       lines.push("  end");
     });

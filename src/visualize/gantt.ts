@@ -197,9 +197,9 @@ function barLine(bar: Bar, lastTime: number): string {
 }
 
 function axisFormat(lastTime: number): string {
-  if (lastTime < 1000) return "%L ms";
-  if (lastTime < 60_000) return "%S.%L s";
-  return "%M:%S";
+  if (lastTime < 1000) return "%-L ms";
+  if (lastTime < 60_000) return "%-S.%L s";
+  return "%-M:%S";
 }
 
 function formatMs(ms: number): string {
