@@ -83,7 +83,10 @@ export interface Violation {
 
 /** What `exploreFailures` resolves with. */
 export interface ExplorationResult {
-  /** Runs made, the re-runs of minimisation included. */
+  /**
+   * Runs made: one per case tried (minimisation re-runs nothing, since the no-fault run and
+   * every single fault are tried before any pair).
+   */
   readonly runs: number;
   /** True when every single fault and every pair of faults was tried. */
   readonly exhaustive: boolean;
@@ -107,7 +110,7 @@ export interface ExploreOptions<T> {
   /**
    * The most cases to try. When the no-fault run, every single fault and every pair fit, all
    * are tried (exhaustive); otherwise the no-fault run, then singles, then pairs, drawn at
-   * random from `seed`. Minimisation may add a few runs. @default 1000
+   * random from `seed`. @default 1000
    */
   readonly runs?: number | undefined;
   /** Run only this case (from a violation's `replay`), without minimisation. */

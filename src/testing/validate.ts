@@ -135,7 +135,9 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
     }
     const key = placementKey(task, phase);
     if (!eligible.has(key)) {
-      throw fail(`${at}: the workflow has no task "${task}" with a ${phase}`);
+      throw fail(
+        `${at}: the workflow has no task "${task}" with ${phase === "execute" ? "an" : "a"} ${phase}`,
+      );
     }
     if (seen.has(key)) throw fail(`${at}: a second fault on ${phase} of "${task}"`);
     seen.add(key);

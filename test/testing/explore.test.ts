@@ -45,7 +45,12 @@ describe("exploreFailures finds what a workflow's cleanup misses", () => {
       check: checkReleased,
       seed: 1,
     });
-    expect(result).toEqual({ runs: 1 + singles + pairs, exhaustive: true, seed: 1, violations: [] });
+    expect(result).toEqual({
+      runs: 1 + singles + pairs,
+      exhaustive: true,
+      seed: 1,
+      violations: [],
+    });
     expect(tried).toHaveLength(1 + singles + pairs);
     expect(tried[0]).toEqual([]);
     expect(tried.filter((f) => f.length === 1)).toHaveLength(singles);
@@ -98,9 +103,7 @@ describe("replay", () => {
     });
     expect(again.runs).toBe(1);
     expect(again.exhaustive).toBe(false);
-    expect(again.violations.map((v) => v.message)).toEqual(
-      found.violations.map((v) => v.message),
-    );
+    expect(again.violations.map((v) => v.message)).toEqual(found.violations.map((v) => v.message));
   });
 
   it("exploreFailures with `replay` runs that case only; on a workflow that copes it finds nothing", async () => {
@@ -124,10 +127,14 @@ describe("replay", () => {
       { task: "auth", phase: "preExecute", kind: "failAfterBody" },
       { task: "report", phase: "execute", kind: "hang" },
     ];
-    const result = await replayFailure(poolWorkflow(false), { faults }, {
-      context: poolContext,
-      check: checkReleased,
-    });
+    const result = await replayFailure(
+      poolWorkflow(false),
+      { faults },
+      {
+        context: poolContext,
+        check: checkReleased,
+      },
+    );
     expect(result.runs).toBe(1);
     expect(result.violations.map((v) => [v.faults, v.foundWith])).toEqual([[faults, faults]]);
   });

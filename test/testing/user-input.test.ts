@@ -1,0 +1,258 @@
+import { describe, expect, it } from "vitest";
+import {
+  AsyncTaskProcessor,
+  type LifecycleEvent,
+  task,
+  taskFunc,
+  VirtualClock,
+} from "../../src/index.js";
+import { type ExploreOptions, exploreFailures, replayFailure } from "../../src/testing/index.js";
+import { checkReleased, poolContext, poolWorkflow } from "./workflows.js";
+
+const processor = poolWorkflow(true);
+const base: ExploreOptions<ReturnType<typeof poolContext>> = {
+  context: poolContext,
+  check: checkReleased,
+};
+const explore = (options: Record<string, unknown>) =>
+  exploreFailures(processor, { ...base, ...options } as ExploreOptions<
+    ReturnType<typeof poolContext>
+  >);
+
+describe("options are checked, with errors naming the field", () => {
+  it.each([
+    [{ runs: 0 }, "exploreFailures: `runs` must be an integer >= 1, got 0 (number)"],
+    [{ runs: 1.5 }, "exploreFailures: `runs` must be an integer >= 1, got 1.5 (number)"],
+    [
+      { seed: -1 },
+      "exploreFailures: `seed` must be an integer from 0 to 4294967295, got -1 (number)",
+    ],
+    [
+      { seed: "1" },
+      'exploreFailures: `seed` must be an integer from 0 to 4294967295, got "1" (string)',
+    ],
+    [
+      { context: 1 },
+      "exploreFailures: `context` must be a function making a run's context, got 1 (number)",
+    ],
+    [{ check: undefined }, "exploreFailures: `check` must be a function, got undefined"],
+    [
+      { stallMs: Number.NaN },
+      "exploreFailures: `stallMs` must be a number of ms from 0 to 2147483647, got NaN (number)",
+    ],
+    [
+      { run: 3 },
+      "exploreFailures: unknown option `run`; known options: context, check, seed, runs, replay, runOptions, stallMs",
+    ],
+    [
+      { runOptions: { clock: new VirtualClock() } },
+      "exploreFailures: `runOptions.clock` cannot be set: each run gets its own VirtualClock (given to `context` as `clock`)",
+    ],
+    [
+      { runOptions: { random: Math.random } },
+      "exploreFailures: `runOptions.random` cannot be set: each run's jitter comes from its faults, so that a case replays",
+    ],
+    [
+      { runOptions: { signal: new AbortController().signal } },
+      "exploreFailures: `runOptions.signal` cannot be set: the explorer aborts a stalled run through a signal of its own",
+    ],
+    [
+      { runOptions: { abandonAfterMs: -1 } },
+      "exploreFailures: `runOptions`: `abandonAfterMs` must be a number of ms from 0 to 2147483647, or null, got -1 (number)",
+    ],
+    [{ runOptions: { retries: 1 } }, "exploreFailures: `runOptions`: unknown option `retries`"],
+    [
+      { replay: { faults: "x" } },
+      'exploreFailures: `replay` must be an object like { faults: [...] }, got {"faults":"x"} (object)',
+    ],
+    [
+      { replay: { faults: [{ task: "nope", phase: "execute", kind: "hang" }] } },
+      'exploreFailures: `replay.faults[0]`: the workflow has no task "nope" with an execute',
+    ],
+    [
+      { replay: { faults: [{ task: "db", phase: "postExecute", kind: "hang" }] } },
+      'exploreFailures: `replay.faults[0]`.phase must be "preExecute" or "execute", got "postExecute" (string)',
+    ],
+    [
+      { replay: { faults: [{ task: "db", phase: "preExecute", kind: "explode" }] } },
+      'exploreFailures: `replay.faults[0]`.kind must be one of "failAtStart", "failAfterBody", "hang", got "explode" (string)',
+    ],
+    [
+      {
+        replay: {
+          faults: [
+            { task: "db", phase: "preExecute", kind: "hang" },
+            { task: "db", phase: "preExecute", kind: "failAtStart" },
+          ],
+        },
+      },
+      'exploreFailures: `replay.faults[1]`: a second fault on preExecute of "db"',
+    ],
+  ])("%j is refused", async (options, message) => {
+    await expect(explore(options)).rejects.toThrow(message);
+    await expect(explore(options)).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it("a processor that is not one, and options that are not an object, reject (never throw)", async () => {
+    const notAProcessor = {} as AsyncTaskProcessor<object>;
+    await expect(exploreFailures(notAProcessor, base as never)).rejects.toThrow(
+      "exploreFailures: `processor` must be an AsyncTaskProcessor made by a builder, got {} (object)",
+    );
+    await expect(exploreFailures(processor, null as never)).rejects.toThrow(
+      "exploreFailures: options must be an object, got null",
+    );
+  });
+});
+
+describe("user functions that throw or misbehave never break the explorer", () => {
+  it("a `context` that throws rejects the exploration, naming the run's faults", async () => {
+    let calls = 0;
+    const failure = await explore({
+      context: (run: Parameters<typeof poolContext>[0]) => {
+        if (++calls === 3) throw new RangeError("no pool");
+        return poolContext(run);
+      },
+      seed: 1,
+    }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe(
+      'exploreFailures: `context` threw for the run with preExecute of "auth" fails after its body: RangeError: no pool',
+    );
+    expect((failure as Error).cause).toBeInstanceOf(RangeError);
+  });
+
+  it("a `check` that throws a non-Error, or rejects, is a violation carrying what it threw", async () => {
+    const thrown = await replayFailure(
+      processor,
+      { faults: [] },
+      {
+        context: poolContext,
+        check: () => {
+          throw "not an error";
+        },
+      },
+    );
+    expect(thrown.violations).toMatchObject([
+      {
+        source: "check",
+        error: "not an error",
+        message: "with no fault: check failed: not an error (thrown string)",
+      },
+    ]);
+    const rejected = await replayFailure(
+      processor,
+      { faults: [] },
+      {
+        context: poolContext,
+        check: () => Promise.reject(new Error("async check")),
+      },
+    );
+    expect(rejected.violations.map((v) => v.message)).toEqual([
+      "with no fault: check failed: Error: async check",
+    ]);
+  });
+
+  it("a function that never settles after its cancellation is an `unsettled` violation, not a hung explorer (INV-13)", async () => {
+    const stubborn = AsyncTaskProcessor.builder<object>()
+      .addTask(task("stubborn", { preExecute: () => new Promise(() => {}) }), 1)
+      .build();
+    const result = await replayFailure(
+      stubborn,
+      { faults: [] },
+      {
+        context: () => ({}),
+        check: () => {},
+        stallMs: 0,
+      },
+    );
+    expect(result.violations).toMatchObject([
+      {
+        source: "unsettled",
+        faults: [],
+        message:
+          'with no fault: the run never settled: preExecute of "stubborn" still running after the run was aborted; a function that ignores its signal needs abandonAfterMs',
+      },
+    ]);
+  });
+
+  it("abandonAfterMs, for the run or the function, bounds that wait on the virtual clock (INV-27)", async () => {
+    const forever = () => new Promise(() => {});
+    const check = (_ctx: object, run: { status: string; events: readonly LifecycleEvent[] }) => {
+      expect(run.status).toBe("rejected");
+      expect(run.events.some((e) => e.type === "attempt" && e.event === "abandon")).toBe(true);
+    };
+    const byRun = AsyncTaskProcessor.builder<object>()
+      .addTask(task("stubborn", { preExecute: forever }), 1)
+      .build();
+    const run = await replayFailure(
+      byRun,
+      { faults: [] },
+      {
+        context: () => ({}),
+        check,
+        stallMs: 0,
+        runOptions: { abandonAfterMs: 60_000 },
+      },
+    );
+    expect(run.violations).toEqual([]);
+    const byFunction = AsyncTaskProcessor.builder<object>()
+      .addTask(task("stubborn", { preExecute: taskFunc(forever, { abandonAfterMs: 10 }) }), 1)
+      .build();
+    const fn = await replayFailure(
+      byFunction,
+      { faults: [] },
+      {
+        context: () => ({}),
+        check,
+        stallMs: 0,
+      },
+    );
+    expect(fn.violations).toEqual([]);
+  });
+
+  it("`runOptions.onEvent` hears every event of every run, beside the explorer's own recording", async () => {
+    const heard: LifecycleEvent[] = [];
+    let recorded = 0;
+    await explore({
+      runOptions: { onEvent: (e: LifecycleEvent) => heard.push(e) },
+      check: (_ctx: unknown, run: { events: readonly LifecycleEvent[] }) => {
+        recorded += run.events.length;
+      },
+      runs: 5,
+      seed: 2,
+    });
+    expect(heard.length).toBe(recorded);
+    expect(heard.filter((e) => e.type === "run" && e.to === "settled")).toHaveLength(5);
+  });
+
+  it("leaves no timer behind, the real wait for a stalled run included (INV-28)", async () => {
+    const timers = () =>
+      process.getActiveResourcesInfo().filter((r) => r === "Timeout" || r === "Immediate").length;
+    const before = timers();
+    const slow = AsyncTaskProcessor.builder<object>()
+      .addTask(
+        task("slow", {
+          preExecute: (_ctx, { signal }) =>
+            new Promise((_r, reject) => {
+              signal.addEventListener("abort", () => reject(signal.reason));
+            }),
+        }),
+        1,
+      )
+      .build();
+    const result = await replayFailure(
+      slow,
+      { faults: [] },
+      {
+        context: () => ({}),
+        check: (_ctx, run) => {
+          expect(run.stalled).toBe(true);
+        },
+        stallMs: 0,
+      },
+    );
+    expect(result.violations).toEqual([]);
+    await explore({ seed: 4 });
+    expect(timers()).toBeLessThanOrEqual(before); // the runner's own timers may come and go
+  });
+});
