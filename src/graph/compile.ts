@@ -82,7 +82,9 @@ export function compileGraph<T>(entries: readonly GraphEntry<T>[]): Plan<T> {
       }
       seen.add(index);
     }
-    return [...seen];
+    // In the order the tasks were added, so phases made able to start by one teardown wait
+    // for a concurrency slot in that order (spec INV-38).
+    return [...seen].sort((a, b) => a - b);
   });
   const cycle = findCycle(dependencyLists);
   if (cycle !== undefined) {

@@ -520,7 +520,10 @@ export class Run<T> implements AttemptHost {
   #deadlinePassed(ms: number): void {
     if (this.#deadline !== "set") return; // cleared, and called anyway by its clock
     this.#deadline = "done";
-    this.#abortRun(new TaskTimeoutError(undefined, undefined, undefined, ms));
+    this.#abortRun(
+      new TaskTimeoutError(undefined, undefined, undefined, ms),
+      `its deadline of ${ms} ms passed`,
+    );
   }
 
   #clearDeadline(): void {
@@ -711,14 +714,17 @@ export class Run<T> implements AttemptHost {
     this.#current[node] = next;
   }
 
-  /** The run begins failing (spec INV-4): every running preExecute and execute is cancelled. */
-  #failRun(event: "fail" | "abort"): void {
+  /**
+   * The run begins failing (spec INV-4): every running preExecute and execute is cancelled.
+   * `why`, for an abort, says what aborted it.
+   */
+  #failRun(event: "fail" | "abort", why = "its signal aborted"): void {
     const s = this.state;
     if (s !== "entering" && s !== "entered" && s !== "executing" && s !== "executed") return;
     this.#moveRun(event);
     const cause =
       event === "abort"
-        ? "its signal aborted"
+        ? why
         : `task "${this.failures.at(-1)?.task}" ${this.failures.at(-1)?.phase} failed`;
     const reason = new DOMException(`sdax run cancelled: ${cause}`, "AbortError");
     // Outcomes decided earlier in this step are acted on first, in the order they were
@@ -749,11 +755,11 @@ export class Run<T> implements AttemptHost {
     this.#reconcile(attempt);
   }
 
-  #abortRun(reason: unknown): void {
+  #abortRun(reason: unknown, why?: string): void {
     const s = this.state;
     if (s !== "entering" && s !== "entered" && s !== "executing" && s !== "executed") return;
     this.abort = { reason };
-    this.#failRun("abort");
+    this.#failRun("abort", why);
   }
 
   #removeAbortListener(): void {
