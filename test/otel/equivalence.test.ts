@@ -5,7 +5,7 @@
  * same events (through the user's own `onEvent`), the same report and the same error. And the
  * spans of each run are exactly its attempts, with their outcomes, never another run's.
  */
-import { fc, test } from "@fast-check/vitest";
+import { test } from "@fast-check/vitest";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect } from "vitest";
 import { describeError } from "../../src/errors/describe-error.js";
