@@ -79,8 +79,12 @@ describe("fault kinds", () => {
     const [failure] = failuresOf(run);
     expect(failure).toMatchObject({ task: "t", phase: "preExecute", attempts: 1 });
     expect(isInjectedFaultError(failure?.error)).toBe(true);
-    expect((failure?.error as Error).message).toBe(
-      'injected fault: preExecute of "t" fails at its start',
+    expect(failure?.error).toEqual(
+      expect.objectContaining({
+        name: "InjectedFaultError",
+        message: 'injected fault: preExecute of "t" fails at its start',
+        fault: at("failAtStart"),
+      }),
     );
     expect(run.fired).toEqual([at("failAtStart")]);
   });

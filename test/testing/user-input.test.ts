@@ -252,6 +252,21 @@ describe("user functions that throw or misbehave never break the explorer", () =
       },
     );
     expect(result.violations).toEqual([]);
+    // a function that waits a few real ms: the explorer waits for it, then clears its timer
+    const real = AsyncTaskProcessor.builder<object>()
+      .addTask(task("real", { preExecute: () => new Promise((r) => setTimeout(r, 5)) }), 1)
+      .build();
+    const waited = await replayFailure(
+      real,
+      { faults: [] },
+      {
+        context: () => ({}),
+        check: (_ctx, run) => {
+          expect(run).toMatchObject({ status: "resolved", stalled: false });
+        },
+      },
+    );
+    expect(waited.violations).toEqual([]);
     await explore({ seed: 4 });
     expect(timers()).toBeLessThanOrEqual(before); // the runner's own timers may come and go
   });
