@@ -236,7 +236,11 @@ describe("spec section 8: maxConcurrency", () => {
         task("a", {
           preExecute: (run: string, scope: TaskScope) => {
             started.push(`${run}.a`);
-            return waitFor<string>(g.gate(`${run}.a`))(run, scope);
+            const body = waitFor<string>(g.gate(`${run}.a`)) as (
+              c: string,
+              s: TaskScope,
+            ) => unknown;
+            return body(run, scope);
           },
         }),
         1,

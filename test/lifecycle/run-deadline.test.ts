@@ -79,7 +79,7 @@ describe("spec INV-40: the run deadline (RunOptions.timeoutMs)", () => {
 
   it("INV-40 INV-19: with a signal and a deadline, whichever comes first aborts the run and gives the cause; the other changes nothing", async () => {
     const processor = AsyncTaskProcessor.builder()
-      .addTask(task("hang", { execute: waitFor<unknown>(gates().gate("never")) }), 1)
+      .addTask(new Recorder().task("hang", { exec: waitFor(gates().gate("never")) }), 1)
       .build();
 
     const clock = new VirtualClock();
