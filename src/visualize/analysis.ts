@@ -140,8 +140,8 @@ function waves<T>(plan: Plan<T>, round: Int32Array, runs: (i: number) => boolean
 
 /**
  * AN-7: the first task of the last wave, then, wave by wave, the first preExecute of the
- * wave before that a depth-first search reaches from it through its dependencies in the
- * order they were declared, passing only through nodes without preExecute.
+ * wave before that a depth-first search reaches from it through its dependencies (in the
+ * plan's order: the order tasks were added), passing only through nodes without preExecute.
  */
 function criticalPath<T>(
   plan: Plan<T>,
@@ -170,8 +170,8 @@ function previousOnPath<T>(
   seen: Uint8Array,
 ): number {
   const { dependenciesStart: start, dependencies } = plan;
-  // Iterative depth-first search, each node's dependencies in declared order: a deep chain of
-  // joins cannot overflow the stack.
+  // Iterative depth-first search, each node's dependencies in the plan's order: a deep chain
+  // of joins cannot overflow the stack.
   const stack = [from];
   const next = [start[from]!];
   while (stack.length > 0) {
