@@ -5,6 +5,7 @@ import { flushPromises, type VirtualClock } from "../time/virtual-clock.js";
 import { type Fault, faultsKey } from "./fault.js";
 import { injectFaults } from "./inject.js";
 import { hashString, seededRandom } from "./random.js";
+import { StalledRunError } from "./stalled-run-error.js";
 import type { RunOutcome } from "./types.js";
 import { RunWatch } from "./watch.js";
 
@@ -32,11 +33,6 @@ export interface DriveSettings {
 
 /** More timers than this in one run is a timer loop: the run is aborted, then given up. */
 const timerLimit = 100_000;
-
-/** Why the explorer aborts a run that can no longer move on its own. */
-export class StalledRunError extends Error {
-  override readonly name = "StalledRunError";
-}
 
 /**
  * Runs the workflow once with `faults` injected, on its own virtual clock, driving time

@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 
-export { StalledRunError } from "./drive.js";
 export { exploreFailures, replayFailure } from "./explore.js";
 export type { Fault, FaultKind, FaultPhase } from "./fault.js";
 export { FAULT_KINDS, InjectedFaultError, isInjectedFaultError } from "./fault.js";
+export { StalledRunError } from "./stalled-run-error.js";
 export type {
   ExplorationResult,
   ExploredRun,
