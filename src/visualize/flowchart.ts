@@ -105,6 +105,7 @@ function readOptions(options: FlowchartOptions | undefined): {
 /** A value for an error message; never throws, whatever the value. */
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
   if (typeof value === "object" && value !== null) return "an object";
   return `${String(value)} (${typeof value})`;
 }

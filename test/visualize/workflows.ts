@@ -39,7 +39,10 @@ const PHASE_SETS: readonly (readonly PhaseName[])[] = [
   ["preExecute", "execute", "postExecute"],
 ];
 
-/** Names unique by construction: a prefix from `names` and the task's index. */
+/**
+ * Workflows of up to `maxTasks` tasks named from `names` (each name must hold a character
+ * that is not white space); a name drawn twice gets its task's index appended.
+ */
 export function workflowArb(
   names: fc.Arbitrary<string> = fc.constant("t"),
   maxTasks = 12,
@@ -55,16 +58,25 @@ export function workflowArb(
       mode: fc.constantFrom("levels" as const, "graph" as const),
       tasks: fc.array(taskArb, { maxLength: maxTasks }),
     })
-    .map(({ mode, tasks }) => ({
-      mode,
-      tasks: tasks.map((t, i) => ({
-        name: `${t.prefix}${i}`,
-        phases: t.phases,
-        level: t.level,
-        // Only earlier tasks, so the graph has no cycle; a dependency may repeat.
-        dependsOn: i === 0 ? [] : t.deps.map((d) => d % i),
-      })),
-    }));
+    .map(({ mode, tasks }) => {
+      const used = new Set<string>();
+      // The name as drawn, unless taken: then with the task's index, so names stay unique.
+      const unique = (name: string, i: number) => {
+        const chosen = used.has(name) ? `${name}${i}` : name;
+        used.add(chosen);
+        return chosen;
+      };
+      return {
+        mode,
+        tasks: tasks.map((t, i) => ({
+          name: unique(t.prefix, i),
+          phases: t.phases,
+          level: t.level,
+          // Only earlier tasks, so the graph has no cycle; a dependency may repeat.
+          dependsOn: i === 0 ? [] : t.deps.map((d) => d % i),
+        })),
+      };
+    });
 }
 
 /** The functions each phase of a built workflow runs, by phase. */
@@ -115,3 +127,57 @@ export function ancestors(spec: WorkflowSpec, index: number): Set<number> {
   }
   return found;
 }
+
+const HOSTILE_CHARS = Array.from(
+  "\"'[](){}<>#;:%`|\\&-=>.,!?*~^$@/ \n\t\r\u0000\u2028\u202eendsubgraphé日本🙂\u0301\ud800",
+);
+
+/** Task names that mean something to Mermaid: keywords, brackets, quotes, entities, unicode. */
+export const hostileName: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.constantFrom(
+      "end",
+      "END",
+      "subgraph",
+      "graph",
+      "flowchart",
+      "direction",
+      "style",
+      "classDef",
+      "class",
+      "click",
+      "default",
+      "section",
+      "title",
+      "dateFormat",
+      "gantt",
+      "%%",
+      "%%{init: {}}%%",
+      "-->",
+      "A-->B",
+      "a --- b",
+      "[x]",
+      "(y)",
+      "((z))",
+      "{w}",
+      '"q"',
+      "a#b;c",
+      "#35;",
+      "#quot;",
+      "&amp;",
+      "<b>x</b>",
+      "<br/>",
+      "`md`",
+      "a:b",
+      "line\nbreak",
+      " padded ",
+      "é",
+      "日本",
+      "🙂",
+      "\u202eevil",
+      "a\u0301",
+      "\ud800",
+    ),
+    fc.string({ unit: fc.constantFrom(...HOSTILE_CHARS), minLength: 1, maxLength: 8 }),
+  )
+  .filter((name) => name.trim() !== "");
