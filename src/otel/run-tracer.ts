@@ -1,4 +1,5 @@
 import { type Context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import { reportUncaught } from "../errors/report-uncaught.js";
 import type {
   AttemptTransitionEvent,
   LifecycleEvent,
@@ -57,7 +58,8 @@ export class RunTracer {
   /**
    * The run's `onEvent`. The user's listener sees each event first, so that nothing it does
    * (even starting another traced run) comes between an attempt's `start` and its function's
-   * call; an error it throws goes on to the engine, which rethrows it as uncaught.
+   * call. An error it throws is rethrown as uncaught, as the engine would; one the tracing
+   * throws (a tracer is user code) goes to the engine, which does the same.
    */
   readonly listener = (event: LifecycleEvent): void => {
     const user = this.#user;
@@ -67,9 +69,10 @@ export class RunTracer {
     }
     try {
       user(event);
-    } finally {
-      this.#observe(event);
+    } catch (error) {
+      reportUncaught(error); // what the engine does with a listener's error, and nothing else
     }
+    this.#observe(event);
   };
 
   /**
