@@ -1,6 +1,7 @@
 import type { Impl } from "./impls/impl.js";
 import { raw } from "./impls/raw.js";
 import { sdax } from "./impls/sdax.js";
+import { sdaxTraced } from "./impls/traced.js";
 import { type Ctx, dagWorkload, levelsWorkload, type Workload } from "./workload.js";
 
 const SHAPES: Record<string, () => Workload> = {
@@ -11,9 +12,10 @@ const SHAPES: Record<string, () => Workload> = {
   W6: () => levelsWorkload(100, 10, { listener: true }),
   W7: () => levelsWorkload(100, 10, { readsSignal: true }),
   W8: () => levelsWorkload(100, 10, { timeoutMs: 60_000 }),
+  W10: () => levelsWorkload(100, 10),
 };
 
-export const PICK_USAGE = `[${Object.keys(SHAPES).join("|")}] [sdax|raw]`;
+export const PICK_USAGE = `[${Object.keys(SHAPES).join("|")}] [sdax|raw|sdax-traced]`;
 
 /**
  * For the profiling tools: one run function and its workload from positional arguments
@@ -25,7 +27,7 @@ export function pickRunner(
   const [shape = "W1", which = "sdax"] = args;
   const make = SHAPES[shape];
   if (make === undefined) return `unknown workload "${shape}"`;
-  const impls: Record<string, Impl> = { sdax, raw };
+  const impls: Record<string, Impl> = { sdax, raw, "sdax-traced": sdaxTraced };
   const impl = impls[which];
   if (impl === undefined) return `unknown implementation "${which}"`;
   const workload = make();

@@ -2,6 +2,7 @@ import type { Impl, ImplName } from "./impls/impl.js";
 import { ASYNC_AUTO_MAX_TASKS, asyncAuto, effect, pGraph } from "./impls/peers.js";
 import { raw } from "./impls/raw.js";
 import { buildProcessor, sdax, sdaxTasks } from "./impls/sdax.js";
+import { sdaxTraced } from "./impls/traced.js";
 import type { Contender } from "./method.js";
 import { dagWorkload, type Features, levelsWorkload, type Workload } from "./workload.js";
 
@@ -129,5 +130,14 @@ export const BENCHES: readonly BenchDef[] = [
       ];
     },
     unsupported: "raw and the peers: nothing comparable to build",
+  },
+  {
+    id: "W10",
+    what: "W1 traced with sdax/otel (a span per run and per phase), beside W1 bare and raw",
+    contenders: () => {
+      const list = [raw, sdax, sdaxTraced].map((impl) => contender(impl, levelsWorkload(100, 10)));
+      return list.filter((c): c is Contender => c !== undefined);
+    },
+    unsupported: "effect, p-graph, async: no tracing integration measured",
   },
 ];
