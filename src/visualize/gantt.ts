@@ -21,6 +21,8 @@ interface Bar {
   tags?: readonly string[];
   /** An attempt's bar: its colour, not a word, says it succeeded. */
   readonly attempt?: true;
+  /** A retry's delay: what happened to it follows its label after a comma. */
+  readonly delay?: true;
 }
 
 /** Something that happened to a bar, at a time in ms since the run began. */
@@ -92,7 +94,7 @@ class GanttBuilder {
     const phaseKey = `${event.task}\u0000${event.phase}`;
     const key = `${phaseKey}\u0000${event.attempt}`;
     if (event.event === "delay") {
-      this.#delay(event.task, key, "retry delay", at);
+      this.#delay(event.task, key, `${event.phase} retry delay`, at);
       return;
     }
     const wait = this.#delays.get(key);
@@ -126,7 +128,7 @@ class GanttBuilder {
   #delay(task: string, key: string, label: string, at: number): Bar {
     let wait = this.#delays.get(key);
     if (wait === undefined) {
-      wait = { label, start: at, end: undefined, marks: [], tags: [] };
+      wait = { label, start: at, end: undefined, marks: [], tags: [], delay: true };
       this.#delays.set(key, wait);
       this.#bars(task).push(wait);
     }
@@ -189,7 +191,8 @@ function barLine(bar: Bar, lastTime: number): string {
   const words = marks
     .filter((m) => !bar.attempt || m.word !== "succeeded")
     .map((m) => (m.at < end ? `${m.word} at ${m.at} ms` : m.word));
-  const text = words.length > 0 ? `${bar.label} ${words.join(", ")}` : bar.label;
+  const text =
+    words.length === 0 ? bar.label : `${bar.label}${bar.delay ? "," : ""} ${words.join(", ")}`;
   const length = end - bar.start;
   const tags = [...(bar.tags ?? tagsOf(marks)), ...(length > 0 ? [] : ["milestone"])];
   const fields = [...tags, String(bar.start), `${Math.max(0, length)}ms`];

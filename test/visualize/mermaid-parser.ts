@@ -88,7 +88,8 @@ export async function parseGantt(text: string): Promise<ParsedBar[]> {
   if (type !== "gantt") throw new Error(`expected a gantt chart, Mermaid saw ${type}`);
   return (db as GanttDb).getTasks().map((t) => ({
     section: decodeMermaidText(t.section),
-    text: decodeMermaidText(t.task),
+    // The text ends before the `:` of the data; the space before it is not part of the name.
+    text: decodeMermaidText(t.task).trimEnd(),
     start: t.startTime.getTime(),
     end: t.endTime.getTime(),
     tags: (["active", "done", "crit", "milestone"] as const).filter((tag) => t[tag]),
