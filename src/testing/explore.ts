@@ -38,7 +38,7 @@ interface Finding {
  *
  * @example
  * const result = await exploreFailures(processor, {
- *   context: () => ({ pool: new FakePool() }),
+ *   context: ({ clock }) => ({ pool: new FakePool(clock) }), // fakes wait on the run's clock
  *   check: (ctx) => {
  *     if (ctx.pool.open > 0) throw new Error(`${ctx.pool.open} connection(s) never released`);
  *   },
