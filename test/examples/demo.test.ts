@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { cancellationTour } from "../../examples/cancellation.js";
-import { runDemo } from "../../examples/demo.js";
+import { failingRunCharts, runDemo, timelineTour } from "../../examples/demo.js";
 import { graphTour } from "../../examples/graph.js";
 import { levelsTour } from "../../examples/levels.js";
 import { phaseRunnerTour } from "../../examples/phase-runner.js";
@@ -130,12 +130,50 @@ describe("examples/phase-runner.ts: a request handler with open() and await usin
   });
 });
 
+/** Part 3's run as a Gantt chart: what `npm start` prints last and docs/pictures shows. */
+const FAILING_RUN_GANTT = [
+  "gantt",
+  "  dateFormat x",
+  "  axisFormat %-L ms",
+  "  todayMarker off",
+  "  section run",
+  "    run failed :crit, 0, 30ms",
+  "  section Database",
+  "    preExecute :done, 0, 20ms",
+  "    postExecute :done, milestone, 30, 0ms",
+  "  section Cache",
+  "    preExecute cancelled :active, 20, 10ms",
+  "    postExecute :done, milestone, 30, 0ms",
+  "  section Quota",
+  "    preExecute failed :crit, 20, 10ms",
+];
+
+describe("examples/demo.ts: the timeline of the failing run", () => {
+  it("INV-4 INV-7 part 7 prints part 3's run as a Gantt chart: Quota fails at 30 ms, Cache is cancelled, both cleanups run at once", async () => {
+    const io = captureIO();
+    await drive(io.clock, timelineTour(io));
+    expect(io.lines[0]).toBe("7. The timeline of run 3, drawn from its lifecycle events");
+    const start = io.lines.indexOf("gantt");
+    expect(io.lines.slice(start, start + FAILING_RUN_GANTT.length)).toEqual(FAILING_RUN_GANTT);
+    expect(io.lines.at(-1)).toBe("");
+    expect(io.clock.pendingTimers).toBe(0);
+  });
+
+  it("the charts of part 3: its workflow's flowchart and its run's Gantt chart", async () => {
+    const io = captureIO();
+    const { flowchart, gantt } = await drive(io.clock, failingRunCharts(io));
+    expect(gantt).toBe(`${FAILING_RUN_GANTT.join("\n")}\n`);
+    expect(flowchart).toContain('subgraph L1["level 2"]');
+    expect(io.lines).toEqual([]); // the run again, quietly
+  });
+});
+
 describe("examples/demo.ts: npm start", () => {
   it("INV-28 runs every part in order, uncoloured when not asked, and leaves no timer pending", async () => {
     const io = captureIO();
     await drive(io.clock, runDemo(io));
     const headings = io.lines.filter((line) => /^\d\. /.test(line));
-    expect(headings.map((h) => h.slice(0, 2))).toEqual(["1.", "2.", "3.", "4.", "5.", "6."]);
+    expect(headings.map((h) => h.slice(0, 2))).toEqual(["1.", "2.", "3.", "4.", "5.", "6.", "7."]);
     expect(io.lines.join("\n")).not.toContain("\u001b[");
     expect(io.clock.pendingTimers).toBe(0);
     expect(timeline(io.lines)).toHaveLength(8 + 8 + 8 + 12 + 5 + 9);
