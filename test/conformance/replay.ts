@@ -1,0 +1,244 @@
+/**
+ * Model-based conformance: drives the real engine through one trace of spec/lifecycle.qnt.
+ *
+ * The trace's workflow becomes a processor whose every function returns a deferred promise; the
+ * trace's steps become the schedule: a `settle` step resolves or rejects exactly that attempt's
+ * promise, a `fire` step moves the {@link VirtualClock} to the timer's due time, an `abort`
+ * step aborts the run's signal. After each step the engine's lifecycle events so far must be
+ * the model's, one for one (with the same `at`), and its clock must hold as many timers as the
+ * model's. Timers due at the same time fire in one `advance`, so after a `fire` step followed
+ * by another at the same time the engine may be ahead; it is compared once that run of steps
+ * is over.
+ */
+import {
+  AsyncTaskProcessor,
+  type LifecycleEvent,
+  RetryableError,
+  type TaskFunction,
+  join,
+  type TaskScope,
+  task,
+  taskFunc,
+  VirtualClock,
+} from "../../src/index.js";
+import { flush } from "../support/executor.js";
+import { type EventFacts, eventKey, PHASES, type Trace, taskName } from "./trace.js";
+
+/** How the replay of one trace went: `undefined` mismatch when it conformed. */
+export interface ReplayResult {
+  readonly steps: number;
+  readonly events: number;
+  readonly mismatch?: string;
+}
+
+interface Deferred {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal;
+}
+
+/** The engine event in the replay's comparable form. */
+export function engineEventKey(e: LifecycleEvent): string {
+  const facts: EventFacts =
+    e.type === "run"
+      ? {
+          kind: "run",
+          task: "",
+          phase: "",
+          attempt: 0,
+          event: e.event,
+          from: e.from,
+          to: e.to,
+          afterCancel: false,
+          delayMs: 0,
+          at: e.at,
+        }
+      : e.type === "task"
+        ? {
+            kind: "task",
+            task: e.task,
+            phase: e.phase ?? "",
+            attempt: e.attempts ?? 0,
+            event: e.event,
+            from: e.from,
+            to: e.to,
+            afterCancel: e.afterCancel === true,
+            delayMs: 0,
+            at: e.at,
+          }
+        : e.type === "attempt"
+          ? {
+              kind: "attempt",
+              task: e.task,
+              phase: e.phase,
+              attempt: e.attempt,
+              event: e.event,
+              from: e.from,
+              to: e.to,
+              afterCancel: false,
+              delayMs: 0,
+              at: e.at,
+            }
+          : {
+              kind: "retry",
+              task: e.task,
+              phase: e.phase,
+              attempt: e.attempt,
+              event: "retry",
+              from: "",
+              to: "",
+              afterCancel: false,
+              delayMs: e.delayMs,
+              at: e.at,
+            };
+  return eventKey(facts);
+}
+
+/** The first difference between two event lists, described for a report. */
+function difference(model: readonly string[], engine: readonly string[]): string | undefined {
+  const n = Math.max(model.length, engine.length);
+  for (let i = 0; i < n; i++) {
+    if (model[i] !== engine[i]) {
+      return `event ${i}: model ${model[i] ?? "(none)"}, engine ${engine[i] ?? "(none)"}`;
+    }
+  }
+  return undefined;
+}
+
+type Ctx = { readonly calls: Map<string, Deferred> };
+
+const callKey = (task: string, phase: string, attempt: number) => `${task} ${phase} #${attempt}`;
+
+/** The processor of a trace's workflow; tasks added in a loop that ignores `addTask`'s result. */
+function buildProcessor(trace: Trace): AsyncTaskProcessor<Ctx> {
+  const wf = trace.workflow;
+  const tasks = wf.phases.map((confs, i) => {
+    const phases: Partial<Record<(typeof PHASES)[number], TaskFunction<Ctx>>> = {};
+    confs.forEach((conf, p) => {
+      if (conf === null) return;
+      const phase = PHASES[p]!;
+      phases[phase] = taskFunc(
+        (ctx: Ctx, scope: TaskScope) =>
+          new Promise<void>((resolve, reject) => {
+            ctx.calls.set(callKey(scope.task, scope.phase, scope.attempt), {
+              resolve,
+              reject,
+              signal: scope.signal,
+            });
+          }),
+        {
+          timeoutMs: conf.timeoutMs,
+          retries: conf.retries,
+          initialDelayMs: 4,
+          backoffFactor: 2,
+          abandonAfterMs: conf.abandonAfterMs,
+        },
+      );
+    });
+    return Object.keys(phases).length === 0 ? join<Ctx>(taskName(i)) : task<Ctx>(taskName(i), phases);
+  });
+  if (wf.mode === "levels") {
+    const builder = AsyncTaskProcessor.builder<Ctx>();
+    tasks.forEach((t, i) => {
+      builder.addTask(t, wf.level[i]!);
+    });
+    return builder.build();
+  }
+  const builder = AsyncTaskProcessor.graphBuilder<Ctx>();
+  tasks.forEach((t, i) => {
+    builder.addTask(
+      t,
+      wf.deps[i]!.map((d) => taskName(d)),
+    );
+  });
+  return builder.build();
+}
+
+/** Replays one trace on the engine; never throws for a mismatch, it reports it. */
+export async function replay(trace: Trace): Promise<ReplayResult> {
+  const clock = new VirtualClock();
+  const controller = new AbortController();
+  const ctx: Ctx = { calls: new Map() };
+  const events: string[] = [];
+  const model: string[] = [];
+  let outcome: { readonly ok: boolean; readonly error?: unknown } | undefined;
+  let processor: AsyncTaskProcessor<Ctx>;
+  try {
+    processor = buildProcessor(trace);
+  } catch (error) {
+    return { steps: 0, events: 0, mismatch: `the workflow does not build: ${String(error)}` };
+  }
+  const fail = (at: number, message: string): ReplayResult => ({
+    steps: at,
+    events: events.length,
+    mismatch: `step ${at} (${JSON.stringify(trace.steps[at]?.action)}): ${message}`,
+  });
+  for (let s = 0; s < trace.steps.length; s++) {
+    const step = trace.steps[s]!;
+    const a = step.action;
+    if (a.name === "start" || a.name === "startAborted") {
+      if (a.name === "startAborted") controller.abort(new Error("aborted before the start"));
+      processor
+        .processTasks(ctx, {
+          clock,
+          signal: controller.signal,
+          random: () => 0.5,
+          onEvent: (e) => events.push(engineEventKey(e)),
+        })
+        .then(
+          () => {
+            outcome = { ok: true };
+          },
+          (error: unknown) => {
+            outcome = { ok: false, error };
+          },
+        );
+    } else if (a.name === "settle" || a.name === "lateSettle") {
+      const call = ctx.calls.get(callKey(taskName(a.task), a.phase, a.attempt));
+      if (call === undefined) return fail(s, "the engine never called that function");
+      if (a.how === "ok") call.resolve();
+      else if (a.how === "retryable") call.reject(new RetryableError("model: retryable"));
+      else if (a.how === "abort") call.reject(call.signal.reason);
+      else call.reject(new Error("model: own failure"));
+    } else if (a.name === "fire") {
+      if (step.now > clock.now()) await clock.advance(step.now - clock.now());
+    } else {
+      controller.abort(new Error("external abort"));
+    }
+    await flush();
+    model.push(...step.events);
+    const nextStep = trace.steps[s + 1];
+    const catchingUp =
+      a.name === "fire" && nextStep?.action.name === "fire" && nextStep.now === step.now;
+    const seen = catchingUp ? events.slice(0, model.length) : events;
+    const diff = difference(model, seen);
+    if (diff !== undefined) return fail(s, diff);
+    if (!catchingUp && clock.pendingTimers !== step.timers) {
+      return fail(s, `the engine has ${clock.pendingTimers} timers pending, the model ${step.timers}`);
+    }
+  }
+  const end = trace.steps.length - 1;
+  if (trace.final.run === "settled") {
+    if (outcome === undefined) return fail(end, "the model settled, the engine's run did not");
+    const failed = trace.final.failures.length > 0 || trace.final.aborted;
+    if (outcome.ok === failed) {
+      return fail(end, `the engine's run ${outcome.ok ? "resolved" : "rejected"}, the model's did not`);
+    }
+    if (!outcome.ok) {
+      const error = outcome.error as {
+        failures?: readonly { task: string; phase: string; attempts: number; afterCancel?: boolean }[];
+      };
+      const got = (error.failures ?? []).map(
+        (f) => `${f.task} ${f.phase} ${f.attempts} ${f.afterCancel === true}`,
+      );
+      const want = trace.final.failures.map(
+        (f) => `${taskName(f.task)} ${f.phase} ${f.attempts} ${f.afterCancel}`,
+      );
+      const diff = difference(want, got);
+      if (diff !== undefined) return fail(end, `failures differ: ${diff}`);
+    }
+  } else if (outcome !== undefined) {
+    return fail(end, "the engine's run settled, the model's did not");
+  }
+  return { steps: trace.steps.length, events: events.length };
+}

@@ -1,0 +1,103 @@
+/**
+ * A model trace in the compact form the replay reads: the workflow the model chose, and per
+ * step what the environment did, the model's clock, the events the model's engine reported and
+ * how many timers it had pending. Made from Quint's ITF output (`fromItf`); plain JSON, so a
+ * corpus of traces can be committed and a failing one pasted into a test.
+ */
+
+/** A phase function's options in the model; `null`: the task has no such phase. */
+export interface PhaseConf {
+  readonly timeoutMs: number | null;
+  readonly retries: number;
+  readonly abandonAfterMs: number | null;
+}
+
+/** The workflow of one trace: tasks `t0..t{n-1}`, added to the builder in that order. */
+export interface TraceWorkflow {
+  readonly mode: "levels" | "graph";
+  /** Per task: its level (level mode). */
+  readonly level: readonly number[];
+  /** Per task: the tasks it depends on (graph mode). */
+  readonly deps: readonly (readonly number[])[];
+  /** Per task: preExecute, execute, postExecute options, `null` where absent. */
+  readonly phases: readonly (readonly [PhaseConf | null, PhaseConf | null, PhaseConf | null])[];
+}
+
+/** What the environment did in one step. */
+export interface TraceAction {
+  readonly name: "start" | "startAborted" | "settle" | "lateSettle" | "fire" | "abort";
+  readonly task: number;
+  readonly phase: string;
+  readonly attempt: number;
+  /** settle: "ok", "fail", "retryable" or "abort"; fire: the timer's kind. */
+  readonly how: string;
+}
+
+/** One step: the action, then what the model says the engine does in reaction. */
+export interface TraceStep {
+  readonly action: TraceAction;
+  /** The clock's time after the step. */
+  readonly now: number;
+  /** The events of the step, in order, as {@link eventKey} writes them. */
+  readonly events: readonly string[];
+  /** Timers pending after the step. */
+  readonly timers: number;
+}
+
+/** A failed phase as the model lists it. */
+export interface TraceFailure {
+  readonly task: number;
+  readonly phase: string;
+  readonly attempts: number;
+  readonly afterCancel: boolean;
+}
+
+/** One trace of the model. */
+export interface Trace {
+  readonly workflow: TraceWorkflow;
+  readonly steps: readonly TraceStep[];
+  /** The model's run at the end of the trace. */
+  readonly final: {
+    readonly run: string;
+    readonly failures: readonly TraceFailure[];
+    readonly aborted: boolean;
+  };
+}
+
+/** The three phases, in order. */
+export const PHASES = ["preExecute", "execute", "postExecute"] as const;
+
+/** The task name of model task `i`. */
+export const taskName = (i: number): string => `t${i}`;
+
+/** An event reduced to what the model decides, the same for model and engine events. */
+export interface EventFacts {
+  readonly kind: string;
+  readonly task: string;
+  readonly phase: string;
+  readonly attempt: number;
+  readonly event: string;
+  readonly from: string;
+  readonly to: string;
+  readonly afterCancel: boolean;
+  readonly delayMs: number;
+  readonly at: number;
+}
+
+/** One line per event, so two lists of events compare as strings and print readably. */
+export function eventKey(e: EventFacts): string {
+  switch (e.kind) {
+    case "run":
+      return `@${e.at} run ${e.event} ${e.from}->${e.to}`;
+    case "retry":
+      return `@${e.at} retry ${e.task} ${e.phase} #${e.attempt} +${e.delayMs}ms`;
+    case "attempt":
+      return `@${e.at} attempt ${e.task} ${e.phase} #${e.attempt} ${e.event} ${e.from}->${e.to}`;
+    default: {
+      const attempts = e.event === "succeed" || e.event === "fail" ? ` attempts=${e.attempt}` : "";
+      const afterCancel = e.event === "fail" ? ` afterCancel=${e.afterCancel}` : "";
+      const phase = e.phase === "" ? "" : ` ${e.phase}`;
+      return `@${e.at} task ${e.task}${phase} ${e.event} ${e.from}->${e.to}${attempts}${afterCancel}`;
+    }
+  }
+}
