@@ -18,7 +18,7 @@ export const SDAX_ATTRIBUTES = Object.freeze({
   outcome: "sdax.outcome",
   /** Phase span: true when the engine stopped waiting for the attempt to settle. */
   abandoned: "sdax.abandoned",
-  /** Run span: true when the run's signal aborted it. */
+  /** Run span: true when the run's signal, or its deadline, aborted it. */
   aborted: "sdax.aborted",
   /** Run span: how many phases failed. */
   failures: "sdax.failures",
@@ -38,6 +38,6 @@ export const SDAX_EVENTS = Object.freeze({
   abandon: "sdax.abandon",
   /** On the run span: a failed attempt will be retried after a delay. */
   retry: "sdax.retry",
-  /** On the run span: the run's signal aborted it. */
+  /** On the run span: the run's signal, or its deadline, aborted it. */
   abort: "sdax.abort",
 } as const);

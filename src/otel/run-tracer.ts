@@ -41,6 +41,8 @@ export class RunTracer {
   readonly #spans: (Span | undefined)[];
   readonly #scopes: (TaskScope | undefined)[];
   #abandoned: AbandonedAttempt[] | undefined;
+  /** The message of the abort's reason (the signal's, or the run deadline's), once aborted. */
+  #abortReason = "";
 
   constructor(
     shape: TraceShape,
@@ -104,7 +106,8 @@ export class RunTracer {
       this.#runContext = trace.setSpan(this.#parent, span);
     }
     if (event.event === "abort") {
-      span.addEvent(SDAX_EVENTS.abort, { [A.reason]: event.reason?.message ?? "" });
+      this.#abortReason = event.reason?.message ?? "";
+      span.addEvent(SDAX_EVENTS.abort, { [A.reason]: this.#abortReason });
     }
     if (event.to !== "settled") return;
     const failures = event.failures ?? [];
@@ -115,7 +118,7 @@ export class RunTracer {
       const first = failures[0];
       const message =
         first === undefined
-          ? "the run's signal aborted it"
+          ? `the run was aborted: ${this.#abortReason}`
           : `task "${first.task}" ${first.phase} failed: ${first.error.message}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""}`;
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     }

@@ -7,14 +7,17 @@
  */
 import { test } from "@fast-check/vitest";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { describeError } from "../../src/errors/describe-error.js";
 import {
-  type AsyncTaskProcessor,
+  AsyncTaskProcessor,
   isSdaxExecutionError,
   type LifecycleEvent,
   type RunOptions,
   type RunReport,
+  type TaskScope,
+  task,
+  taskFunc,
   VirtualClock,
 } from "../../src/index.js";
 import { instrument, SDAX_ATTRIBUTES } from "../../src/otel/index.js";
@@ -192,4 +195,53 @@ describe("a traced run is the run it traces", () => {
     "INV-15: concurrent runs of one traced processor: each run's spans are its own",
     checkEquivalence,
   );
+});
+
+describe("a traced run with a concurrency limit and a deadline", () => {
+  it("INV-37 INV-40: queues, starts and aborts as the bare run does; one span per attempt", async () => {
+    type Ctx = Record<string, unknown>;
+    const slow = taskFunc(
+      (_ctx: Ctx, { signal }: TaskScope) =>
+        new Promise((resolve) => {
+          signal.addEventListener("abort", () => resolve(undefined), { once: true });
+        }),
+      { timeoutMs: 30, retries: 1, initialDelayMs: 5 },
+    );
+    const builder = AsyncTaskProcessor.builder<Ctx>();
+    for (const name of ["a", "b", "c", "d"]) {
+      builder.addTask(
+        task(name, { preExecute: slow, execute: () => {}, postExecute: () => {} }),
+        1,
+      );
+    }
+    const processor = builder.build();
+    const runOf = async (p: Pick<AsyncTaskProcessor<Ctx>, "processTasks">) => {
+      const clock = new VirtualClock();
+      const events: LifecycleEvent[] = [];
+      const run = p
+        .processTasks(
+          {},
+          {
+            clock,
+            maxConcurrency: 2,
+            timeoutMs: 100,
+            random: () => 1,
+            onEvent: (e) => events.push(e),
+          },
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => errorData(error),
+        );
+      await clock.runAll();
+      return { events, error: await run };
+    };
+    const bare = await runOf(processor);
+    const traced = await runOf(instrument(processor, { tracer }));
+    expect(traced).toEqual(bare);
+    expect(bare.error?.failures?.length).toBeGreaterThan(0);
+    const starts = bare.events.filter((e) => e.type === "attempt" && e.event === "start").length;
+    expect(spans().filter((s) => s.name !== "sdax run")).toHaveLength(starts);
+    expect(spans().filter((s) => s.name === "sdax run")).toHaveLength(1);
+  });
 });

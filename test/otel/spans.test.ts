@@ -244,9 +244,24 @@ describe("cancellation (spec INV-4, INV-6)", () => {
     });
     expect(r.status).toEqual({
       code: SpanStatusCode.ERROR,
-      message: "the run's signal aborted it",
+      message: "the run was aborted: client went away",
     });
     expect(span("a preExecute").attributes[SDAX_ATTRIBUTES.outcome]).toBe("cancelled");
+  });
+  it("adds an abort event to the run span when the run's deadline passes (spec INV-40)", async () => {
+    const clock = new VirtualClock();
+    const processor = levels([task("a", { preExecute: untilAborted, postExecute: () => {} }), 1]);
+    const traced = instrument(processor, { tracer });
+    const failed = executionErrorOf(traced.processTasks({}, { clock, timeoutMs: 50 }));
+    await clock.runAll();
+    const error = await failed;
+    expect(error.aborted).toBe(true);
+    const r = span("sdax run");
+    expect(eventNames(r)).toEqual([SDAX_EVENTS.abort]);
+    expect(r.attributes[SDAX_ATTRIBUTES.aborted]).toBe(true);
+    expect(r.status.message).toBe(`the run was aborted: ${(error.cause as Error).message}`);
+    expect(span("a preExecute").attributes[SDAX_ATTRIBUTES.outcome]).toBe("cancelled");
+    expect(span("a postExecute").attributes[SDAX_ATTRIBUTES.outcome]).toBe("succeeded");
   });
 });
 
