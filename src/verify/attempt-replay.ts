@@ -93,6 +93,7 @@ export class AttemptReplay<T> {
     const nowActive = isActive(to);
     if (p !== POST && wasActive !== nowActive) state.activeAttempts += nowActive ? 1 : -1;
     if (e.event === "settle" || e.event === "abandon") current.endIndex = state.index;
+    current.lastIndex = state.index;
     current.state = to;
   }
 
@@ -116,6 +117,7 @@ export class AttemptReplay<T> {
       startAt: e.at,
       decidedBy: undefined,
       decidedAt: e.at,
+      lastIndex: this.#state.index,
     };
   }
 

@@ -117,7 +117,7 @@ export class EntryOrder<T> {
     });
   }
 
-  /** Task `node` was entered by `e` (`startPre`, `enter` or `skip`). */
+  /** Task `node` was entered by `e` (`startPre`, `queuePre`, `enter` or `skip`). */
   onEntry(e: TaskTransitionEvent, node: number): void {
     const state = this.#state;
     const name = e.task;
@@ -125,7 +125,13 @@ export class EntryOrder<T> {
       state.report("INV-16", `task "${name}" was entered twice`, [e]);
     }
     state.entry[node] =
-      e.event === "startPre" ? Entry.StartPre : e.event === "enter" ? Entry.Enter : Entry.Skip;
+      e.event === "startPre"
+        ? Entry.StartPre
+        : e.event === "queuePre"
+          ? Entry.Queued
+          : e.event === "enter"
+            ? Entry.Enter
+            : Entry.Skip;
     if (state.abortedAtStart) {
       state.report(
         "INV-17",
@@ -147,18 +153,41 @@ export class EntryOrder<T> {
     this.#checkEntryKind(e, node);
   }
 
+  /**
+   * Task `node` leaves `preQueued` by `e`: its preExecute gets a slot (`startPre`), or the run
+   * failed first (`skip`, INV-3; when and in which order: the slot replay, INV-39).
+   */
+  onDequeue(e: TaskTransitionEvent, node: number): void {
+    const state = this.#state;
+    if (e.event === "startPre") {
+      state.entry[node] = Entry.StartPre;
+      state.startPhase(node, PRE, e);
+    } else {
+      state.entry[node] = Entry.Skip;
+      if (state.runState === "entering") {
+        state.report("INV-3", `task "${e.task}" was skipped while the run was not failing`, [e]);
+      }
+    }
+  }
+
+  /** Index of the event that made task `node` enterable (-1: none yet). */
+  enabledAt(node: number): number {
+    return this.#enabledAt[node]!;
+  }
+
   /** INV-3: a task with preExecute starts or skips it; one without is entered. */
   #checkEntryKind(e: TaskTransitionEvent, node: number): void {
     const state = this.#state;
     const name = e.task;
     const hasPre = state.hasPhase[node * 3 + PRE] === 1;
-    if (e.event === "startPre") {
-      state.startPhase(node, PRE, e);
-      if (!hasPre) state.report("INV-3", `preExecute started for "${name}", which has none`, [e]);
+    if (e.event === "startPre" || e.event === "queuePre") {
+      const what = e.event === "startPre" ? "started" : "was queued";
+      if (e.event === "startPre") state.startPhase(node, PRE, e);
+      if (!hasPre) state.report("INV-3", `preExecute ${what} for "${name}", which has none`, [e]);
       if (state.runState !== "entering") {
         state.report(
           "INV-3",
-          `the preExecute of "${name}" started while the run was ${state.runState}; once failing, a task with preExecute is skipped`,
+          `the preExecute of "${name}" ${what} while the run was ${state.runState}; once failing, a task with preExecute is skipped`,
           [e],
         );
       }

@@ -8,8 +8,12 @@ export class ExecuteStep<T> {
   readonly #state: ReplayState<T>;
   /** Index of the run's `execute` event. */
   #stepIndex = -1;
-  /** Executes started in that step. */
+  /** Executes started or queued in that step. */
   #started = 0;
+  /** The task of the last execute started or queued in that step (ties by add order). */
+  #lastNode = -1;
+  /** Tasks whose execute was queued. */
+  readonly #queued = new Set<number>();
   #open = false;
 
   constructor(state: ReplayState<T>) {
@@ -21,13 +25,29 @@ export class ExecuteStep<T> {
     this.#stepIndex = this.#state.index;
     this.#open = true;
     this.#started = 0;
+    this.#lastNode = -1;
   }
 
-  /** Task `node` started its execute by `e`. */
+  /**
+   * Task `node` started its execute by `e`, or queued it for a slot (`queueExec`, INV-38): in
+   * the execute step either way, in the order the tasks were added.
+   */
   onStartExec(e: TaskTransitionEvent, node: number): void {
     const state = this.#state;
     const name = e.task;
-    state.startPhase(node, EXEC, e);
+    if (e.event === "startExec") state.startPhase(node, EXEC, e);
+    else if (state.phaseStarts[node * 3 + EXEC]! > 0 || this.#queued.has(node)) {
+      state.report("INV-16", `the execute of "${name}" was queued a second time`, [e]);
+    }
+    if (e.event === "queueExec") this.#queued.add(node);
+    if (this.#open && node <= this.#lastNode) {
+      state.report(
+        "INV-38",
+        `${describe(e)} after task "${state.name(this.#lastNode)}", which was added later; the execute step starts or queues executes in the order their tasks were added`,
+        [e],
+      );
+    }
+    this.#lastNode = node;
     if (state.runState !== "executing" || !this.#open) {
       state.report(
         "INV-5",
@@ -47,7 +67,7 @@ export class ExecuteStep<T> {
   }
 
   #inStep(e: LifecycleEvent): boolean {
-    if (e.type === "task") return e.event === "startExec";
+    if (e.type === "task") return e.event === "startExec" || e.event === "queueExec";
     if (e.type === "attempt") {
       if (e.phase !== "execute") return false;
       const record = this.#state.attempt(e.task, e.phase, e.attempt);
@@ -63,12 +83,14 @@ export class ExecuteStep<T> {
     if (this.#started >= executeNodes.length) return;
     const missing: string[] = [];
     for (const node of executeNodes) {
-      if (state.phaseStarts[node * 3 + EXEC] === 0) missing.push(state.name(node));
+      if (state.phaseStarts[node * 3 + EXEC] === 0 && !this.#queued.has(node)) {
+        missing.push(state.name(node));
+      }
     }
     const step = state.events[this.#stepIndex]!;
     state.report(
       "INV-5",
-      `execute of ${listNames(missing)} did not start in the step the run began executing (${describe(step)}); every execute starts in that one step`,
+      `execute of ${listNames(missing)} did not start in the step the run began executing (${describe(step)}); every execute starts (or is queued for a slot) in that one step`,
       e === undefined ? [step] : [step, e],
     );
   }

@@ -89,7 +89,7 @@ export class FailingSweep<T> {
 }
 
 /** True if `e` can belong to the step that cancels every running task. */
-function inSweep(e: LifecycleEvent): boolean {
+export function inSweep(e: LifecycleEvent): boolean {
   if (e.type === "task") {
     return (
       e.event === "cancel" ||

@@ -48,11 +48,11 @@ export const PRE_EXEC_ACTIVE: ReadonlySet<string> = new Set([
 /** The task states allowed once a run settled. */
 export const FINAL: ReadonlySet<string> = new Set(["waiting", "skipped", "done", "postFailed"]);
 
-/** Task events of the entry step (spec: the three ways of being entered). */
-export const ENTRY_EVENTS: ReadonlySet<string> = new Set(["startPre", "enter", "skip"]);
+/** Task events of the entry step (spec: the four ways of being entered). */
+export const ENTRY_EVENTS: ReadonlySet<string> = new Set(["startPre", "queuePre", "enter", "skip"]);
 
-/** How a task was entered. */
-export const Entry = { None: 0, StartPre: 1, Enter: 2, Skip: 3 } as const;
+/** How a task was entered (`Queued`: its preExecute waits for a slot, and has not started yet). */
+export const Entry = { None: 0, StartPre: 1, Enter: 2, Skip: 3, Queued: 4 } as const;
 
 /** True if an attempt in this state has a function still running or settling. */
 export function isActive(state: string): boolean {

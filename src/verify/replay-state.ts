@@ -22,6 +22,8 @@ export interface AttemptRecord {
   retryAt?: number;
   /** Index of its `settle` or `abandon` event. */
   endIndex?: number;
+  /** Index of its latest event. */
+  lastIndex: number;
 }
 
 /** A failed phase, as its task's `fail` event reported it (the run's report must list it). */

@@ -6,7 +6,9 @@ import type { ExecuteStep } from "./execute-step.js";
 import type { FailingSweep } from "./failing-sweep.js";
 import { hasKey, PRE_EXEC_ACTIVE } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
+import type { RunDeadline } from "./run-deadline.js";
 import { checkSettled } from "./settled-checks.js";
+import type { SlotReplay } from "./slot-replay.js";
 import type { TeardownOrder } from "./teardown-order.js";
 
 /** The parts of the checker a run event concerns. */
@@ -15,6 +17,8 @@ export interface RunReplayParts<T> {
   readonly executeStep: ExecuteStep<T>;
   readonly teardownOrder: TeardownOrder<T>;
   readonly failingSweep: FailingSweep<T>;
+  readonly slots: SlotReplay<T>;
+  readonly deadline: RunDeadline<T>;
 }
 
 /** A run aborted before it started reports exactly these events after `start, abort` (INV-17). */
@@ -25,7 +29,7 @@ const ABORTED_AT_START: Partial<Record<string, string>> = {
 };
 
 /**
- * Run events (INV-1, INV-2, INV-4, INV-5, INV-11, INV-17, INV-19): each follows the run table
+ * Run events (INV-1, INV-2, INV-4, INV-5, INV-11, INV-17, INV-19, INV-40): each follows the run table
  * from the state the run was in, and the tasks are where the new run state needs them.
  */
 export class RunReplay<T> {
@@ -45,19 +49,29 @@ export class RunReplay<T> {
     switch (e.event) {
       case "start":
         state.startIndex = state.index;
+        parts.slots.onStart(e);
+        parts.deadline.onStart(e);
         parts.entryOrder.enableRoots();
         break;
       case "abort":
         state.aborted = true;
-        if (state.startIndex >= 0 && state.index === state.startIndex + 1) {
-          // INV-17: aborted before it started; nothing may be entered.
+        if (
+          state.startIndex >= 0 &&
+          state.index === state.startIndex + 1 &&
+          !parts.deadline.isDeadline(e)
+        ) {
+          // INV-17: aborted before it started; nothing may be entered. (A deadline of 0 ms on a
+          // clock that fires it at once aborts after the run started: INV-40.)
           state.abortedAtStart = true;
           parts.entryOrder.forgetPending();
         }
+        parts.deadline.onAbort(e);
         parts.failingSweep.begin();
+        parts.slots.onRunFail();
         break;
       case "fail":
         parts.failingSweep.onRunFail(e);
+        parts.slots.onRunFail();
         break;
       case "allEntered":
         this.#checkAllReady("INV-2", "every task was entered", e);
@@ -115,11 +129,19 @@ export class RunReplay<T> {
     if (to === undefined) {
       state.report("INV-1", `illegal run transition ${from} --${e.event}-->`, [e]);
       if (e.event === "abort" && (from === "cleaningUp" || from === "settled")) {
-        state.report(
-          "INV-19",
-          `the run was aborted in ${from}: the signal is observed only until cleanup`,
-          [e],
-        );
+        if (this.#parts.deadline.isDeadline(e)) {
+          state.report(
+            "INV-40",
+            `the run's deadline aborted it in ${from}: its timer is cleared when cleanup begins, and changes nothing later`,
+            [e],
+          );
+        } else {
+          state.report(
+            "INV-19",
+            `the run was aborted in ${from}: the signal is observed only until cleanup`,
+            [e],
+          );
+        }
       }
       return hasKey(RUN_TRANSITIONS, e.to) ? e.to : from;
     }

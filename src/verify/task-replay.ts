@@ -4,9 +4,18 @@ import { TASK_TRANSITIONS, type TaskState } from "../lifecycle/task-states.js";
 import type { EntryOrder } from "./entry-order.js";
 import type { ExecuteStep } from "./execute-step.js";
 import type { FailingSweep } from "./failing-sweep.js";
-import { hasKey, isActive, PHASES, POST, phaseIndex, STATE_PHASE } from "./phases-and-states.js";
+import {
+  EXEC,
+  hasKey,
+  isActive,
+  PHASES,
+  POST,
+  phaseIndex,
+  STATE_PHASE,
+} from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 import type { RetryReplay } from "./retry-replay.js";
+import type { SlotReplay } from "./slot-replay.js";
 import type { TeardownOrder } from "./teardown-order.js";
 
 /** The parts of the checker a task event concerns. */
@@ -16,12 +25,15 @@ export interface TaskReplayParts<T> {
   readonly teardownOrder: TeardownOrder<T>;
   readonly failingSweep: FailingSweep<T>;
   readonly retries: RetryReplay<T>;
+  readonly slots: SlotReplay<T>;
 }
 
 /**
  * Task events (INV-1, INV-4, INV-12, INV-20, INV-21, INV-27): each follows the task table from
  * the state the task was in, names the phase it concerns, and agrees with the phase's attempts.
- * Entry, execute and teardown events are checked further by their own parts.
+ * Entry, execute and teardown events are checked further by their own parts, and every move by
+ * the slot replay (INV-37 .. INV-39). A queued phase that gets its slot starts the phase its
+ * queue event began.
  */
 export class TaskReplay<T> {
   readonly #state: ReplayState<T>;
@@ -61,18 +73,25 @@ export class TaskReplay<T> {
       );
     }
     this.#checkPhase(e, from);
+    parts.slots.onMove(e, node, from, to, parts.entryOrder.enabledAt(node));
     switch (e.event) {
       case "startPre":
+      case "queuePre":
       case "enter":
       case "skip":
-        parts.entryOrder.onEntry(e, node);
+        if (from === "preQueued") parts.entryOrder.onDequeue(e, node);
+        else parts.entryOrder.onEntry(e, node);
         break;
       case "startExec":
-        parts.executeStep.onStartExec(e, node);
+      case "queueExec":
+        if (from === "execQueued") state.startPhase(node, EXEC, e);
+        else parts.executeStep.onStartExec(e, node);
         break;
       case "startPost":
+      case "queuePost":
       case "finish":
-        parts.teardownOrder.onTeardown(e, node);
+        if (from === "postQueued") state.startPhase(node, POST, e);
+        else parts.teardownOrder.onTeardown(e, node);
         break;
       case "cancel":
         this.#onCancel(e, node, from);
@@ -100,12 +119,15 @@ export class TaskReplay<T> {
     let expected: PhaseName | undefined;
     switch (e.event) {
       case "startPre":
+      case "queuePre":
         expected = "preExecute";
         break;
       case "startExec":
+      case "queueExec":
         expected = "execute";
         break;
       case "startPost":
+      case "queuePost":
         expected = "postExecute";
         break;
       case "enter":

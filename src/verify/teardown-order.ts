@@ -58,14 +58,21 @@ export class TeardownOrder<T> {
     }
   }
 
-  /** Task `node` began its teardown by `e` (`startPost` or `finish`). */
+  /** Task `node` began its teardown by `e` (`startPost`, `queuePost` or `finish`). */
   onTeardown(e: TaskTransitionEvent, node: number): void {
     const state = this.#state;
     const name = e.task;
     const hasPost = state.hasPhase[node * 3 + POST] === 1;
-    if (e.event === "startPost") {
-      state.startPhase(node, POST, e);
-      if (!hasPost) state.report("INV-7", `postExecute started for "${name}", which has none`, [e]);
+    const post = e.event !== "finish";
+    if (post) {
+      if (e.event === "startPost") state.startPhase(node, POST, e);
+      if (!hasPost) {
+        state.report(
+          "INV-7",
+          `postExecute ${e.event === "startPost" ? "started" : "was queued"} for "${name}", which has none`,
+          [e],
+        );
+      }
     } else if (hasPost) {
       state.report("INV-7", `the teardown of "${name}" finished without starting its postExecute`, [
         e,
@@ -75,14 +82,14 @@ export class TeardownOrder<T> {
     if (entry === Entry.None || entry === Entry.Skip) {
       state.report(
         "INV-9",
-        `${e.event === "startPost" ? "postExecute started" : "teardown finished"} for "${name}", which was ${entry === Entry.Skip ? "skipped" : "never entered"}`,
+        `${post ? "postExecute began" : "teardown finished"} for "${name}", which was ${entry === Entry.Skip ? "skipped" : "never entered"}`,
         [e],
       );
     }
     if (state.runState !== "cleaningUp") {
       state.report(
         "INV-11",
-        `${e.event === "startPost" ? "postExecute of" : "teardown of"} "${name}" began while the run was ${state.runState}; teardown starts only in cleaningUp`,
+        `${post ? "postExecute of" : "teardown of"} "${name}" began while the run was ${state.runState}; teardown starts only in cleaningUp`,
         [e],
       );
     }
@@ -104,7 +111,7 @@ export class TeardownOrder<T> {
       const waiting = this.#unfinishedDependents(node);
       state.report(
         "INV-10",
-        `${e.event === "startPost" ? "postExecute of" : "teardown of"} "${name}" began before the teardown of its dependent(s) ${listNames(waiting)} finished${state.plan.mode === "levels" ? " (a level above had not finished)" : ""}`,
+        `${post ? "postExecute of" : "teardown of"} "${name}" began before the teardown of its dependent(s) ${listNames(waiting)} finished${state.plan.mode === "levels" ? " (a level above had not finished)" : ""}`,
         [e],
       );
     }

@@ -9,8 +9,10 @@ import { ExecuteStep } from "./execute-step.js";
 import { FailingSweep } from "./failing-sweep.js";
 import { ReplayState } from "./replay-state.js";
 import { RetryReplay } from "./retry-replay.js";
+import { RunDeadline } from "./run-deadline.js";
 import { RunReplay } from "./run-replay.js";
 import { checkTraceEnd } from "./settled-checks.js";
+import { SlotReplay } from "./slot-replay.js";
 import { TaskReplay } from "./task-replay.js";
 import { TeardownOrder } from "./teardown-order.js";
 
@@ -23,8 +25,9 @@ import { TeardownOrder } from "./teardown-order.js";
  *
  * The replay is shared state (`ReplayState`); each concern of the spec is one part that reads
  * and updates it: entry order, the failing sweep, the execute step, teardown order, retries,
- * and the run, task and attempt tables. This class feeds them the events in order, and closes
- * the synchronous steps an event cannot belong to.
+ * the concurrency limit's slots, the run deadline, and the run, task and attempt tables. This
+ * class feeds them the events in order, and closes the synchronous steps an event cannot
+ * belong to.
  */
 export class TraceChecker<T> {
   readonly #state: ReplayState<T>;
@@ -35,6 +38,7 @@ export class TraceChecker<T> {
   readonly #runs: RunReplay<T>;
   readonly #tasks: TaskReplay<T>;
   readonly #attempts: AttemptReplay<T>;
+  readonly #slots: SlotReplay<T>;
 
   constructor(plan: Plan<T>) {
     const state = new ReplayState(plan);
@@ -43,18 +47,29 @@ export class TraceChecker<T> {
     const executeStep = new ExecuteStep(state);
     const teardownOrder = new TeardownOrder(state);
     const retries = new RetryReplay(state);
+    const slots = new SlotReplay(state);
+    const deadline = new RunDeadline(state);
     this.#state = state;
+    this.#slots = slots;
     this.#entryOrder = entryOrder;
     this.#failingSweep = failingSweep;
     this.#executeStep = executeStep;
     this.#retries = retries;
-    this.#runs = new RunReplay(state, { entryOrder, executeStep, teardownOrder, failingSweep });
+    this.#runs = new RunReplay(state, {
+      entryOrder,
+      executeStep,
+      teardownOrder,
+      failingSweep,
+      slots,
+      deadline,
+    });
     this.#tasks = new TaskReplay(state, {
       entryOrder,
       executeStep,
       teardownOrder,
       failingSweep,
       retries,
+      slots,
     });
     this.#attempts = new AttemptReplay(state, retries);
   }
@@ -126,6 +141,7 @@ export class TraceChecker<T> {
           [e],
         );
     }
+    this.#slots.afterEvent();
   }
 
   /** INV-18: the trace starts with the run leaving idle, seq rises by one, nothing follows settled. */
@@ -167,6 +183,7 @@ export class TraceChecker<T> {
     this.#retries.closeRetryStep(e);
     this.#failingSweep.closeIfEnded(e);
     this.#executeStep.closeIfEnded(e);
+    this.#slots.closeIfEnded(e);
     if (this.#entryOrder.hasPending && (e === undefined || this.#entryOrder.closesTurn(e))) {
       this.#entryOrder.closeTurn(e);
     }

@@ -1,7 +1,8 @@
 /**
  * fast-check arbitraries for workflow scenarios (`model.ts`): level workflows and random DAGs,
  * each phase present or absent with its options, a behaviour for every function, an external
- * abort at a random point, and one or several concurrent runs.
+ * abort at a random point, a concurrency limit (of the processor or the run) and a run
+ * deadline now and then, and one or several concurrent runs.
  *
  * Built from one flat array of task records (no `chain`), so a failing scenario shrinks well:
  * fast-check drops tasks, phases and dependencies, and turns faulty behaviours back into
@@ -177,16 +178,36 @@ const clockGen: fc.Arbitrary<ClockQuirk> = fc.oneof(
   { weight: 1, arbitrary: fc.constant("syncZero" as const) },
 );
 
+/** A concurrency limit of 1 to 4, or none (shrinks to none). */
+export const limitGen: fc.Arbitrary<number | undefined> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(undefined) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 4 }) },
+);
+
+/** A run deadline on the virtual clock, now and then (shrinks to none). */
+const deadlineGen: fc.Arbitrary<number | undefined> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 30 }) },
+);
+
 const runGen = fc.record(
   {
     /** Expected faults per run: none, about one, about three, or one function in four. */
     faults: fc.constantFrom(0, 1, 3, -1),
     abort: abortGen,
     abandonAfterMs: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 8 })),
+    maxConcurrency: limitGen,
+    timeoutMs: deadlineGen,
   },
-  { requiredKeys: ["faults", "abort"] },
+  { requiredKeys: ["faults", "abort", "maxConcurrency", "timeoutMs"] },
 );
-type RunGen = { faults: number; abort: AbortGen; abandonAfterMs?: number | null };
+type RunGen = {
+  faults: number;
+  abort: AbortGen;
+  abandonAfterMs?: number | null;
+  maxConcurrency: number | undefined;
+  timeoutMs: number | undefined;
+};
 
 /** Scenarios of one mode (or either), of the given sizes. */
 export function scenario(sizes: Sizes, mode?: "levels" | "graph"): fc.Arbitrary<Scenario> {
@@ -206,8 +227,15 @@ export function scenario(sizes: Sizes, mode?: "levels" | "graph"): fc.Arbitrary<
       }),
       runs: fc.array(runGen, { minLength: 1, maxLength: sizes.maxRuns }),
       clock: clockGen,
+      buildLimit: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+      ),
     })
-    .map(({ graph, tasks, runs, clock }) => ({ ...build(sizes, graph, tasks, runs), clock }));
+    .map(({ graph, tasks, runs, clock, buildLimit }) => {
+      const built = { ...build(sizes, graph, tasks, runs), clock };
+      return buildLimit === undefined ? built : { ...built, buildLimit };
+    });
 }
 
 function build(
@@ -274,7 +302,8 @@ function runModel(shape: WorkflowShape, gens: readonly TaskGen[], r: RunGen, k: 
   }
   // Only an abort at a time or before start is sure to come; one from inside a function
   // comes only if that function runs.
-  const abortComes = abort.kind === "at" || abort.kind === "beforeStart";
+  const abortComes =
+    abort.kind === "at" || abort.kind === "beforeStart" || r.timeoutMs !== undefined;
   const behaviours = shape.tasks.map((t, i) => {
     const out: Partial<Record<PhaseKey, Behaviour>> = {};
     for (const phase of PHASE_KEYS) {
@@ -293,10 +322,14 @@ function runModel(shape: WorkflowShape, gens: readonly TaskGen[], r: RunGen, k: 
     behaviours: typeof behaviours;
     abort: ExternalAbort;
     abandonAfterMs?: number | null;
+    maxConcurrency?: number;
+    timeoutMs?: number;
   } = {
     behaviours,
     abort,
   };
   if (r.abandonAfterMs !== undefined) model.abandonAfterMs = r.abandonAfterMs;
+  if (r.maxConcurrency !== undefined) model.maxConcurrency = r.maxConcurrency;
+  if (r.timeoutMs !== undefined) model.timeoutMs = r.timeoutMs;
   return model;
 }

@@ -106,7 +106,10 @@ export function buildProcessor(
   ticker: Ticker,
   clock: VirtualClock,
   nextSeq: () => number,
+  /** `build({ maxConcurrency })`; absent: no default limit. */
+  buildLimit?: number,
 ): AsyncTaskProcessor<RunCtx> {
+  const options = buildLimit === undefined ? undefined : { maxConcurrency: buildLimit };
   const tasks = shape.tasks.map((t, i): AsyncTask<RunCtx> => {
     const phases: Partial<Record<"preExecute" | "execute" | "postExecute", TaskFunction<RunCtx>>> =
       {};
@@ -122,7 +125,7 @@ export function buildProcessor(
     tasks.forEach((t, i) => {
       b = b.addTask(t, shape.level[i]!);
     });
-    return b.build();
+    return b.build(options);
   }
   let b = AsyncTaskProcessor.graphBuilder<RunCtx>();
   for (const i of shape.order) {
@@ -131,7 +134,7 @@ export function buildProcessor(
       shape.deps[i]!.map((d) => shape.tasks[d]!.name),
     );
   }
-  return b.build();
+  return b.build(options);
 }
 
 function makeFunction(
@@ -354,7 +357,7 @@ export async function runScenario(
   const clock = new VirtualClock();
   let seq = 0;
   const nextSeq = () => seq++;
-  const processor = buildProcessor(scenario.shape, ticker, clock, nextSeq);
+  const processor = buildProcessor(scenario.shape, ticker, clock, nextSeq, scenario.buildLimit);
   const harness: Harness = { processor, clock, nextSeq };
   const runClock = quirkyClock(clock, scenario.clock);
   const results = scenario.runs.map((model, run): RunResult => {
@@ -381,6 +384,8 @@ export async function runScenario(
         if (e.type === "run" && e.to === "settled") result.settledSeq = nextSeq();
       },
       ...(model.abandonAfterMs === undefined ? {} : { abandonAfterMs: model.abandonAfterMs }),
+      ...(model.maxConcurrency === undefined ? {} : { maxConcurrency: model.maxConcurrency }),
+      ...(model.timeoutMs === undefined ? {} : { timeoutMs: model.timeoutMs }),
     };
     const steps = runnerSteps?.[run];
     if (steps === undefined) {

@@ -105,6 +105,10 @@ export interface RunModel {
   readonly abort: ExternalAbort;
   /** `RunOptions.abandonAfterMs`. */
   readonly abandonAfterMs?: number | null;
+  /** `RunOptions.maxConcurrency` (absent: the processor's, {@link Scenario.buildLimit}). */
+  readonly maxConcurrency?: number;
+  /** `RunOptions.timeoutMs`: the run's deadline on the virtual clock (absent: none). */
+  readonly timeoutMs?: number;
 }
 
 /** A workflow and the runs to make of it (one, or several concurrent ones). */
@@ -113,6 +117,13 @@ export interface Scenario {
   readonly runs: readonly RunModel[];
   /** The quirk of the clock every run is given (absent: plain). */
   readonly clock?: ClockQuirk;
+  /** `build({ maxConcurrency })`: the processor's default limit (absent: none). */
+  readonly buildLimit?: number;
+}
+
+/** The concurrency limit run `run` of `scenario` has (`Infinity`: none). */
+export function limitOf(scenario: Scenario, run: RunModel): number {
+  return run.maxConcurrency ?? scenario.buildLimit ?? Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -192,7 +203,13 @@ export function summarise(s: Scenario): string {
     )
     .join("/");
   const clock = s.clock === undefined || s.clock === "plain" ? "" : ` clock: ${s.clock}`;
-  return `${shape.mode} [${tasks}] runs: ${aborts}${clock}`;
+  const limits = s.runs
+    .map((r) => {
+      const limit = limitOf(s, r);
+      return `${limit === Number.POSITIVE_INFINITY ? "" : `max${limit}`}${r.timeoutMs === undefined ? "" : `deadline${r.timeoutMs}`}`;
+    })
+    .join("/");
+  return `${shape.mode} [${tasks}] runs: ${aborts}${/[a-z]/.test(limits) ? ` limits: ${limits}` : ""}${clock}`;
 }
 
 function behaviourCode(b: Behaviour | undefined): string {

@@ -9,12 +9,17 @@
  * resolved and its signal never aborted (a successful attempt's signal never aborts, INV-30;
  * a cancelled or timed-out one always does).
  */
-import { isSdaxExecutionError, type SdaxExecutionError } from "../../src/index.js";
+import {
+  isSdaxExecutionError,
+  type SdaxExecutionError,
+  TaskTimeoutError,
+} from "../../src/index.js";
 import type { Call, RunResult } from "./executor.js";
 import { taskName } from "./executor.js";
 import {
   dependenciesOf,
   dependentsOf,
+  limitOf,
   PHASE_KEYS,
   type PhaseKey,
   type PhaseShape,
@@ -162,6 +167,23 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
     !abortedAtStart &&
     !abortedBeforeExecute &&
     shape.tasks.every((_, i) => entered(i) && (!has(i, "pre") || preSucceeded(i)));
+  // The run's deadline aborts it like its signal, at a time the model does not follow (INV-40);
+  // under a concurrency limit an execute still queued when the run fails never starts (INV-39).
+  const error = result.error;
+  const cause = error !== undefined ? (error as { cause?: unknown }).cause : undefined;
+  const byDeadline = isRunDeadline(cause);
+  if (byDeadline && model.timeoutMs === undefined) {
+    fail("INV-40", "the run was aborted by a deadline, but it has none");
+  }
+  if (byDeadline && isRunDeadline(cause) && cause.timeoutMs !== model.timeoutMs) {
+    fail(
+      "INV-40",
+      `the deadline's error says ${cause.timeoutMs} ms; the run's is ${model.timeoutMs}`,
+    );
+  }
+  const limit = limitOf(scenario, model);
+  const executesMayBeLeft =
+    byDeadline || (limit !== Number.POSITIVE_INFINITY && error !== undefined);
   const anyExec = shape.tasks.some((_, i) => called(i, "exec"));
   if (anyExec && !allReady) {
     fail(
@@ -172,9 +194,10 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
   if (allReady) {
     for (let i = 0; i < n; i++) {
       if (!has(i, "exec")) continue;
-      if (!called(i, "exec"))
-        fail("INV-5", `${name(i)}.exec never ran although every preExecute succeeded`);
-      else if (of(i, "exec")[0]!.seq < lastPreEnd) {
+      if (!called(i, "exec")) {
+        if (!executesMayBeLeft)
+          fail("INV-5", `${name(i)}.exec never ran although every preExecute succeeded`);
+      } else if (of(i, "exec")[0]!.seq < lastPreEnd) {
         fail("INV-5", `${name(i)}.exec started before every preExecute ended`);
       }
     }
@@ -272,7 +295,6 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
       if (v !== "timedOut") thrownBy.set(key, c);
     }
   }
-  const error = result.error;
   const reported: string[] = [];
   if (error !== undefined) {
     if (!isSdaxExecutionError(error)) {
@@ -300,14 +322,14 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
   const abortedInTime =
     result.abortSeq !== undefined &&
     (result.settledSeq === undefined || result.abortSeq < result.settledSeq);
-  const cause = error !== undefined ? (error as { cause?: unknown }).cause : undefined;
-  const aborted = cause !== undefined && cause === result.abortReason;
-  if (aborted && !abortedInTime)
+  const bySignal = cause !== undefined && cause === result.abortReason;
+  const aborted = bySignal || byDeadline;
+  if (bySignal && !abortedInTime)
     fail(
       "INV-14",
       "the error names the abort as its cause, but the signal aborted after the run settled",
     );
-  if (abortedAtStart && !aborted)
+  if (abortedAtStart && !bySignal)
     fail("INV-17", "a run aborted before it started must reject with the abort as cause");
   if ((error !== undefined) !== (reported.length > 0 || aborted)) {
     fail(
@@ -325,6 +347,8 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
     }
   }
 
+  checkSlots(scenario, result, problems);
+
   // INV-13: when the run settled, every function had ended, unless it could be abandoned.
   for (const c of result.ctx.calls) {
     const ended =
@@ -337,4 +361,67 @@ export function judge(scenario: Scenario, result: RunResult): string[] {
     );
   }
   return problems;
+}
+
+/** True for the error a run's deadline aborts it with (INV-40): a `TaskTimeoutError` of no task. */
+function isRunDeadline(value: unknown): value is TaskTimeoutError {
+  try {
+    return value instanceof TaskTimeoutError && value.task === undefined;
+  } catch {
+    return false; // a revoked proxy given as the signal's reason
+  }
+}
+
+/**
+ * The concurrency limit seen from the functions (INV-37, INV-38): a function runs only while
+ * its phase holds a slot, so at no point are more functions running than the limit, counting
+ * only phases that cannot be abandoned (an abandoned function gives its slot back while it may
+ * still run). And executes start in the order their tasks were added: the first ones at once,
+ * the rest as slots free up, oldest first.
+ */
+function checkSlots(scenario: Scenario, result: RunResult, problems: string[]): void {
+  const { shape } = scenario;
+  const model = result.model;
+  const limit = limitOf(scenario, model);
+  const calls = result.ctx.calls.filter((c) => c.run === result.run);
+  if (limit !== Number.POSITIVE_INFINITY) {
+    const moves: { seq: number; delta: number; call: Call }[] = [];
+    for (const c of calls) {
+      if (abandonable(shape.tasks[c.task]![c.phase]!, model.abandonAfterMs)) continue;
+      moves.push({ seq: c.seq, delta: 1, call: c });
+      if (c.endSeq !== undefined) moves.push({ seq: c.endSeq, delta: -1, call: c });
+    }
+    moves.sort((a, b) => a.seq - b.seq || a.delta - b.delta);
+    let running = 0;
+    for (const m of moves) {
+      running += m.delta;
+      if (running > limit) {
+        problems.push(
+          `INV-37: ${running} functions were running at once when ${taskName(m.call.task)}.${m.call.phase} attempt ${m.call.attempt} started; the limit is ${limit}`,
+        );
+        break;
+      }
+    }
+  }
+  const addedAt = shape.mode === "graph" ? inverse(shape.order) : shape.tasks.map((_, i) => i);
+  const execs = calls
+    .filter((c) => c.phase === "exec" && c.attempt === 1)
+    .sort((a, b) => a.seq - b.seq);
+  for (let k = 1; k < execs.length; k++) {
+    const a = execs[k - 1]!;
+    const b = execs[k]!;
+    if (addedAt[a.task]! > addedAt[b.task]!) {
+      problems.push(
+        `INV-38: ${taskName(b.task)}.exec started after ${taskName(a.task)}.exec, which was added later`,
+      );
+    }
+  }
+}
+
+function inverse(order: readonly number[]): number[] {
+  const out: number[] = [];
+  order.forEach((task, k) => {
+    out[task] = k;
+  });
+  return out;
 }

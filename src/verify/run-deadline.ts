@@ -1,0 +1,78 @@
+import type { RunTransitionEvent } from "../events/lifecycle-event.js";
+import { early } from "./phases-and-states.js";
+import type { ReplayState } from "./replay-state.js";
+
+/** How the deadline's `TaskTimeoutError` describes itself, up to its number of ms. */
+const DEADLINE_MESSAGE = "sdax run timed out: its deadline of ";
+
+/**
+ * The run deadline (INV-40), as far as a trace shows it: an abort whose reason is the
+ * deadline's `TaskTimeoutError` comes from a deadline the run has (its `start` event carries
+ * `timeoutMs`), no earlier than `timeoutMs` after the run started on its own clock, and never
+ * once cleanup began (the run replay reports that one). That the deadline fires at all is not
+ * checked: a real clock's timer may be late, and a trace cannot tell how late is too late.
+ */
+export class RunDeadline<T> {
+  readonly #state: ReplayState<T>;
+  /** The run's deadline in ms (undefined: none). */
+  #timeoutMs: number | undefined;
+  #startAt = 0;
+
+  constructor(state: ReplayState<T>) {
+    this.#state = state;
+  }
+
+  /** The run started by `e`: its deadline, if it has one. */
+  onStart(e: RunTransitionEvent): void {
+    this.#startAt = e.at;
+    const ms = e.timeoutMs;
+    if (ms === undefined) return;
+    if (typeof ms !== "number" || !(ms >= 0)) {
+      this.#state.report(
+        "INV-40",
+        `the run's start event carries timeoutMs ${String(ms)}, which is not a number of ms`,
+        [e],
+      );
+      return;
+    }
+    this.#timeoutMs = ms;
+  }
+
+  /** True if abort `e` names the run's deadline as its reason. */
+  isDeadline(e: RunTransitionEvent): boolean {
+    const reason = e.reason;
+    return (
+      reason !== undefined &&
+      reason.name === "TimeoutError" &&
+      typeof reason.message === "string" &&
+      reason.message.startsWith(DEADLINE_MESSAGE)
+    );
+  }
+
+  /** The run was aborted by `e`: if by its deadline, one it has, and not early. */
+  onAbort(e: RunTransitionEvent): void {
+    if (!this.isDeadline(e)) return;
+    const state = this.#state;
+    const ms = this.#timeoutMs;
+    const said = Number.parseFloat(e.reason!.message.slice(DEADLINE_MESSAGE.length));
+    if (ms === undefined) {
+      state.report(
+        "INV-40",
+        "the run was aborted by a deadline, but its start event carries no timeoutMs",
+        [e],
+      );
+    } else if (said !== ms) {
+      state.report(
+        "INV-40",
+        `the run was aborted by a deadline of ${said} ms; its start event says timeoutMs ${ms}`,
+        [e],
+      );
+    } else if (early(e.at, this.#startAt + ms)) {
+      state.report(
+        "INV-40",
+        `the run's deadline aborted it ${e.at - this.#startAt} ms after it started; its timeoutMs is ${ms}`,
+        [state.events[state.startIndex]!, e],
+      );
+    }
+  }
+}
