@@ -1,6 +1,10 @@
 /**
- * The names sdax gives its span attributes and span events: stable, so dashboards and queries
- * can rely on them.
+ * The names sdax gives its span attributes: stable, so dashboards and queries can rely on them.
+ *
+ * @example
+ * const failed = exporter
+ *   .getFinishedSpans()
+ *   .filter((span) => span.attributes[SDAX_ATTRIBUTES.outcome] === "failed");
  */
 export const SDAX_ATTRIBUTES = Object.freeze({
   /** Run span: how many tasks the workflow has. */
@@ -30,7 +34,12 @@ export const SDAX_ATTRIBUTES = Object.freeze({
   settled: "sdax.settled",
 } as const);
 
-/** The names of the span events sdax adds. */
+/**
+ * The names of the span events sdax adds (besides OpenTelemetry's own `exception`).
+ *
+ * @example
+ * const retries = runSpan.events.filter((event) => event.name === SDAX_EVENTS.retry);
+ */
 export const SDAX_EVENTS = Object.freeze({
   /** On a phase span: the run cancelled the attempt (its signal aborted). */
   cancel: "sdax.cancel",

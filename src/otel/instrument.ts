@@ -25,7 +25,14 @@ export interface InstrumentOptions {
 
 /**
  * A processor whose runs are traced with OpenTelemetry. Made by {@link instrument}; it runs
- * exactly what the processor runs, with the same reports, errors and events.
+ * exactly what the processor runs, with the same reports, errors and events. Make it once and
+ * share it, as the processor: concurrent runs each get a span tree of their own.
+ *
+ * @example
+ * const traced = instrument(processor, { name: "load profile" });
+ * app.get("/profile", async (req, res) => {
+ *   await traced.processTasks({ userId: req.user.id }); // under the request's span
+ * });
  */
 export class TracedProcessor<T> {
   /** The processor it traces, for everything else (`describe()`, `taskNames`, ...). */
