@@ -49,7 +49,7 @@ export function readSettings<T>(
   if (typeof options !== "object" || options === null) {
     throw fail(`options must be an object, got ${describeValue(options)}`);
   }
-  const o: Record<string, unknown> = { ...options };
+  const o = readAll(options, "options");
   for (const key of Object.keys(o)) {
     if (!knownKeys.includes(key)) {
       throw fail(`unknown option \`${key}\`; known options: ${knownKeys.join(", ")}`);
@@ -97,7 +97,7 @@ function readExplorerRunOptions(value: unknown): RunOptions {
   if (typeof value !== "object" || value === null) {
     throw fail(`\`runOptions\` must be an object, got ${describeValue(value)}`);
   }
-  const copy: Record<string, unknown> = { ...value };
+  const copy = readAll(value, "`runOptions`");
   for (const [key, why] of Object.entries(explorerOwned)) {
     if (copy[key] !== undefined) throw fail(`\`runOptions.${key}\` cannot be set: ${why}`);
   }
@@ -112,19 +112,22 @@ function readExplorerRunOptions(value: unknown): RunOptions {
 
 /** Checks a replay against the workflow: every fault names a phase the explorer can fault. */
 export function readReplay(value: unknown, placements: readonly Placement[]): Replay {
-  if (typeof value !== "object" || value === null || !Array.isArray((value as Replay).faults)) {
+  const given = typeof value === "object" && value !== null ? readAll(value, "`replay`") : {};
+  const list = readList(given.faults, "`replay.faults`");
+  if (list === undefined) {
     throw fail(`\`replay\` must be an object like { faults: [...] }, got ${describeValue(value)}`);
   }
   const eligible = new Set(placements.map((p) => placementKey(p.task, p.phase)));
   const seen = new Set<string>();
-  const faults = ((value as Replay).faults as unknown[]).map((f, i): Fault => {
+  const faults = list.map((f, i): Fault => {
     const at = `\`replay.faults[${i}]\``;
     if (typeof f !== "object" || f === null) {
       throw fail(`${at} must be an object like { task, phase, kind }, got ${describeValue(f)}`);
     }
-    const { task, phase, kind } = f as Record<string, unknown>;
-    if (typeof task !== "string")
+    const { task, phase, kind } = readAll(f, at);
+    if (typeof task !== "string") {
       throw fail(`${at}.task must be a string, got ${describeValue(task)}`);
+    }
     if (phase !== "preExecute" && phase !== "execute") {
       throw fail(`${at}.phase must be "preExecute" or "execute", got ${describeValue(phase)}`);
     }
@@ -144,4 +147,25 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
     return { task, phase, kind: kind as FaultKind };
   });
   return { faults };
+}
+
+/**
+ * The own enumerable fields of a caller's object, each read once (a copy), or a `TypeError`
+ * when reading throws (a getter that throws, a revoked `Proxy`), its `cause` what was thrown.
+ */
+function readAll(value: object, what: string): Record<string, unknown> {
+  try {
+    return { ...value };
+  } catch (cause) {
+    throw new TypeError(`exploreFailures: ${what} could not be read`, { cause });
+  }
+}
+
+/** A copy of an array of the caller's, or `undefined` for anything else; never a raw throw. */
+function readList(value: unknown, what: string): unknown[] | undefined {
+  try {
+    return Array.isArray(value) ? [...(value as unknown[])] : undefined;
+  } catch (cause) {
+    throw new TypeError(`exploreFailures: ${what} could not be read`, { cause });
+  }
 }

@@ -93,6 +93,33 @@ describe("options are checked, with errors naming the field", () => {
     await expect(explore(options)).rejects.toBeInstanceOf(TypeError);
   });
 
+  it("options that cannot be read reject with a TypeError whose cause is what reading threw (INV-33)", async () => {
+    const boom = new Error("getter");
+    const throwing = {
+      get context(): never {
+        throw boom;
+      },
+    };
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    for (const [attempt, message] of [
+      [() => exploreFailures(processor, throwing as never), "options could not be read"],
+      [() => explore({ runOptions: revoked.proxy }), "`runOptions` could not be read"],
+      [() => explore({ replay: revoked.proxy }), "`replay` could not be read"],
+      [() => explore({ replay: { faults: revoked.proxy } }), "`replay.faults` could not be read"],
+      [
+        () => explore({ replay: { faults: [revoked.proxy] } }),
+        "`replay.faults[0]` could not be read",
+      ],
+    ] as const) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(`exploreFailures: ${message}`);
+    }
+    const error = await exploreFailures(processor, throwing as never).catch((e: unknown) => e);
+    expect((error as Error).cause).toBe(boom);
+  });
+
   it("a processor that is not one, and options that are not an object, reject (never throw)", async () => {
     const notAProcessor = {} as AsyncTaskProcessor<object>;
     await expect(exploreFailures(notAProcessor, base as never)).rejects.toThrow(
