@@ -6,6 +6,7 @@ import type {
   LifecycleEvent,
   RetryScheduledEvent,
   RunTransitionEvent,
+  TaskTransitionEvent,
 } from "../events/lifecycle-event.js";
 import { mermaidLabel } from "./mermaid-text.js";
 
@@ -21,8 +22,8 @@ interface Bar {
   tags?: readonly string[];
   /** An attempt's bar: its colour, not a word, says it succeeded. */
   readonly attempt?: true;
-  /** A retry's delay: what happened to it follows its label after a comma. */
-  readonly delay?: true;
+  /** A wait (a retry's delay, a queued phase): what happened to it follows after a comma. */
+  readonly wait?: true;
 }
 
 /** Something that happened to a bar, at a time in ms since the run began. */
@@ -50,6 +51,20 @@ const ATTEMPT_MARKS: Partial<Record<AttemptTransitionEvent["event"], string>> = 
   abandon: "abandoned",
 };
 
+/** The task events that queue a phase for a slot, and the phase each queues. */
+const QUEUED_PHASE: Partial<Record<TaskTransitionEvent["event"], string>> = {
+  queuePre: "preExecute",
+  queueExec: "execute",
+  queuePost: "postExecute",
+};
+
+/** The task events that start a phase, and the phase each starts. */
+const START_PHASE: Partial<Record<TaskTransitionEvent["event"], string>> = {
+  startPre: "preExecute",
+  startExec: "execute",
+  startPost: "postExecute",
+};
+
 /** Attempt events after which its function is no longer waited for: its bar ends. */
 const ENDS: ReadonlySet<string> = new Set(["succeed", "settle", "abandon"]);
 
@@ -59,6 +74,8 @@ class GanttBuilder {
   readonly #attempts = new Map<string, AttemptBar>();
   readonly #delays = new Map<string, Bar>();
   readonly #retried = new Set<string>();
+  /** Per task, the bar of its phase waiting for a slot (under `maxConcurrency`), if any. */
+  readonly #queued = new Map<string, Bar>();
   readonly #origin: number;
   readonly #run: Bar = { label: "run", start: 0, end: undefined, marks: [], tags: ["active"] };
   #now = 0;
@@ -74,9 +91,8 @@ class GanttBuilder {
     const at = this.#now;
     if (event.type === "attempt") this.#attempt(event, at);
     else if (event.type === "retry") this.#retry(event, at);
-    else if (event.type === "task" && event.event === "skip") {
-      this.#bars(event.task).push(milestone("skipped", at));
-    } else if (event.type === "run") this.#runEvent(event, at);
+    else if (event.type === "task") this.#task(event, at);
+    else if (event.type === "run") this.#runEvent(event, at);
   }
 
   #bars(task: string): Bar[] {
@@ -88,6 +104,35 @@ class GanttBuilder {
       this.#sections.set(key, bars);
     }
     return bars;
+  }
+
+  /**
+   * Skips, and the time a phase waits for a slot: from its `queue...` event to its task's next
+   * event, the phase's start, or else what came instead (a skip, a teardown without it).
+   */
+  #task(event: TaskTransitionEvent, at: number): void {
+    const queued = this.#queued.get(event.task);
+    if (queued !== undefined) {
+      this.#queued.delete(event.task);
+      queued.end = at;
+      if (event.event === "skip") queued.marks.push({ word: "skipped", at });
+      else if (!queued.label.startsWith(START_PHASE[event.event] ?? "?")) {
+        queued.marks.push({ word: "never started", at });
+      }
+    } else if (event.event === "skip") this.#bars(event.task).push(milestone("skipped", at));
+    const phase = QUEUED_PHASE[event.event];
+    if (phase !== undefined) {
+      const bar: Bar = {
+        label: `${phase} queued`,
+        start: at,
+        end: undefined,
+        marks: [],
+        tags: [],
+        wait: true,
+      };
+      this.#queued.set(event.task, bar);
+      this.#bars(event.task).push(bar);
+    }
   }
 
   #attempt(event: AttemptTransitionEvent, at: number): void {
@@ -128,7 +173,7 @@ class GanttBuilder {
   #delay(task: string, key: string, label: string, at: number): Bar {
     let wait = this.#delays.get(key);
     if (wait === undefined) {
-      wait = { label, start: at, end: undefined, marks: [], tags: [], delay: true };
+      wait = { label, start: at, end: undefined, marks: [], tags: [], wait: true };
       this.#delays.set(key, wait);
       this.#bars(task).push(wait);
     }
@@ -192,7 +237,7 @@ function barLine(bar: Bar, lastTime: number): string {
     .filter((m) => !bar.attempt || m.word !== "succeeded")
     .map((m) => (m.at < end ? `${m.word} at ${m.at} ms` : m.word));
   const text =
-    words.length === 0 ? bar.label : `${bar.label}${bar.delay ? "," : ""} ${words.join(", ")}`;
+    words.length === 0 ? bar.label : `${bar.label}${bar.wait ? "," : ""} ${words.join(", ")}`;
   const length = end - bar.start;
   const tags = [...(bar.tags ?? tagsOf(marks)), ...(length > 0 ? [] : ["milestone"])];
   const fields = [...tags, String(bar.start), `${Math.max(0, length)}ms`];
@@ -235,9 +280,9 @@ function isEvent(value: unknown): value is LifecycleEvent {
  * the tasks first did something: one bar per phase attempt, from its start until its function
  * settled (or was abandoned), marked `failed` or `timed out` (red), `cancelled`, `abandoned`;
  * a succeeded attempt is drawn done (grey). Retried phases number their attempts, and each
- * retry's delay is a bar of its own (`retry in 10 ms`). A skipped task, and an abandoned
- * function settling late, are milestones. Anything that took no time on the run's clock is a
- * milestone too.
+ * retry's delay is a bar of its own (`retry in 10 ms`), as is the time a phase waited for a
+ * slot under `maxConcurrency` (`queued`). A skipped task, and an abandoned function settling
+ * late, are milestones. Anything that took no time on the run's clock is a milestone too.
  *
  * Best effort on a partial or odd list: events are read in the order given; an attempt whose
  * start is missing is left out; a bar no event ended (a list cut short) runs to the last time

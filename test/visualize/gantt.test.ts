@@ -213,6 +213,51 @@ describe("ganttFromEvents: the chart of a run", () => {
     ]);
   });
 
+  it("under maxConcurrency a phase's wait for a slot is a bar of its own, from its queueing to its start", async () => {
+    const clock = new VirtualClock();
+    const phases = { preExecute: takes(clock, 10), execute: takes(clock, 5) };
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("a", { ...phases, postExecute: takes(clock, 5) }), 1)
+      .addTask(task("b", { ...phases, postExecute: takes(clock, 5) }), 1)
+      .build({ maxConcurrency: 1 });
+    expect(ganttFromEvents(await record(processor, clock))).toBe(
+      chart(
+        "  section run",
+        "    run succeeded :done, 0, 40ms",
+        "  section a",
+        "    preExecute :done, 0, 10ms",
+        "    execute :done, 20, 5ms",
+        "    postExecute :done, 30, 5ms",
+        "  section b",
+        "    preExecute queued :0, 10ms",
+        "    preExecute :done, 10, 10ms",
+        "    execute queued :20, 5ms",
+        "    execute :done, 25, 5ms",
+        "    postExecute queued :30, 5ms",
+        "    postExecute :done, 35, 5ms",
+      ),
+    );
+  });
+
+  it("a queued preExecute skipped when the run fails says so", async () => {
+    const clock = new VirtualClock();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("slow", { preExecute: takes(clock, 10) }), 1)
+      .addTask(
+        task("fails", {
+          preExecute: () => {
+            throw new Error("x");
+          },
+        }),
+        1,
+      )
+      .addTask(task("waits", { preExecute: () => {} }), 1)
+      .build({ maxConcurrency: 1 });
+    const text = ganttFromEvents(await record(processor, clock));
+    expect(text).toContain("  section waits\n    preExecute queued, skipped :0, 10ms\n");
+    await expect(parseGantt(text)).resolves.toBeDefined();
+  });
+
   it("names that mean something to Mermaid are escaped section titles; a task named run has its own section", async () => {
     const clock = new VirtualClock();
     const processor = AsyncTaskProcessor.builder()
@@ -273,8 +318,13 @@ describe("ganttFromEvents on generated runs, read back by Mermaid's parser", () 
           expected.push([e.task, e.at, Number.NaN]);
         }
         if (e.event === "succeed" || e.event === "settle") {
-          const open = expected.findLast(([task, at]) => task === e.task && at === start.get(key));
-          open![2] = e.at;
+          for (let i = expected.length - 1; i >= 0; i--) {
+            const [task, at] = expected[i]!;
+            if (task === e.task && at === start.get(key)) {
+              expected[i]![2] = e.at;
+              break;
+            }
+          }
         }
       }
       const end = events.find((e) => e.type === "run" && e.to === "settled")!.at;
