@@ -33,7 +33,7 @@ import {
   type RunCtx,
 } from "../support/executor.js";
 import { type Scenario, summarise } from "../support/model.js";
-import { exporter, spans, tracer, useTracing } from "./support.js";
+import { exporter, openSpans, spans, tracer, useTracing } from "./support.js";
 
 useTracing();
 
@@ -118,8 +118,16 @@ function errorData(error: unknown) {
   };
 }
 
-/** What the spans of one run must be, from its events: `name#attempt outcome [abandoned]`. */
-function expectedSpans(events: readonly LifecycleEvent[]): { attempts: string[]; late: number } {
+/**
+ * What the spans of one run must be, from its events: `name#attempt outcome [abandoned]` for
+ * each attempt that ended, how many late settlements, and how many attempts are still open
+ * (started, and neither settled nor abandoned: a function that never stops).
+ */
+function expectedSpans(events: readonly LifecycleEvent[]): {
+  attempts: string[];
+  late: number;
+  open: number;
+} {
   const outcome = new Map<string, string>();
   const ended: string[] = [];
   let late = 0;
@@ -137,7 +145,7 @@ function expectedSpans(events: readonly LifecycleEvent[]): { attempts: string[];
     if (e.event === "abandon") ended.push(`${key} ${outcome.get(key)} abandoned`);
     if (e.event === "lateSettle") late++;
   }
-  return { attempts: ended.sort(), late };
+  return { attempts: ended.sort(), late, open: outcome.size - ended.length };
 }
 
 function describeSpan(s: ReadableSpan): string {
@@ -150,6 +158,7 @@ async function checkEquivalence(sc: Scenario): Promise<void> {
   const where = summarise(sc);
   const bare = await runScenario(sc, false);
   exporter.reset();
+  openSpans.clear();
   const traced = await runScenario(sc, true);
   const all = spans();
   for (const [k, b] of bare.entries()) {
@@ -171,6 +180,12 @@ async function checkEquivalence(sc: Scenario): Promise<void> {
     expect(attempts.map(describeSpan).sort(), `run ${k}: ${where}`).toEqual(expected.attempts);
     expect(late.length, `run ${k}: ${where}`).toBe(expected.late);
     const settled = t.events.find((e) => e.type === "run" && e.to === "settled");
+    const stillOpen = [...openSpans].filter(
+      (s) => s.spanContext().traceId === caller.spanContext().traceId,
+    );
+    expect(stillOpen.length, `run ${k}: ${where}`).toBe(
+      expected.open + (settled === undefined ? 1 : 0),
+    );
     expect(runSpans.length, `run ${k}: ${where}`).toBe(settled === undefined ? 0 : 1);
     const runSpan = runSpans[0];
     if (runSpan !== undefined && settled?.type === "run") {

@@ -9,12 +9,28 @@ import {
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
+  type Span,
+  type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 
 export const exporter = new InMemorySpanExporter();
+
+/** Spans started and not yet ended: a span never ended is never exported. */
+export const openSpans = new Set<Span | ReadableSpan>();
+const openSpanTracker: SpanProcessor = {
+  onStart: (span) => {
+    openSpans.add(span);
+  },
+  onEnd: (span) => {
+    openSpans.delete(span);
+  },
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
+
 const provider = new BasicTracerProvider({
-  spanProcessors: [new SimpleSpanProcessor(exporter)],
+  spanProcessors: [new SimpleSpanProcessor(exporter), openSpanTracker],
 });
 export const tracer = provider.getTracer("sdax-tests");
 
@@ -30,6 +46,7 @@ export function useTracing(): void {
   });
   beforeEach(() => {
     exporter.reset();
+    openSpans.clear();
   });
 }
 
