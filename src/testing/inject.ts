@@ -4,6 +4,9 @@ import { type AsyncTaskProcessor, mapProcessorFunctions } from "../processor.js"
 import { type Fault, InjectedFaultError, placementKey } from "./fault.js";
 import type { RunWatch } from "./watch.js";
 
+/** `Promise.prototype.then` itself: a promise's own `then` is user code. */
+const nativeThen = Promise.prototype.then;
+
 /**
  * The user's workflow with `faults` injected: the same tasks, graph and options (timeouts,
  * retries, abandonment), each function wrapped so that `watch` sees its body run and a fault
@@ -21,22 +24,43 @@ export function injectFaults<T>(
   });
 }
 
+/**
+ * The user's function with `fault` around it. Without a fault, or when its body runs, it
+ * returns what the body returned, a promise as it is and a synchronous result synchronously,
+ * so the engine sees the same function, one that settles in the same turns.
+ */
 function faulty<T>(
   body: TaskFn<T>,
   fault: Fault | undefined,
   label: string,
   watch: RunWatch,
 ): TaskFn<T> {
-  return async (ctx, scope) => {
+  return (ctx, scope) => {
     if (fault !== undefined) {
       watch.fire(fault);
       if (fault.kind === "failAtStart") throw new InjectedFaultError(fault);
       if (fault.kind === "hang") return hangUntilAborted(scope.signal);
     }
-    const value = await watch.track(label, () => body(ctx, scope));
-    if (fault?.kind === "failAfterBody") throw new InjectedFaultError(fault);
-    return value;
+    const result = body(ctx, scope);
+    // A thenable's `then` getter may throw: that is the function's own synchronous failure,
+    // as the engine would see it.
+    const promise =
+      result instanceof Promise ? result : isThenable(result) ? Promise.resolve(result) : undefined;
+    if (promise !== undefined) watch.track(label, promise);
+    if (fault?.kind !== "failAfterBody") return promise ?? result;
+    if (promise === undefined) throw new InjectedFaultError(fault);
+    return nativeThen.call(promise, () => {
+      throw new InjectedFaultError(fault);
+    });
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** Settles only when `signal` aborts, rejecting with its reason: a cancelled function. */

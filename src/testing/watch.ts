@@ -1,5 +1,8 @@
 import type { Fault } from "./fault.js";
 
+/** `Promise.prototype.then` itself: a promise's own `then` is user code. */
+const nativeThen = Promise.prototype.then;
+
 /**
  * What the explorer sees of one run from inside its functions: the user's bodies still
  * running, the faults that fired, and a pulse on every step, so the driver knows when the run
@@ -27,16 +30,15 @@ export class RunWatch {
     this.#fired.add(fault);
   }
 
-  /** Calls a body of the user's, keeping it on the running list until it settles. */
-  async track<R>(label: string, call: () => R): Promise<Awaited<R>> {
+  /** Keeps a body of the user's on the running list until `promise` settles. */
+  track(label: string, promise: Promise<unknown>): void {
     const id = this.#nextId++;
     this.#running.set(id, label);
-    try {
-      return await call();
-    } finally {
+    const done = () => {
       this.#running.delete(id);
       this.pulse();
-    }
+    };
+    nativeThen.call(promise, done, done);
   }
 
   /** Something happened: wakes the driver if it is waiting for the run to move. */

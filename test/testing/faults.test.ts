@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   AsyncTaskProcessor,
+  type AttemptTransitionEvent,
   isSdaxExecutionError,
   isTaskTimeoutError,
   type SdaxExecutionError,
   type TaskFunctionOptions,
   task,
   taskFunc,
-  type VirtualClock,
+  VirtualClock,
 } from "../../src/index.js";
 import {
   type ExploredRun,
@@ -176,5 +177,41 @@ describe("faults and retries: a fault fires on every attempt", () => {
     expect(delay).toBeGreaterThanOrEqual(100);
     expect(delay).toBeLessThanOrEqual(200);
     expect(ctx.clock.now()).toBe(1_000 + delay + 1_000);
+  });
+});
+
+describe("the wrapped workflow is the user's workflow", () => {
+  it("the no-fault run emits the very events of the processor run on its own, synchronous functions staying synchronous (INV-31)", async () => {
+    const processor = AsyncTaskProcessor.builder<Ctx>()
+      .addTask(task("sync", { preExecute: (ctx) => void ctx.calls.push("sync") }), 1)
+      .addTask(
+        task("async", {
+          preExecute: taskFunc(async (ctx: Ctx) => void ctx.calls.push("async"), {
+            timeoutMs: 50,
+          }),
+          execute: (ctx) => new Promise<void>((resolve) => ctx.clock.setTimeout(resolve, 20)),
+          postExecute: () => {},
+        }),
+        2,
+      )
+      .build();
+    const clock = new VirtualClock();
+    const direct: unknown[] = [];
+    const run = processor.processTasks(
+      { clock, calls: [] },
+      { clock, onEvent: (e) => direct.push(e) },
+    );
+    await clock.runAll();
+    await run;
+    const { run: explored } = await runCase(processor, []);
+    expect(explored.status).toBe("resolved");
+    expect(explored.events).toEqual(direct);
+    const sync = explored.events.filter(
+      (e): e is AttemptTransitionEvent => e.type === "attempt" && e.task === "sync",
+    );
+    expect(sync.map((e) => [e.event, e.at, e.seq - sync[0]!.seq])).toEqual([
+      ["start", 0, 0],
+      ["succeed", 0, 1],
+    ]);
   });
 });
