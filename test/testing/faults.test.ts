@@ -184,6 +184,7 @@ describe("the wrapped workflow is the user's workflow", () => {
   it("the no-fault run emits the very events of the processor run on its own, synchronous functions staying synchronous (INV-31)", async () => {
     const processor = AsyncTaskProcessor.builder<Ctx>()
       .addTask(task("sync", { preExecute: (ctx) => void ctx.calls.push("sync") }), 1)
+      .addTask(task("sibling", { preExecute: (ctx) => void ctx.calls.push("sibling") }), 1)
       .addTask(
         task("async", {
           preExecute: taskFunc(async (ctx: Ctx) => void ctx.calls.push("async"), {
@@ -206,12 +207,15 @@ describe("the wrapped workflow is the user's workflow", () => {
     const { run: explored } = await runCase(processor, []);
     expect(explored.status).toBe("resolved");
     expect(explored.events).toEqual(direct);
-    const sync = explored.events.filter(
-      (e): e is AttemptTransitionEvent => e.type === "attempt" && e.task === "sync",
+    // Each synchronous function succeeds in the step it started, before its sibling starts.
+    const level1 = explored.events.filter(
+      (e): e is AttemptTransitionEvent => e.type === "attempt" && e.phase === "preExecute",
     );
-    expect(sync.map((e) => [e.event, e.at, e.seq - sync[0]!.seq])).toEqual([
-      ["start", 0, 0],
-      ["succeed", 0, 1],
+    expect(level1.slice(0, 4).map((e) => `${e.task}.${e.event}`)).toEqual([
+      "sync.start",
+      "sync.succeed",
+      "sibling.start",
+      "sibling.succeed",
     ]);
   });
 });
