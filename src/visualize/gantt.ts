@@ -43,27 +43,27 @@ interface AttemptBar {
 const RUN_SECTION = "run";
 
 /** Attempt events that say how the attempt went, as the words its bar shows. */
-const ATTEMPT_MARKS: Partial<Record<AttemptTransitionEvent["event"], string>> = {
-  succeed: "succeeded",
-  fail: "failed",
-  timeout: "timed out",
-  cancel: "cancelled",
-  abandon: "abandoned",
-};
+const ATTEMPT_MARKS: ReadonlyMap<string, string> = new Map([
+  ["succeed", "succeeded"],
+  ["fail", "failed"],
+  ["timeout", "timed out"],
+  ["cancel", "cancelled"],
+  ["abandon", "abandoned"],
+]);
 
 /** The task events that queue a phase for a slot, and the phase each queues. */
-const QUEUED_PHASE: Partial<Record<TaskTransitionEvent["event"], string>> = {
-  queuePre: "preExecute",
-  queueExec: "execute",
-  queuePost: "postExecute",
-};
+const QUEUED_PHASE: ReadonlyMap<string, string> = new Map([
+  ["queuePre", "preExecute"],
+  ["queueExec", "execute"],
+  ["queuePost", "postExecute"],
+]);
 
 /** The task events that start a phase, and the phase each starts. */
-const START_PHASE: Partial<Record<TaskTransitionEvent["event"], string>> = {
-  startPre: "preExecute",
-  startExec: "execute",
-  startPost: "postExecute",
-};
+const START_PHASE: ReadonlyMap<string, string> = new Map([
+  ["startPre", "preExecute"],
+  ["startExec", "execute"],
+  ["startPost", "postExecute"],
+]);
 
 /** Attempt events after which its function is no longer waited for: its bar ends. */
 const ENDS: ReadonlySet<string> = new Set(["succeed", "settle", "abandon"]);
@@ -116,11 +116,11 @@ class GanttBuilder {
       this.#queued.delete(event.task);
       queued.end = at;
       if (event.event === "skip") queued.marks.push({ word: "skipped", at });
-      else if (!queued.label.startsWith(START_PHASE[event.event] ?? "?")) {
+      else if (!queued.label.startsWith(START_PHASE.get(event.event) ?? "?")) {
         queued.marks.push({ word: "never started", at });
       }
     } else if (event.event === "skip") this.#bars(event.task).push(milestone("skipped", at));
-    const phase = QUEUED_PHASE[event.event];
+    const phase = QUEUED_PHASE.get(event.event);
     if (phase !== undefined) {
       const bar: Bar = {
         label: `${phase} queued`,
@@ -164,7 +164,7 @@ class GanttBuilder {
       this.#bars(event.task).push(milestone(`${event.phase} settled late`, at));
       return;
     }
-    const mark = ATTEMPT_MARKS[event.event];
+    const mark = ATTEMPT_MARKS.get(event.event);
     if (mark !== undefined) open.bar.marks.push({ word: mark, at });
     if (ENDS.has(event.event) && open.bar.end === undefined) open.bar.end = at;
   }
@@ -263,12 +263,14 @@ function runStarts(events: readonly unknown[]): number[] {
   return starts;
 }
 
+/** An event of a known kind whose names are strings: what the chart can be drawn from. */
 function isEvent(value: unknown): value is LifecycleEvent {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { type?: unknown }).type === "string"
-  );
+  if (typeof value !== "object" || value === null) return false;
+  const e = value as Partial<Record<"type" | "task" | "phase" | "attempt", unknown>>;
+  if (e.type === "run") return true;
+  if (e.type === "task") return typeof e.task === "string";
+  if (e.type !== "attempt" && e.type !== "retry") return false;
+  return typeof e.task === "string" && typeof e.phase === "string" && typeof e.attempt === "number";
 }
 
 /**

@@ -389,7 +389,14 @@ describe("ganttFromEvents on partial and odd lists", () => {
         ? { ...e, at: Number.NaN }
         : e,
     );
-    const noise = [null, 42, "start", { no: "type" }] as unknown as LifecycleEvent[];
+    const noise = [
+      null,
+      42,
+      "start",
+      { no: "type" },
+      { type: "task", task: Symbol("not a name"), event: "skip", at: 1 },
+      { type: "attempt", task: "a", phase: {}, attempt: 1, event: "start", at: 1 },
+    ] as unknown as LifecycleEvent[];
     const text = ganttFromEvents([...noise.slice(0, 2), ...odd, ...noise.slice(2)]);
     expect(text).toContain("  section a\n    preExecute :done, milestone, 0, 0ms");
     await expect(parseGantt(text)).resolves.toBeDefined();
