@@ -56,16 +56,16 @@ export function isInjectedFaultError(value: unknown): value is InjectedFaultErro
   return hasBrand(value, brand);
 }
 
-/** A fault in words: `preExecute of "db" fails after its body`. */
+/** A fault in words: `preExecute of "db" failing after its body`. */
 export function describeFault(fault: Fault): string {
   const where = `${fault.phase} of "${fault.task}"`;
   switch (fault.kind) {
     case "failAtStart":
-      return `${where} fails at its start`;
+      return `${where} failing at its start`;
     case "failAfterBody":
-      return `${where} fails after its body`;
+      return `${where} failing after its body`;
     case "hang":
-      return `${where} hangs until cancelled`;
+      return `${where} hanging until cancelled`;
   }
 }
 

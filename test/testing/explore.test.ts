@@ -29,7 +29,7 @@ describe("exploreFailures finds what a workflow's cleanup misses", () => {
     expect(violation?.source).toBe("check");
     expect(violation?.error).toEqual(new Error("1 connection(s) never released"));
     expect(violation?.message).toBe(
-      'with preExecute of "auth" fails after its body: check failed: Error: 1 connection(s) never released',
+      'with preExecute of "auth" failing after its body: check failed: Error: 1 connection(s) never released',
     );
     expect(violation?.trace).toEqual([]);
     expect(violation?.replay).toEqual({ faults: [leak] });
@@ -76,7 +76,7 @@ describe("exploreFailures finds what a workflow's cleanup misses", () => {
         const fired = run.fired.map((f) => `${f.task}.${f.kind}`).join("+");
         seen.push(`${run.status} fired:${fired || "-"}`);
       },
-      // db fails at its start: the run is failing before level 2, so report never starts
+      // db failing at its start: the run is failing before level 2, so report never starts
       replay: {
         faults: [
           { task: "db", phase: "preExecute", kind: "failAtStart" },

@@ -83,7 +83,7 @@ describe("fault kinds", () => {
     expect(failure?.error).toEqual(
       expect.objectContaining({
         name: "InjectedFaultError",
-        message: 'injected fault: preExecute of "t" fails at its start',
+        message: 'injected fault: preExecute of "t" failing at its start',
         fault: at("failAtStart"),
       }),
     );

@@ -31,7 +31,7 @@ describe("a trace that breaks the specification is a violation", () => {
         source: "trace",
         trace: [{ invariant: "INV-7", message: "a planted violation" }],
         message:
-          'with preExecute of "db" fails at its start: the run broke the specification: INV-7: a planted violation',
+          'with preExecute of "db" failing at its start: the run broke the specification: INV-7: a planted violation',
       },
     ]);
   });

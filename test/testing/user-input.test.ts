@@ -143,7 +143,7 @@ describe("user functions that throw or misbehave never break the explorer", () =
     }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toBe(
-      'exploreFailures: `context` threw for the run with preExecute of "auth" fails after its body: RangeError: no pool',
+      'exploreFailures: `context` threw for the run with preExecute of "auth" failing after its body: RangeError: no pool',
     );
     expect((failure as Error).cause).toBeInstanceOf(RangeError);
   });
