@@ -75,7 +75,7 @@ class GanttBuilder {
   readonly #delays = new Map<string, Bar>();
   readonly #retried = new Set<string>();
   /** Per task, the bar of its phase waiting for a slot (under `maxConcurrency`), if any. */
-  readonly #queued = new Map<string, Bar>();
+  readonly #queued = new Map<string, { readonly bar: Bar; readonly phase: string }>();
   readonly #origin: number;
   readonly #run: Bar = { label: "run", start: 0, end: undefined, marks: [], tags: ["active"] };
   #now = 0;
@@ -114,10 +114,10 @@ class GanttBuilder {
     const queued = this.#queued.get(event.task);
     if (queued !== undefined) {
       this.#queued.delete(event.task);
-      queued.end = at;
-      if (event.event === "skip") queued.marks.push({ word: "skipped", at });
-      else if (!queued.label.startsWith(START_PHASE.get(event.event) ?? "?")) {
-        queued.marks.push({ word: "never started", at });
+      queued.bar.end = at;
+      if (event.event === "skip") queued.bar.marks.push({ word: "skipped", at });
+      else if (START_PHASE.get(event.event) !== queued.phase) {
+        queued.bar.marks.push({ word: "never started", at });
       }
     } else if (event.event === "skip") this.#bars(event.task).push(milestone("skipped", at));
     const phase = QUEUED_PHASE.get(event.event);
@@ -130,7 +130,7 @@ class GanttBuilder {
         tags: [],
         wait: true,
       };
-      this.#queued.set(event.task, bar);
+      this.#queued.set(event.task, { bar, phase });
       this.#bars(event.task).push(bar);
     }
   }

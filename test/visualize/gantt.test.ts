@@ -258,6 +258,25 @@ describe("ganttFromEvents: the chart of a run", () => {
     await expect(parseGantt(text)).resolves.toBeDefined();
   });
 
+  it("INV-39 a queued execute that never starts because the run failed says so", async () => {
+    const clock = new VirtualClock();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task("a", {
+          execute: async (ctx, scope) => {
+            await takes(clock, 10)(ctx, scope);
+            throw new Error("a");
+          },
+        }),
+        1,
+      )
+      .addTask(task("b", { execute: () => {}, postExecute: () => {} }), 1)
+      .build({ maxConcurrency: 1 });
+    const text = ganttFromEvents(await record(processor, clock));
+    expect(text).toContain("  section b\n    execute queued, never started :0, 10ms\n");
+    await expect(parseGantt(text)).resolves.toBeDefined();
+  });
+
   it("names that mean something to Mermaid are escaped section titles; a task named run has its own section", async () => {
     const clock = new VirtualClock();
     const processor = AsyncTaskProcessor.builder()
