@@ -1,7 +1,8 @@
 /**
  * Renders the pictures of docs/observability.md: the demo's failing workflow (part 3 of
- * `npm start`) as a flowchart and its run as a Gantt chart, from the Mermaid text sdax makes,
- * to docs/pictures/*.svg, beside the text in docs/pictures/*.mmd.
+ * `npm start`) as a flowchart and its run as a Gantt chart, and its graph-mode workflow (part
+ * 4) as a flowchart, from the Mermaid text sdax makes, to docs/pictures/*.svg, beside the
+ * text in docs/pictures/*.mmd.
  *
  * The run is made on a VirtualClock, so its times, and the pictures, are the same every time.
  * Mermaid is bundled with esbuild into an HTML page that renders both texts; headless
@@ -17,6 +18,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { failingRunCharts } from "../examples/demo.js";
+import { Timeline } from "../examples/demo-kit.js";
+import { graphProcessor } from "../examples/graph.js";
 import { VirtualClock } from "../src/index.js";
 import { root } from "./package-tools.js";
 
@@ -126,13 +129,17 @@ function render(chromium: string, url: string, dir: string): Record<string, stri
   return svgs;
 }
 
-/** The demo's charts, from a run on a VirtualClock. */
+/**
+ * The demo's charts: part 3's workflow and its run (on a VirtualClock), and part 4's workflow
+ * (graph mode, with a join).
+ */
 export async function demoCharts(): Promise<Charts> {
-  const clock = new VirtualClock();
-  const charts = failingRunCharts({ log: () => {}, clock });
-  await clock.runAll();
+  const io = { log: () => {}, clock: new VirtualClock() };
+  const charts = failingRunCharts(io);
+  await io.clock.runAll();
   const { flowchart, gantt } = await charts;
-  return { "demo-flowchart": flowchart, "demo-gantt": gantt };
+  const graph = graphProcessor(io, new Timeline(io)).toMermaid({ direction: "LR" });
+  return { "demo-flowchart": flowchart, "demo-gantt": gantt, "demo-graph-flowchart": graph };
 }
 
 if (import.meta.filename === process.argv[1]) {

@@ -12,7 +12,7 @@ const pictures = new URL("../../docs/pictures/", import.meta.url);
 describe("docs/pictures", () => {
   it("each .mmd is the chart sdax makes now, and its .svg is a Mermaid drawing of that kind", async () => {
     const charts = await demoCharts();
-    expect(Object.keys(charts)).toEqual(["demo-flowchart", "demo-gantt"]);
+    expect(Object.keys(charts)).toEqual(["demo-flowchart", "demo-gantt", "demo-graph-flowchart"]);
     for (const [name, text] of Object.entries(charts)) {
       expect(readFileSync(new URL(`${name}.mmd`, pictures), "utf8"), name).toBe(text);
       const svg = readFileSync(new URL(`${name}.svg`, pictures), "utf8");
