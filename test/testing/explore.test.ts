@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AsyncTaskProcessor, type LifecycleEvent, task, taskFunc } from "../../src/index.js";
 import {
   exploreFailures,
   type Fault,
@@ -137,6 +138,39 @@ describe("replay", () => {
     );
     expect(result.runs).toBe(1);
     expect(result.violations.map((v) => [v.faults, v.foundWith])).toEqual([[faults, faults]]);
+  });
+});
+
+describe("replay reproduces the very run", () => {
+  it("the same events, retry delays and their jitter included", async () => {
+    const retried = taskFunc(() => {}, { retries: 3, retryOn: () => true, initialDelayMs: 100 });
+    const processor = AsyncTaskProcessor.builder<object>()
+      .addTask(task("a", { preExecute: retried }), 1)
+      .addTask(task("b", { execute: retried }), 2)
+      .build();
+    const traces = new Map<string, readonly LifecycleEvent[]>();
+    const result = await exploreFailures(processor, {
+      context: () => ({}),
+      check: (_ctx, run) => {
+        traces.set(JSON.stringify(run.faults), run.events);
+        if (run.events.some((e) => e.type === "retry")) throw new Error("retried");
+      },
+      seed: 8,
+    });
+    expect(result.violations.length).toBeGreaterThan(0);
+    for (const v of result.violations) {
+      let replayed: readonly LifecycleEvent[] = [];
+      await replayFailure(processor, v.replay, {
+        context: () => ({}),
+        check: (_ctx, run) => {
+          replayed = run.events;
+        },
+      });
+      const delays = replayed.filter((e) => e.type === "retry").map((e) => e.delayMs);
+      expect(delays).toHaveLength(3);
+      expect(new Set(delays).size).toBe(3); // jittered, not the same delay thrice
+      expect(replayed).toEqual(traces.get(JSON.stringify(v.faults)));
+    }
   });
 });
 
