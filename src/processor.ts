@@ -96,6 +96,7 @@ export class AsyncTaskProcessor<T> {
    * console.log(processor.toMermaid());
    * // flowchart TB
    * //   subgraph L0["level 1"]
+   * //     direction TB
    * //     t0["auth<br/>pre"]
    * //   ...
    */
@@ -109,8 +110,9 @@ export class AsyncTaskProcessor<T> {
    * the widest wave, the critical path and how many tasks have each phase.
    *
    * @example
-   * const { preWaves, depth, criticalPath } = processor.analyze();
-   * // preWaves: [["auth", "flags"], ["user"]], depth: 2, criticalPath: ["auth", "user"]
+   * const { preWaves, executeWave, depth } = processor.analyze();
+   * // for the class example's workflow: preWaves [["auth", "flags"]], executeWave ["user"],
+   * // depth 1
    */
   analyze(): WorkflowAnalysis {
     return analyzePlan(this.#plan);
