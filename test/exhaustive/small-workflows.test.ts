@@ -17,6 +17,11 @@
  * and already rejected. Functions that do not fail return a tick later (one microtask), and,
  * for the smallest shapes, also synchronously.
  *
+ * Under a concurrency limit (1, the run's own, with the run's deadline stopping a hanging
+ * function; and 2, the processor's): every level shape with every single failure, every DAG on
+ * up to 3 tasks with every one and two failures and on 4 tasks with every single failure, and
+ * every phase set on shapes of up to 2 tasks with every one and two failures (limit 1).
+ *
  * SDAX_TEST_BUDGET=long adds every DAG on 5 tasks (1,024 graphs) and level workflows up to
  * 3 levels x 3 tasks.
  */
@@ -114,14 +119,24 @@ const FAULT_BEHAVIOUR: Readonly<Record<Exclude<Fault, "abort">, Behaviour>> = {
   hangOwn: { kind: "hang", own: true },
 };
 
-/** Runs with no failure, every single failure, and every pair of failures. */
-function runModels(shape: WorkflowShape, okTicks: number, pairs: boolean): RunModel[] {
+/**
+ * Runs with no failure, every single failure, and every pair of failures. `deadline`: the
+ * hanging function is stopped by the run's deadline (0 ms, so it passes once all else waits)
+ * instead of its signal.
+ */
+function runModels(
+  shape: WorkflowShape,
+  okTicks: number,
+  pairs: boolean,
+  deadline = false,
+): RunModel[] {
   const functions: Placement[] = shape.tasks.flatMap((t, task) =>
     PHASE_KEYS.filter((k) => t[k] !== undefined).map((phase) => ({ task, phase })),
   );
   const ok: Behaviour = { kind: "ok", ticks: okTicks };
   const make = (faults: readonly (readonly [Placement, Fault])[]): RunModel => {
     let abort: ExternalAbort = { kind: "none" };
+    let timeoutMs: number | undefined;
     const behaviours = shape.tasks.map((t, task) => {
       const b: Partial<Record<PhaseKey, Behaviour>> = {};
       for (const k of PHASE_KEYS) if (t[k] !== undefined) b[k] = ok;
@@ -130,11 +145,12 @@ function runModels(shape: WorkflowShape, okTicks: number, pairs: boolean): RunMo
         if (fault === "abort") abort = { kind: "inside", task, phase: p.phase };
         else b[p.phase] = FAULT_BEHAVIOUR[fault];
         // Nothing else cancels the hanging function: the run's signal aborts once all else waits.
-        if (fault === "hangOwn") abort = { kind: "at", ms: 0 };
+        if (fault === "hangOwn" && deadline) timeoutMs = 0;
+        else if (fault === "hangOwn") abort = { kind: "at", ms: 0 };
       }
       return b;
     });
-    return { behaviours, abort };
+    return timeoutMs === undefined ? { behaviours, abort } : { behaviours, abort, timeoutMs };
   };
   const models: RunModel[] = [make([])];
   for (const f of functions) {
@@ -162,18 +178,33 @@ function runModels(shape: WorkflowShape, okTicks: number, pairs: boolean): RunMo
   return models;
 }
 
+/**
+ * A concurrency limit to run under: the run's own (`maxConcurrency`) or the processor's
+ * (`build({ maxConcurrency })`); `deadline` as in {@link runModels}.
+ */
+interface Limits {
+  readonly limit: number;
+  readonly by: "run" | "build";
+  readonly deadline: boolean;
+}
+
 /** Runs every model of every shape (one run at a time) and returns the problems found. */
 async function exhaust(
   shapes: readonly WorkflowShape[],
   okTicks: readonly number[],
   pairs: boolean,
+  limits?: Limits,
 ) {
   const problems: string[] = [];
   let runs = 0;
   for (const shape of shapes) {
     for (const ticks of okTicks) {
-      for (const model of runModels(shape, ticks, pairs)) {
-        const scenario: Scenario = { shape, runs: [model] };
+      for (const base of runModels(shape, ticks, pairs, limits?.deadline)) {
+        const model = limits?.by === "run" ? { ...base, maxConcurrency: limits.limit } : base;
+        const scenario: Scenario =
+          limits?.by === "build"
+            ? { shape, runs: [model], buildLimit: limits.limit }
+            : { shape, runs: [model] };
         const { harness, results } = await runScenario(scenario);
         const r = results[0]!;
         runs++;
@@ -250,6 +281,49 @@ describe("exhaustive: every DAG on up to 4 tasks (spec/lifecycle.md section 5)",
     }
     const { problems } = await exhaust(workflows, [0, 1], true);
     expect(problems.join("\n")).toBe("");
+  }, 120_000);
+});
+
+describe("exhaustive: under a concurrency limit of 1 and 2 (spec/lifecycle.md section 8)", () => {
+  const byRun: Limits = { limit: 1, by: "run", deadline: true };
+  const byBuild: Limits = { limit: 2, by: "build", deadline: false };
+
+  it("INV-37 INV-38 INV-39 INV-40: every level shape, every single failure, limits 1 (with a deadline stopping hung functions) and 2", async () => {
+    const shapes = levelShapes(3, 2).map((s) => levelWorkflow(s, () => ALL));
+    let total = 0;
+    for (const limits of [byRun, byBuild]) {
+      const { problems, runs } = await exhaust(shapes, [0, 1], false, limits);
+      expect(problems.join("\n")).toBe("");
+      total += runs;
+    }
+    expect(total).toBeGreaterThan(2000);
+  }, 120_000);
+
+  it("INV-37 INV-38 INV-39: every DAG on up to 3 tasks with every one- and two-failure placement, and on 4 tasks with every single failure, limits 1 and 2", async () => {
+    const small = [1, 2, 3].flatMap((n) => dagShapes(n)).map((d) => dagWorkflow(d, () => ALL));
+    const four = dagShapes(4).map((d) => dagWorkflow(d, () => ALL));
+    let total = 0;
+    for (const limits of [byRun, byBuild]) {
+      const pairs = await exhaust(small, [1], true, limits);
+      expect(pairs.problems.join("\n")).toBe("");
+      const singles = await exhaust(four, [1], false, limits);
+      expect(singles.problems.join("\n")).toBe("");
+      total += pairs.runs + singles.runs;
+    }
+    expect(total).toBeGreaterThan(10_000);
+  }, 120_000);
+
+  it("INV-38 INV-39: every phase set on shapes of up to 2 tasks, every one- and two-failure placement, limit 1", async () => {
+    const workflows: WorkflowShape[] = [];
+    for (const s of [[1], [1, 1], [2]]) {
+      const n = s.reduce((a, b) => a + b, 0);
+      for (let combo = 0; combo < 8 ** n; combo++) {
+        workflows.push(levelWorkflow(s, (i) => PHASE_SETS[Math.floor(combo / 8 ** i) % 8]!));
+      }
+    }
+    const { problems, runs } = await exhaust(workflows, [1], true, byRun);
+    expect(problems.join("\n")).toBe("");
+    expect(runs).toBeGreaterThan(5000);
   }, 120_000);
 });
 
