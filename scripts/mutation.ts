@@ -12,6 +12,9 @@
  *   npx tsx scripts/mutation.ts M3 M5      # some of them
  *   npx tsx scripts/mutation.ts --json     # the results as one JSON line at the end
  *   npx tsx scripts/mutation.ts --dry      # only check that every mutation still applies
+ *   npx tsx scripts/mutation.ts --tests test/conformance   # run only these test files or
+ *                                          # folders (repeatable, or comma-separated), to see
+ *                                          # whether they catch each mutation on their own
  *
  * Exit code 1 if a mutation survives (no test fails) or a mutation no longer applies.
  */
@@ -77,8 +80,8 @@ interface VitestJson {
   }[];
 }
 
-/** Runs the suite in `dir`; returns the failed tests as `file > name`. */
-function runTests(dir: string): string[] {
+/** Runs the suite in `dir` (only `only`, if given); returns the failed tests as `file > name`. */
+function runTests(dir: string, only: readonly string[]): string[] {
   const out = join(dir, "vitest-result.json");
   try {
     execFileSync(
@@ -86,6 +89,7 @@ function runTests(dir: string): string[] {
       [
         "vitest",
         "run",
+        ...only,
         "--reporter=json",
         `--outputFile=${out}`,
         "--testTimeout=10000",
@@ -138,13 +142,30 @@ function main(): void {
     }
     return;
   }
-  const only = args.filter((a) => !a.startsWith("--"));
+  // `--tests a --tests b,c` or `--tests=a,b`: the test paths given to vitest.
+  const tests: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--tests") tests.push(...(args[++i] ?? "").split(",").filter((t) => t !== ""));
+    else if (arg.startsWith("--tests="))
+      tests.push(
+        ...arg
+          .slice(8)
+          .split(",")
+          .filter((t) => t !== ""),
+      );
+    else if (!arg.startsWith("--")) ids.push(arg);
+  }
+  const only = ids;
   const chosen = only.length === 0 ? MUTATIONS : MUTATIONS.filter((m) => only.includes(m.id));
   if (chosen.length === 0) throw new Error(`no mutation among ${only.join(", ")}`);
 
-  console.log("baseline: running the unmutated suite in a copy ...");
+  console.log(
+    `baseline: running the unmutated ${tests.length > 0 ? `tests (${tests.join(", ")})` : "suite"} in a copy ...`,
+  );
   const baseDir = copyRepo();
-  const baseline = new Set(runTests(baseDir));
+  const baseline = new Set(runTests(baseDir, tests));
   rmSync(baseDir, { recursive: true, force: true });
   if (baseline.size > 0) {
     console.log(`baseline: ${baseline.size} test(s) already fail and are not counted:`);
@@ -159,7 +180,7 @@ function main(): void {
     try {
       apply(dir, m);
       const started = Date.now();
-      const failed = runTests(dir).filter((t) => !baseline.has(t));
+      const failed = runTests(dir, tests).filter((t) => !baseline.has(t));
       outcomes.push({ id: m.id, bug: m.bug, breaks: m.breaks, failed });
       console.log(
         `${m.id} ${failed.length > 0 ? "killed" : "SURVIVED"} by ${failed.length} test(s) in ${Math.round((Date.now() - started) / 1000)} s: ${m.bug}`,

@@ -12,10 +12,10 @@
  */
 import {
   AsyncTaskProcessor,
+  join,
   type LifecycleEvent,
   RetryableError,
   type TaskFunction,
-  join,
   type TaskScope,
   task,
   taskFunc,
@@ -135,7 +135,9 @@ function buildProcessor(trace: Trace): AsyncTaskProcessor<Ctx> {
         },
       );
     });
-    return Object.keys(phases).length === 0 ? join<Ctx>(taskName(i)) : task<Ctx>(taskName(i), phases);
+    return Object.keys(phases).length === 0
+      ? join<Ctx>(taskName(i))
+      : task<Ctx>(taskName(i), phases);
   });
   if (wf.mode === "levels") {
     const builder = AsyncTaskProcessor.builder<Ctx>();
@@ -214,7 +216,10 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
     const diff = difference(model, seen);
     if (diff !== undefined) return fail(s, diff);
     if (!catchingUp && clock.pendingTimers !== step.timers) {
-      return fail(s, `the engine has ${clock.pendingTimers} timers pending, the model ${step.timers}`);
+      return fail(
+        s,
+        `the engine has ${clock.pendingTimers} timers pending, the model ${step.timers}`,
+      );
     }
   }
   const end = trace.steps.length - 1;
@@ -222,11 +227,19 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
     if (outcome === undefined) return fail(end, "the model settled, the engine's run did not");
     const failed = trace.final.failures.length > 0 || trace.final.aborted;
     if (outcome.ok === failed) {
-      return fail(end, `the engine's run ${outcome.ok ? "resolved" : "rejected"}, the model's did not`);
+      return fail(
+        end,
+        `the engine's run ${outcome.ok ? "resolved" : "rejected"}, the model's did not`,
+      );
     }
     if (!outcome.ok) {
       const error = outcome.error as {
-        failures?: readonly { task: string; phase: string; attempts: number; afterCancel?: boolean }[];
+        failures?: readonly {
+          task: string;
+          phase: string;
+          attempts: number;
+          afterCancel?: boolean;
+        }[];
       };
       const got = (error.failures ?? []).map(
         (f) => `${f.task} ${f.phase} ${f.attempts} ${f.afterCancel === true}`,

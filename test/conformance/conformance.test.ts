@@ -1,0 +1,125 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+import { readCorpus } from "./corpus.js";
+import { fromItf } from "./itf.js";
+import { replay } from "./replay.js";
+import type { Trace } from "./trace.js";
+
+/**
+ * The engine conforms to the model: every trace of spec/lifecycle.qnt, replayed on the engine
+ * with deferred promises and a virtual clock, produces the model's lifecycle events one for one
+ * (same transitions, same order, same times), the same pending timers after every step, and the
+ * same outcome and failures.
+ */
+const corpus = readCorpus();
+
+async function mismatches(traces: readonly Trace[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const [i, trace] of traces.entries()) {
+    const result = await replay(trace);
+    if (result.mismatch !== undefined) found.push(`trace ${i}: ${result.mismatch}`);
+  }
+  return found;
+}
+
+describe("conformance: the engine replays the model's traces", () => {
+  it("the corpus holds 1,000 settled traces that exercise every rule the model has", () => {
+    expect(corpus.length).toBe(1000);
+    expect(corpus.every((t) => t.final.run === "settled")).toBe(true);
+    const events = new Set(
+      corpus.flatMap((t) =>
+        t.steps.flatMap((s) => s.events.map((e) => e.split(" ").slice(1, 3).join(" "))),
+      ),
+    );
+    const actions = new Set(
+      corpus.flatMap((t) => t.steps.map((s) => `${s.action.name} ${s.action.how}`)),
+    );
+    for (const a of [
+      "start ",
+      "startAborted ",
+      "abort ",
+      "settle ok",
+      "settle fail",
+      "settle retryable",
+      "settle abort",
+      "lateSettle ok",
+      "lateSettle fail",
+      "fire timeout",
+      "fire abandon",
+      "fire delay",
+    ]) {
+      expect(actions, a).toContain(a);
+    }
+    expect(
+      corpus.some((t) => t.workflow.mode === "levels" && new Set(t.workflow.level).size > 1),
+    ).toBe(true);
+    expect(
+      corpus.some((t) => t.workflow.mode === "graph" && t.workflow.deps.some((d) => d.length > 1)),
+    ).toBe(true);
+    expect(events.size).toBeGreaterThan(3);
+  });
+
+  it("INV-1, INV-2, INV-3, INV-4, INV-5, INV-10, INV-14: the first half of the corpus conforms, event for event", async () => {
+    expect(await mismatches(corpus.slice(0, 500))).toEqual([]);
+  });
+
+  it("INV-6, INV-7, INV-12, INV-13, INV-23, INV-25, INV-26, INV-27, INV-32, INV-36: the second half of the corpus conforms, event for event", async () => {
+    expect(await mismatches(corpus.slice(500))).toEqual([]);
+  });
+
+  it("the replay can fail: a trace with one event changed, one dropped, or a wrong timer count is a mismatch", async () => {
+    const trace = corpus.find(
+      (t) => t.steps.length > 4 && t.steps.some((s) => s.events.length > 1),
+    )!;
+    const at = trace.steps.findIndex((s) => s.events.length > 1);
+    const step = trace.steps[at]!;
+    const tampered = (events: readonly string[], timers = step.timers): Trace => ({
+      ...trace,
+      steps: trace.steps.map((s, i) => (i === at ? { ...s, events, timers } : s)),
+    });
+    const changed = [...step.events];
+    changed[0] = changed[0]!.replace(/@\d+/, "@999");
+    expect((await replay(tampered(changed))).mismatch).toMatch(/model @999/);
+    expect((await replay(tampered(step.events.slice(1)))).mismatch).toBeDefined();
+    expect((await replay(tampered(step.events, step.timers + 1))).mismatch).toMatch(/timers/);
+    expect((await replay(trace)).mismatch).toBeUndefined();
+  });
+
+  it("traces simulated now from the model (a fixed seed) conform too, so the corpus is not stale", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sdax-conformance-"));
+    try {
+      const cli = createRequire(import.meta.url).resolve("@informalsystems/quint/dist/src/cli.js");
+      const model = fileURLToPath(new URL("../../spec/lifecycle.qnt", import.meta.url));
+      execFileSync(
+        process.execPath,
+        [
+          cli,
+          "run",
+          model,
+          "--backend=typescript",
+          "--max-samples=20",
+          "--n-traces=20",
+          "--max-steps=80",
+          "--seed=4242",
+          "--invariant=allInvariants",
+          `--out-itf=${join(dir, "t{seq}.itf.json")}`,
+          "--verbosity=0",
+        ],
+        { stdio: "ignore" },
+      );
+      const traces = readdirSync(dir).map((f) =>
+        fromItf(JSON.parse(readFileSync(join(dir, f), "utf8"))),
+      );
+      expect(traces.length).toBe(20);
+      expect(await mismatches(traces)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
