@@ -29,20 +29,22 @@ export function buildWorkflow(spec: WorkflowSpec): BuiltWorkflow {
   // result builds what a chain does. Half the workflows are built each way.
   const chain = spec.tasks.length % 2 === 1;
   let processor: AsyncTaskProcessor<RunCtx>;
+  const options =
+    spec.maxConcurrency === undefined ? undefined : { maxConcurrency: spec.maxConcurrency };
   if (spec.mode === "levels") {
     let b = AsyncTaskProcessor.builder<RunCtx>();
     spec.tasks.forEach((t, i) => {
       if (chain) b = b.addTask(tasks[i]!, t.level ?? 0);
       else b.addTask(tasks[i]!, t.level ?? 0);
     });
-    processor = b.build();
+    processor = b.build(options);
   } else {
     let b = AsyncTaskProcessor.graphBuilder<RunCtx>();
     spec.tasks.forEach((t, i) => {
       if (chain) b = b.addTask(tasks[i]!, t.deps ?? []);
       else b.addTask(tasks[i]!, t.deps ?? []);
     });
-    processor = b.build();
+    processor = b.build(options);
   }
   return { spec, processor, names, indexOf };
 }

@@ -63,6 +63,8 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<AnyFaultKind, string>> = {
   noHandleClock: "the run's clock returns no timer handle: clears do nothing",
   syncZeroClock: "the run's clock fires 0 ms timers inside setTimeout",
   throwingClock: "the run's clock throws in every Nth setTimeout and clearTimeout",
+  concurrencyLimit: "a maxConcurrency of 1-4 for the processor or 1-8 for the run",
+  runDeadline: "the run's timeoutMs: a deadline that aborts it",
 };
 
 const FAULT_HELP = ALL_FAULT_KINDS.map((k) => `  ${k.padEnd(19)} ${FAULT_DESCRIPTIONS[k]}`).join(

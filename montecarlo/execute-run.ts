@@ -98,9 +98,13 @@ export async function executeRun(built: BuiltWorkflow, spec: RunSpec): Promise<R
     random: () => number;
     signal?: AbortSignal;
     abandonAfterMs?: number | null;
+    maxConcurrency?: number;
+    timeoutMs?: number;
   } = { clock: engineClock, onEvent, random: new Prng(spec.random).asRandom() };
   if (controller !== undefined) options.signal = controller.signal;
   if (spec.abandonAfterMs !== undefined) options.abandonAfterMs = spec.abandonAfterMs;
+  if (spec.maxConcurrency !== undefined) options.maxConcurrency = spec.maxConcurrency;
+  if (spec.timeoutMs !== undefined) options.timeoutMs = spec.timeoutMs;
 
   let outcome: RunOutcome | undefined;
   let timersAtSettle = 0;

@@ -58,6 +58,8 @@ export const ALL_FAULT_KINDS: readonly AnyFaultKind[] = [
   "noHandleClock",
   "syncZeroClock",
   "throwingClock",
+  "concurrencyLimit",
+  "runDeadline",
 ];
 
 /** Whether `cfg` injects faults of `kind`. */
@@ -78,6 +80,8 @@ interface Scale {
   readonly abortAt: readonly [number, number];
   /** How far past a timeout a late function settles. */
   readonly late: readonly [number, number];
+  /** A run's deadline (`RunOptions.timeoutMs`). */
+  readonly deadline: readonly [number, number];
 }
 
 const virtualScale: Scale = {
@@ -87,6 +91,7 @@ const virtualScale: Scale = {
   abandon: [0, 30],
   abortAt: [0, 150],
   late: [1, 30],
+  deadline: [0, 100],
 };
 const realScale: Scale = {
   slow: [0, 2],
@@ -95,6 +100,7 @@ const realScale: Scale = {
   abandon: [1, 3],
   abortAt: [0, 10],
   late: [4, 8],
+  deadline: [2, 40],
 };
 
 const scaleOf = (w: WorkflowSpec): Scale => (w.realTimers ? realScale : virtualScale);
@@ -111,6 +117,12 @@ export function generateWorkflow(seed: number, index: number, cfg: GenConfig): W
     mode === "levels"
       ? levelTasks(rng, cfg.maxLevels, cfg.maxTasks ?? DEFAULT_MAX_TASKS_PER_LEVEL, scale)
       : graphTasks(rng, cfg.maxTasks ?? DEFAULT_MAX_TASKS_PER_GRAPH, scale);
+  // Drawn last and either way, so the flag changes nothing else.
+  const limitDraw = rng.next();
+  const limit = rng.int(1, 4);
+  if (limitDraw < LIMIT_SHARE && injects(cfg, "concurrencyLimit")) {
+    return { mode, realTimers, tasks, maxConcurrency: limit };
+  }
   return { mode, realTimers, tasks };
 }
 
@@ -226,13 +238,29 @@ export function generateRun(
     abandonAfterMs?: number | null;
     clock?: ClockQuirk;
     throwEvery?: number;
+    maxConcurrency?: number;
+    timeoutMs?: number;
   } = { random: rng.next32(), scripts };
   if (abort !== undefined) spec.abort = abort;
   if (rng.chance(0.15)) spec.abandonAfterMs = rng.chance(0.2) ? null : rng.int(...scale.abandon);
   if (clock !== undefined) spec.clock = clock;
   if (clock === "throwing") spec.throwEvery = rng.int(2, 6);
+  // Drawn last and either way, so the flags change nothing else.
+  const limitDraw = rng.next();
+  const limit = rng.pick(RUN_LIMITS);
+  const deadlineDraw = rng.next();
+  const deadline = rng.int(...scale.deadline);
+  if (limitDraw < LIMIT_SHARE && injects(cfg, "concurrencyLimit")) spec.maxConcurrency = limit;
+  if (deadlineDraw < DEADLINE_SHARE && injects(cfg, "runDeadline")) spec.timeoutMs = deadline;
   return spec;
 }
+
+/** Share of workflows given a default limit, and of runs given a limit of their own. */
+export const LIMIT_SHARE = 0.25;
+/** Share of runs given a deadline. */
+export const DEADLINE_SHARE = 0.1;
+/** The limits a run may set itself; 1,000 lifts its workflow's (a case is JSON: no `Infinity`). */
+const RUN_LIMITS: readonly number[] = [1, 2, 3, 4, 8, 1000];
 
 /** Share of virtual-clock runs given a clock with a quirk (when those kinds are on). */
 export const CLOCK_QUIRK_SHARE = 0.15;

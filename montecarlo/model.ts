@@ -39,6 +39,8 @@ export interface WorkflowSpec {
   /** Real timers and real sleeps, or a `VirtualClock` per run. */
   readonly realTimers: boolean;
   readonly tasks: readonly TaskSpec[];
+  /** `build({ maxConcurrency })`: the processor's default concurrency limit, if any. */
+  readonly maxConcurrency?: number;
 }
 
 /**
@@ -120,7 +122,9 @@ export type RunFaultKind =
   | "hostileAbortReason"
   | "noHandleClock"
   | "syncZeroClock"
-  | "throwingClock";
+  | "throwingClock"
+  | "concurrencyLimit"
+  | "runDeadline";
 
 /** Every kind of fault, as the summary and `--faults` name them. */
 export type AnyFaultKind = FaultKind | RunFaultKind;
@@ -195,6 +199,10 @@ export interface RunSpec {
   readonly abort?: AbortSpec;
   /** `RunOptions.abandonAfterMs`, if set. */
   readonly abandonAfterMs?: number | null;
+  /** `RunOptions.maxConcurrency`, if set (it replaces the workflow's own). */
+  readonly maxConcurrency?: number;
+  /** `RunOptions.timeoutMs`: the run's deadline, if set. */
+  readonly timeoutMs?: number;
   /** A quirk of the run's clock, if any. */
   readonly clock?: ClockQuirk;
   /** With `clock: "throwing"`: every how many calls (of each method) one throws. */

@@ -31,7 +31,7 @@ export function summaryText(s: SummaryInput): string {
     ],
     [
       "runs",
-      `${fmt(st.runs)} (succeeded ${fmt(st.succeeded)}, failed ${fmt(st.failed)}; externally aborted ${fmt(st.aborted)})`,
+      `${fmt(st.runs)} (succeeded ${fmt(st.succeeded)}, failed ${fmt(st.failed)}; aborted ${fmt(st.aborted)} by the signal or the deadline)`,
     ],
     ["task lifecycles", fmt(st.lifecycles)],
     [
@@ -51,6 +51,10 @@ export function summaryText(s: SummaryInput): string {
     [
       "quirky clocks",
       `${fmt(st.staleTimers)} timers not cleared, ${fmt(st.syncTimers)} fired inside setTimeout, ${fmt(st.clockFaults)} clock errors thrown`,
+    ],
+    [
+      "limits",
+      `${fmt(st.limitedRuns)} runs under a concurrency limit (${fmt(st.limitReached)} reached it; ${fmt(st.queued)} phases queued for a slot), ${fmt(st.deadlineRuns)} with a deadline (${fmt(st.deadlineAborts)} aborted by it)`,
     ],
     ["violations", fmt(st.violations)],
     [
@@ -96,6 +100,11 @@ export function summaryJson(s: SummaryInput, extra: Readonly<Record<string, unkn
     syncTimers: st.syncTimers,
     clockFaults: st.clockFaults,
     skipped: st.skipped,
+    limitedRuns: st.limitedRuns,
+    limitReached: st.limitReached,
+    queued: st.queued,
+    deadlineRuns: st.deadlineRuns,
+    deadlineAborts: st.deadlineAborts,
     levelWorkflows: st.levelWorkflows,
     graphWorkflows: st.graphWorkflows,
     realTimerWorkflows: st.realTimerWorkflows,

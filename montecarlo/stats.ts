@@ -42,6 +42,13 @@ export class Stats {
   /** Errors thrown by throwing clocks. */
   clockFaults = 0;
   violations = 0;
+  /** Runs under a concurrency limit; those that queued a phase for a slot; phases queued. */
+  limitedRuns = 0;
+  limitReached = 0;
+  queued = 0;
+  /** Runs with a deadline; those it aborted. */
+  deadlineRuns = 0;
+  deadlineAborts = 0;
   readonly faults: Record<AnyFaultKind, number> = Object.fromEntries(
     FAULT_KINDS.map((k) => [k, 0]),
   ) as Record<AnyFaultKind, number>;
@@ -69,6 +76,11 @@ export class Stats {
     }
     const events = record.ctx.events;
     this.events += events.length;
+    const start = events[0];
+    const limited = start?.type === "run" && start.maxConcurrency !== undefined;
+    if (limited) this.limitedRuns++;
+    if (record.spec.timeoutMs !== undefined) this.deadlineRuns++;
+    let queued = 0;
     for (const e of events) {
       switch (e.type) {
         case "retry":
@@ -82,9 +94,13 @@ export class Stats {
         case "task":
           if (e.event === "cancel") this.cancellations++;
           else if (e.event === "skip") this.skipped++;
+          else if (e.event.startsWith("queue")) queued++;
           break;
         case "run":
           if (e.event === "abort") this.aborted++;
+          if (e.event === "abort" && e.reason?.message.startsWith("sdax run timed out")) {
+            this.deadlineAborts++;
+          }
           if (e.to === "settled" && e.failures !== undefined) {
             this.failures += e.failures.length;
             for (const f of e.failures) if (f.afterCancel) this.afterCancel++;
@@ -92,6 +108,10 @@ export class Stats {
           break;
       }
     }
+    this.queued += queued;
+    if (queued > 0) this.limitReached++;
+    if (limited) this.faults.concurrencyLimit++;
+    if (record.spec.timeoutMs !== undefined) this.faults.runDeadline++;
     for (const phases of Object.values(record.spec.scripts)) {
       for (const script of Object.values(phases)) {
         if (script !== undefined && script.label !== "benign") this.faults[script.label]++;

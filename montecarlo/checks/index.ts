@@ -8,6 +8,7 @@ import type { BuiltWorkflow } from "../build.js";
 import type { RunRecord } from "../execute-run.js";
 import { checkCancellation } from "./cancellation.js";
 import { checkCleanup } from "./cleanup.js";
+import { checkLimits } from "./limits.js";
 import { checkOrder } from "./order.js";
 import { checkOutcome } from "./outcome.js";
 import { checkOwnErrors } from "./own-errors.js";
@@ -26,6 +27,7 @@ export function checkRun(built: BuiltWorkflow, record: RunRecord): Violation[] {
   out.push(...checkOrder(built, tl));
   out.push(...checkCleanup(built, tl, record));
   out.push(...checkCancellation(built, tl, record));
+  out.push(...checkLimits(built, tl, record));
   const seen = new Set<string>();
   for (const note of record.ctx.notes) {
     if (seen.has(note.message)) continue;

@@ -118,7 +118,24 @@ export function checkOutcome(built: BuiltWorkflow, tl: Timeline, record: RunReco
     const problem = checkFailure(built, record, predicted, f);
     if (problem !== undefined) v("INV-14", problem);
   });
-  if (abortEvent && error.cause !== record.abortReason) {
+  const byDeadline = ctx.events.some(
+    (e) =>
+      e.type === "run" &&
+      e.event === "abort" &&
+      e.reason?.name === "TimeoutError" &&
+      e.reason.message.startsWith("sdax run timed out"),
+  );
+  if (byDeadline) {
+    const cause = error.cause;
+    if (
+      !(isTaskTimeoutError(cause) && cause.task === undefined && cause.timeoutMs === spec.timeoutMs)
+    ) {
+      v(
+        "INV-40",
+        `after the run's deadline (${String(spec.timeoutMs)} ms) aborted it, the error's cause is ${show(cause)}, not the deadline's TaskTimeoutError`,
+      );
+    }
+  } else if (abortEvent && error.cause !== record.abortReason) {
     v(
       "INV-14",
       `after an abort the error's cause is ${show(error.cause)}, not the signal's reason ${show(record.abortReason)}`,

@@ -3,7 +3,8 @@
  * section 10): level workflows and DAGs, every phase present or absent, every function with a
  * generated behaviour (succeed, throw, reject later, hang until aborted, ignore the abort and
  * settle late, fail K times with a RetryableError, time out), an external abort at a random
- * point, and the interleaving of every step and every virtual timer chosen by fast-check's
+ * point, a concurrency limit and a run deadline now and then (always, in the section 8
+ * property), and the interleaving of every step and every virtual timer chosen by fast-check's
  * scheduler. Each run's trace must pass checkTrace, the oracle (written from the spec) and the
  * exact-time checks.
  *
@@ -59,6 +60,30 @@ describe("spec/lifecycle.md section 5 over generated DAGs", () => {
 describe("spec/task-functions.md section 10 over generated runs", () => {
   test.prop([fc.scheduler(), scenario(SMALL)], { numRuns: budget(300, 2000) })(
     "INV-20 INV-21 INV-23 INV-24 INV-25 INV-26 INV-27 INV-31: attempts, retries, timeouts and abandonment are exact on a virtual clock",
+    checkScenario,
+  );
+});
+
+describe("spec/lifecycle.md section 8: a concurrency limit and a run deadline", () => {
+  /** Every run under a limit of 1 or 2, half of them with a deadline of up to 20 ms. */
+  const limited = fc
+    .tuple(
+      scenario(sizes),
+      fc.integer({ min: 1, max: 2 }),
+      fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }),
+    )
+    .map(
+      ([sc, limit, deadline]): Scenario => ({
+        ...sc,
+        runs: sc.runs.map((r) => {
+          const run = { ...r, maxConcurrency: limit };
+          if (deadline === undefined) return run;
+          return { ...run, timeoutMs: deadline };
+        }),
+      }),
+    );
+  test.prop([fc.scheduler(), limited], { numRuns: budget(400, 3000) })(
+    "INV-37 INV-38 INV-39 INV-40: every interleaving under a limit of 1 or 2 passes checkTrace and the oracle (functions in flight, execute order)",
     checkScenario,
   );
 });
