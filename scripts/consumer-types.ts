@@ -69,6 +69,31 @@ export async function main(): Promise<RunReport | undefined> {
 }
 `;
 
+/** The other entry points, typed as a consumer sees them. */
+const USE_ENTRIES = `
+import { AsyncTaskProcessor, task } from "sdax";
+import { instrument } from "sdax/otel";
+import { exploreFailures, type Fault } from "sdax/testing";
+
+interface Pool {
+  open: number;
+}
+const processor = AsyncTaskProcessor.builder<Pool>()
+  .addTask(task<Pool>("db", { preExecute: (p) => { p.open++; }, postExecute: (p) => { p.open--; } }), 1)
+  .build();
+
+export async function main(): Promise<(readonly Fault[])[]> {
+  await instrument(processor).processTasks({ open: 0 });
+  const result = await exploreFailures(processor, {
+    context: () => ({ open: 0 }),
+    check: (pool: Pool) => {
+      if (pool.open !== 0) throw new Error("leak");
+    },
+  });
+  return result.violations.map((v) => v.faults);
+}
+`;
+
 /** Appended to USE_ESM, whose imports it uses. */
 const USE_AWAIT_USING = `
 const phased = AsyncTaskProcessor.builder<object>()
@@ -133,6 +158,12 @@ const consumers: Consumer[] = [
       typeRoots: [join(root, "node_modules", "@types")],
     },
     source: USE_ESM + USE_AWAIT_USING,
+  },
+  {
+    name: "sdax/otel and sdax/testing (nodenext, ES2022 + DOM, no @types/node)",
+    type: "module",
+    compilerOptions: { ...strict, module: "nodenext" },
+    source: USE_ENTRIES,
   },
   ...["nodenext", "node20"].map(
     (module): Consumer => ({

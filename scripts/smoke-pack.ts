@@ -138,6 +138,44 @@ try {
   );
   check(output("node", ["esm.mjs"], app).trim() === EXPECTED, "import from ESM runs a workflow");
 
+  // 3b. The other entry points: sdax/testing alone, sdax/otel once its optional peer is there.
+  writeFileSync(
+    join(app, "testing.mjs"),
+    `import { exploreFailures } from "sdax/testing";
+import { AsyncTaskProcessor, task } from "sdax";
+const released = [];
+const processor = AsyncTaskProcessor.builder()
+  .addTask(task("db", { preExecute: () => {}, postExecute: () => { released.push(1); } }), 1)
+  .build();
+const result = await exploreFailures(processor, { context: () => ({}), check: () => {}, seed: 1 });
+console.log(JSON.stringify({ runs: result.runs, violations: result.violations.length }));
+`,
+  );
+  check(
+    output("node", ["testing.mjs"], app).trim() === JSON.stringify({ runs: 4, violations: 0 }),
+    "sdax/testing explores a workflow",
+  );
+  run(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", "@opentelemetry/api@1.9.0"],
+    app,
+  );
+  writeFileSync(
+    join(app, "otel.mjs"),
+    `import { instrument } from "sdax/otel";
+import { AsyncTaskProcessor, task } from "sdax";
+const processor = AsyncTaskProcessor.builder()
+  .addTask(task("a", { execute: () => {} }), 1)
+  .build();
+const report = await instrument(processor).processTasks({});
+console.log(JSON.stringify({ otel: report.tasks }));
+`,
+  );
+  check(
+    output("node", ["otel.mjs"], app).trim() === JSON.stringify({ otel: 1 }),
+    "sdax/otel runs a traced workflow (no SDK registered: a no-op tracer)",
+  );
+
   // 4. CommonJS: require(esm).
   writeFileSync(
     join(app, "cjs.cjs"),

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export type { BuildOptions } from "./builders/build-options.js";
 export type { GraphBuilder } from "./builders/graph-builder.js";
 export type { LevelBuilder } from "./builders/level-builder.js";
 export type { AsyncTask, TaskPhases } from "./builders/task.js";
