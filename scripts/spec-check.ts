@@ -8,6 +8,8 @@
  *    (test/conformance/replay.ts): the engine's lifecycle events must be the model's, one for
  *    one.
  *
+ *    First, the model's unit tests (spec/lifecycle_test.qnt, `quint test`) run and write their
+ *    directed traces, which are replayed too.
  * 3. Replays the committed corpus of model traces (test/conformance/corpus.json.gz) as well.
  *
  *   npx tsx scripts/spec-check.ts            # 10,000 traces simulated, 2,000 of them replayed
@@ -34,6 +36,7 @@ import type { Trace } from "../test/conformance/trace.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const model = join(root, "spec", "lifecycle.qnt");
+const modelTests = join(root, "spec", "lifecycle_test.qnt");
 const quintCli = createRequire(import.meta.url).resolve("@informalsystems/quint/dist/src/cli.js");
 
 interface Budget {
@@ -64,14 +67,43 @@ interface Simulation {
   readonly output: string;
 }
 
+/** Runs quint with `args`; `ok` when it exits with 0. */
+function quint(args: readonly string[]): Promise<Simulation> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [quintCli, ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ ok: code === 0, output }));
+  });
+}
+
+/** The model's unit tests, each writing its trace to `out`. */
+function modelUnitTests(out: string): Promise<Simulation> {
+  return quint([
+    "test",
+    modelTests,
+    "--backend=typescript",
+    `--out-itf=${join(out, "{test}.itf.json")}`,
+    "--verbosity=1",
+  ]);
+}
+
 function simulate(
   budget: Budget,
   seed: number,
   invariants: string[],
   out: string,
 ): Promise<Simulation> {
-  const args = [
-    quintCli,
+  return quint([
     "run",
     model,
     "--backend=typescript",
@@ -83,19 +115,16 @@ function simulate(
     "--verbosity=1",
     "--invariants",
     ...invariants,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ ok: code === 0, output }));
-  });
+  ]);
+}
+
+function readTraces(dir: string): { readonly name: string; readonly trace: Trace }[] {
+  return readdirSync(dir)
+    .sort()
+    .map((file) => ({
+      name: file,
+      trace: fromItf(JSON.parse(readFileSync(join(dir, file), "utf8"))),
+    }));
 }
 
 async function main(): Promise<void> {
@@ -116,14 +145,22 @@ async function main(): Promise<void> {
   if (invariants.length === 0) throw new Error("no invariants found in spec/lifecycle.qnt");
 
   const dirs = Array.from({ length: WORKERS }, () => mkdtempSync(join(tmpdir(), "sdax-spec-")));
+  const testDir = mkdtempSync(join(tmpdir(), "sdax-spec-tests-"));
   try {
+    console.log("running the model's unit tests (spec/lifecycle_test.qnt) ...");
+    const tests = await modelUnitTests(testDir);
+    let violations = 0;
+    if (!tests.ok) {
+      violations++;
+      console.log(`a model unit test failed:\n${tests.output}`);
+    }
+    const directed = readTraces(testDir);
     console.log(
       `simulating spec/lifecycle.qnt: ${WORKERS} x ${budget.samples} traces, ${invariants.length} invariants ...`,
     );
     const sims = await Promise.all(
       dirs.map((dir, i) => simulate(budget, seed + i, invariants, dir)),
     );
-    let violations = 0;
     sims.forEach((sim, i) => {
       if (!sim.ok && !sim.output.includes("[violation]")) {
         throw new Error(`quint failed (seed ${seed + i}):\n${sim.output}`);
@@ -134,16 +171,9 @@ async function main(): Promise<void> {
       }
     });
 
-    const fresh: { readonly name: string; readonly trace: Trace }[] = [];
-    for (const dir of dirs) {
-      for (const file of readdirSync(dir).sort()) {
-        fresh.push({
-          name: file,
-          trace: fromItf(JSON.parse(readFileSync(join(dir, file), "utf8"))),
-        });
-      }
-    }
+    const fresh = [...directed, ...dirs.flatMap(readTraces)];
     if (writeCorpus) {
+      if (violations > 0) throw new Error("the model has violations: no corpus written");
       writeFileSync(CORPUS_PATH, gzipSync(JSON.stringify(fresh.map((f) => f.trace))));
       console.log(`wrote ${fresh.length} traces to ${CORPUS_PATH}`);
     }
@@ -175,7 +205,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [...dirs, testDir]) rmSync(dir, { recursive: true, force: true });
   }
 }
 

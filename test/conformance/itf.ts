@@ -66,6 +66,7 @@ function workflowOf(wf: Rec): TraceWorkflow {
       timeoutMs: num(c.timeout!) > 0 ? num(c.timeout!) : null,
       retries: num(c.retries!),
       abandonAfterMs: num(c.abandon!) > 0 ? num(c.abandon!) : null,
+      sync: str(c.sync!) === "ok" ? "ok" : str(c.sync!) === "throw" ? "throw" : "",
     };
   };
   const mode = str(wf.mode!) === "levels" ? "levels" : "graph";

@@ -107,6 +107,23 @@ function difference(model: readonly string[], engine: readonly string[]): string
 
 type Ctx = { readonly calls: Map<string, Deferred> };
 
+/**
+ * A function's own error. Every other one resists description (its `name` getter throws,
+ * INV-33): the model does not look at errors, so the engine must describe either kind the same
+ * way, without ever throwing, and never take it for an `AbortError` (INV-32).
+ */
+function ownError(k: number): Error {
+  const error = new Error("model: own failure");
+  if (k % 2 === 0) {
+    Object.defineProperty(error, "name", {
+      get() {
+        throw new Error("model: a name that cannot be read");
+      },
+    });
+  }
+  return error;
+}
+
 const callKey = (task: string, phase: string, attempt: number) => `${task} ${phase} #${attempt}`;
 
 /** The processor of a trace's workflow; tasks added in a loop that ignores `addTask`'s result. */
@@ -117,23 +134,28 @@ function buildProcessor(trace: Trace): AsyncTaskProcessor<Ctx> {
     confs.forEach((conf, p) => {
       if (conf === null) return;
       const phase = PHASES[p]!;
-      phases[phase] = taskFunc(
-        (ctx: Ctx, scope: TaskScope) =>
-          new Promise<void>((resolve, reject) => {
-            ctx.calls.set(callKey(scope.task, scope.phase, scope.attempt), {
-              resolve,
-              reject,
-              signal: scope.signal,
-            });
-          }),
-        {
-          timeoutMs: conf.timeoutMs,
-          retries: conf.retries,
-          initialDelayMs: 4,
-          backoffFactor: 2,
-          abandonAfterMs: conf.abandonAfterMs,
-        },
-      );
+      const fn =
+        conf.sync === "ok"
+          ? () => undefined
+          : conf.sync === "throw"
+            ? (_ctx: Ctx, scope: TaskScope) => {
+                throw ownError(i + scope.attempt);
+              }
+            : (ctx: Ctx, scope: TaskScope) =>
+                new Promise<void>((resolve, reject) => {
+                  ctx.calls.set(callKey(scope.task, scope.phase, scope.attempt), {
+                    resolve,
+                    reject,
+                    signal: scope.signal,
+                  });
+                });
+      phases[phase] = taskFunc(fn, {
+        timeoutMs: conf.timeoutMs,
+        retries: conf.retries,
+        initialDelayMs: 4,
+        backoffFactor: 2,
+        abandonAfterMs: conf.abandonAfterMs,
+      });
     });
     return Object.keys(phases).length === 0
       ? join<Ctx>(taskName(i))
@@ -201,10 +223,10 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
       if (a.how === "ok") call.resolve();
       else if (a.how === "retryable") call.reject(new RetryableError("model: retryable"));
       else if (a.how === "abort") call.reject(call.signal.reason);
-      else call.reject(new Error("model: own failure"));
+      else call.reject(ownError(s));
     } else if (a.name === "fire") {
       if (step.now > clock.now()) await clock.advance(step.now - clock.now());
-    } else {
+    } else if (a.name === "abort") {
       controller.abort(new Error("external abort"));
     }
     await flush();

@@ -10,6 +10,11 @@ export interface PhaseConf {
   readonly timeoutMs: number | null;
   readonly retries: number;
   readonly abandonAfterMs: number | null;
+  /**
+   * "": returns a promise the trace settles later; "ok": returns `undefined` and "throw"
+   * throws, synchronously, in every attempt.
+   */
+  readonly sync: "" | "ok" | "throw";
 }
 
 /** The workflow of one trace: tasks `t0..t{n-1}`, added to the builder in that order. */
@@ -25,7 +30,8 @@ export interface TraceWorkflow {
 
 /** What the environment did in one step. */
 export interface TraceAction {
-  readonly name: "start" | "startAborted" | "settle" | "lateSettle" | "fire" | "abort";
+  /** "check": a step of a model test in which nothing happens. */
+  readonly name: "start" | "startAborted" | "settle" | "lateSettle" | "fire" | "abort" | "check";
   readonly task: number;
   readonly phase: string;
   readonly attempt: number;
