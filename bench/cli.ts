@@ -13,7 +13,7 @@ export interface Options {
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,...] [--rounds N] [--processes N] [--json]
   --quick   fewer, shorter samples: a rough look, not a measurement
-  --only    run only the named benchmarks (W1 W2 W3 W4-10k W4-100k W5 W6 W7 W8 W9 W10; W4 = both)
+  --only    run only the named benchmarks (W1 W2 W3 W4-10k W4-100k W5 W6 W7 W8 W9 W10 W11; W4 = both)
   --rounds     rounds of samples per process (default 6; quick 5)
   --processes  fresh processes per benchmark, their rounds pooled (default 4; quick 1)
   --json    the last line is {"results":[{"workload","impl","medianMs","ratioVsRaw","p25","p75"}],...}

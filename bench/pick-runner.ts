@@ -13,6 +13,7 @@ const SHAPES: Record<string, () => Workload> = {
   W7: () => levelsWorkload(100, 10, { readsSignal: true }),
   W8: () => levelsWorkload(100, 10, { timeoutMs: 60_000 }),
   W10: () => levelsWorkload(100, 10),
+  W11: () => levelsWorkload(1, 10_000, { maxConcurrency: 16 }),
 };
 
 export const PICK_USAGE = `[${Object.keys(SHAPES).join("|")}] [sdax|raw|sdax-traced]`;

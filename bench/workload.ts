@@ -43,6 +43,8 @@ export interface Workload {
   readonly timeoutMs: number | undefined;
   /** Runs have an `onEvent` listener that counts events (sdax only). */
   readonly listener: boolean;
+  /** At most this many phase calls of a run in flight at once; undefined for no limit. */
+  readonly maxConcurrency: number | undefined;
   readonly counter: Counter;
   /** Calls one run makes: three per task. */
   readonly callsPerRun: number;
@@ -54,6 +56,7 @@ export interface Features {
   readonly readsSignal?: boolean;
   readonly timeoutMs?: number;
   readonly listener?: boolean;
+  readonly maxConcurrency?: number;
 }
 
 /**
@@ -96,6 +99,7 @@ function workload(
     readsSignal: features.readsSignal ?? false,
     timeoutMs: features.timeoutMs,
     listener: features.listener ?? false,
+    maxConcurrency: features.maxConcurrency,
     counter,
     callsPerRun: shape.length * 3,
     gate: undefined as Promise<void> | undefined,

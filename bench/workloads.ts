@@ -140,4 +140,10 @@ export const BENCHES: readonly BenchDef[] = [
     },
     unsupported: "effect, p-graph, async: no tracing integration measured",
   },
+  {
+    id: "W11",
+    what: "1 level x 10,000 tasks x 3 phases, at most 16 functions at once (raw: a pool of 16 workers per phase)",
+    contenders: () => everyone(() => levelsWorkload(1, 10_000, { maxConcurrency: 16 })),
+    unsupported: `async: too slow above ${ASYNC_AUTO_MAX_TASKS.toLocaleString("en-US")} tasks (see impls/peers.ts)`,
+  },
 ];

@@ -36,8 +36,11 @@ function phaseEffect(w: Workload, fn: PhaseFn, holder: Holder): Effect.Effect<un
   return w.timeoutMs === undefined ? call : Effect.orDie(Effect.timeout(call, w.timeoutMs));
 }
 
-function allUnbounded(effects: readonly Effect.Effect<unknown>[]): Effect.Effect<void> {
-  return Effect.all(effects, { concurrency: "unbounded", discard: true });
+function allUnbounded(
+  effects: readonly Effect.Effect<unknown>[],
+  limit: number | undefined,
+): Effect.Effect<void> {
+  return Effect.all(effects, { concurrency: limit ?? "unbounded", discard: true });
 }
 
 export const effect: Impl = {
@@ -46,11 +49,23 @@ export const effect: Impl = {
     if (w.mode !== "levels" || w.listener) return undefined;
     const holder: Holder = { ctx: { runId: -1 } };
     const levels = w.levels.filter((l) => l !== undefined);
-    const pre = levels.map((l) => allUnbounded(l.map((t) => phaseEffect(w, t.pre, holder))));
-    const exec = allUnbounded(w.tasks.map((t) => phaseEffect(w, t.execute, holder)));
-    const post = [...levels]
-      .reverse()
-      .map((l) => allUnbounded(l.map((t) => phaseEffect(w, t.post, holder))));
+    const limit = w.maxConcurrency;
+    const pre = levels.map((l) =>
+      allUnbounded(
+        l.map((t) => phaseEffect(w, t.pre, holder)),
+        limit,
+      ),
+    );
+    const exec = allUnbounded(
+      w.tasks.map((t) => phaseEffect(w, t.execute, holder)),
+      limit,
+    );
+    const post = [...levels].reverse().map((l) =>
+      allUnbounded(
+        l.map((t) => phaseEffect(w, t.post, holder)),
+        limit,
+      ),
+    );
     const program = Effect.all([...pre, exec, ...post], { discard: true });
     return (ctx) => {
       holder.ctx = ctx;
@@ -72,9 +87,10 @@ export const pGraph: Impl = {
       for (const dep of node.deps) deps.push([dep, node.id]);
     }
     const graph = new PGraph(nodeMap, deps);
+    const options = w.maxConcurrency === undefined ? undefined : { concurrency: w.maxConcurrency };
     return (ctx) => {
       holder.ctx = ctx;
-      return graph.run();
+      return graph.run(options);
     };
   },
 };
@@ -99,9 +115,10 @@ export const asyncAuto: Impl = {
       const wrapped = fn === undefined ? async () => undefined : async () => fn(holder.ctx);
       tasks[node.id] = node.deps.length === 0 ? wrapped : [...node.deps, wrapped];
     }
+    const limit = w.maxConcurrency;
     return (ctx) => {
       holder.ctx = ctx;
-      return auto<Results, Error>(tasks);
+      return limit === undefined ? auto<Results, Error>(tasks) : auto<Results, Error>(tasks, limit);
     };
   },
 };

@@ -27,6 +27,37 @@ function caller(w: Workload): (fn: PhaseFn, ctx: Ctx) => unknown {
 }
 
 /**
+ * Levels under a limit, as p-limit users write it by hand: a pool of `limit` workers takes the
+ * level's calls in order, level by level, then every execute, then each level's post in
+ * reverse.
+ */
+function limitedLevels(w: Workload, limit: number): (ctx: Ctx) => Promise<void> {
+  const levels = w.levels.filter((l) => l !== undefined);
+  const reversed = [...levels].reverse();
+  const pool = async (
+    tasks: readonly BenchTask[],
+    pick: (t: BenchTask) => PhaseFn,
+    ctx: Ctx,
+  ): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < tasks.length) await pick(tasks[next++]!)(ctx);
+    };
+    const workers = new Array<Promise<void>>(Math.min(limit, tasks.length));
+    for (let i = 0; i < workers.length; i++) workers[i] = worker();
+    await Promise.all(workers);
+  };
+  const pre = (t: BenchTask) => t.pre;
+  const execute = (t: BenchTask) => t.execute;
+  const post = (t: BenchTask) => t.post;
+  return async (ctx) => {
+    for (const level of levels) await pool(level, pre, ctx);
+    await pool(w.tasks, execute, ctx);
+    for (const level of reversed) await pool(level, post, ctx);
+  };
+}
+
+/**
  * Hand-written `Promise.all` code making the same calls in a legal order.
  *
  * Levels: for each level in order `await Promise.all(level.map(pre))`, then every execute in
@@ -40,6 +71,7 @@ export const raw: Impl = {
   prepare(w) {
     const call = caller(w);
     const all = w.tasks;
+    if (w.maxConcurrency !== undefined) return limitedLevels(w, w.maxConcurrency);
     if (w.mode === "levels") {
       const levels = w.levels.filter((l) => l !== undefined);
       const reversed = [...levels].reverse();

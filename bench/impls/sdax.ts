@@ -51,6 +51,10 @@ export const sdax: Impl = {
   name: "sdax",
   prepare(w) {
     const processor = buildProcessor(w);
+    if (w.maxConcurrency !== undefined) {
+      const limited = { maxConcurrency: w.maxConcurrency };
+      return (ctx) => processor.processTasks(ctx, limited);
+    }
     if (!w.listener) return (ctx) => processor.processTasks(ctx);
     let events = 0;
     const options = {
