@@ -66,6 +66,7 @@ describe("conformance: the engine replays the model's traces", () => {
       corpus.some((t) => t.workflow.mode === "graph" && t.workflow.deps.some((d) => d.length > 1)),
     ).toBe(true);
     expect(events.size).toBeGreaterThan(3);
+    expect(corpus.some((t) => t.workflow.clockThrows)).toBe(true);
     const syncKinds = new Set(
       corpus.flatMap((t) => t.workflow.phases.flatMap((p) => p.map((c) => c?.sync))),
     );
@@ -100,7 +101,10 @@ describe("conformance: the engine replays the model's traces", () => {
     expect((await replay(trace)).mismatch).toBeUndefined();
   });
 
-  it("traces simulated now from the model (a fixed seed) conform too, so the corpus is not stale", async () => {
+  // Quint takes seconds to start: a timeout of its own, whatever the runner's default.
+  it("traces simulated now from the model (a fixed seed) conform too, so the corpus is not stale", {
+    timeout: 120_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "sdax-conformance-"));
     try {
       const cli = createRequire(import.meta.url).resolve("@informalsystems/quint/dist/src/cli.js");

@@ -75,6 +75,7 @@ function workflowOf(wf: Rec): TraceWorkflow {
     mode,
     level: tasks.map((i) => num(map(wf.level!).get(i))),
     deps: tasks.map((i) => (mode === "graph" ? list(deps.get(i)).map(num) : [])),
+    clockThrows: wf.clockThrows === true,
     phases: tasks.map((i) => [phase(i, PHASES[0]), phase(i, PHASES[1]), phase(i, PHASES[2])]),
   };
 }

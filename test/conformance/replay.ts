@@ -12,6 +12,7 @@
  */
 import {
   AsyncTaskProcessor,
+  type Clock,
   join,
   type LifecycleEvent,
   RetryableError,
@@ -178,6 +179,17 @@ function buildProcessor(trace: Trace): AsyncTaskProcessor<Ctx> {
   return builder.build();
 }
 
+/** A clock whose `setTimeout` always throws (spec/task-functions.md 5.2). */
+function throwingClock(clock: VirtualClock): Clock {
+  return {
+    now: () => clock.now(),
+    setTimeout: () => {
+      throw new Error("model: the clock cannot set a timer");
+    },
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
+}
+
 /** Replays one trace on the engine; never throws for a mismatch, it reports it. */
 export async function replay(trace: Trace): Promise<ReplayResult> {
   const clock = new VirtualClock();
@@ -204,7 +216,7 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
       if (a.name === "startAborted") controller.abort(new Error("aborted before the start"));
       processor
         .processTasks(ctx, {
-          clock,
+          clock: trace.workflow.clockThrows ? throwingClock(clock) : clock,
           signal: controller.signal,
           random: () => 0.5,
           onEvent: (e) => events.push(engineEventKey(e)),

@@ -24,6 +24,8 @@ export interface TraceWorkflow {
   readonly level: readonly number[];
   /** Per task: the tasks it depends on (graph mode). */
   readonly deps: readonly (readonly number[])[];
+  /** The run's clock throws from every `setTimeout` call. */
+  readonly clockThrows: boolean;
   /** Per task: preExecute, execute, postExecute options, `null` where absent. */
   readonly phases: readonly (readonly [PhaseConf | null, PhaseConf | null, PhaseConf | null])[];
 }
