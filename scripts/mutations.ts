@@ -256,7 +256,7 @@ export const MUTATIONS: readonly Mutation[] = [
       {
         file: RUN,
         find: "      if (attempt !== undefined) this.#reconcile(attempt);",
-        replace: "",
+        replace: "      void attempt;",
       },
     ],
   },
@@ -269,6 +269,85 @@ export const MUTATIONS: readonly Mutation[] = [
         file: "src/events/event-log.ts",
         find: "    this.#heldAt = this.#now();",
         replace: "",
+      },
+    ],
+  },
+  {
+    id: "M19",
+    bug: "a queued phase gets a slot whenever the engine is idle: the grant ignores the limit",
+    breaks: "INV-37",
+    edits: [
+      {
+        file: RUN,
+        find: "} else if (this.#slotHead < this.#slotQueue.length && this.#holding < this.#limit) {",
+        replace: "} else if (this.#slotHead < this.#slotQueue.length) {",
+      },
+    ],
+  },
+  {
+    id: "M20",
+    bug: "the slot queue is LIFO: a freed slot goes to the newest queued phase",
+    breaks: "INV-38",
+    edits: [
+      {
+        file: RUN,
+        find: "    const node = this.#slotQueue[this.#slotHead++]!;",
+        replace: "    const node = this.#slotQueue.pop()!;",
+      },
+    ],
+  },
+  {
+    id: "M21",
+    bug: "queued phases are not dropped when the run fails: queued preExecutes and executes still start",
+    breaks: "INV-39, INV-3",
+    edits: [
+      {
+        file: RUN,
+        find: "    if (this.#slotHead < this.#slotQueue.length) this.#dropQueuedPhases();",
+        replace: "    if (this.#slotHead < 0) this.#dropQueuedPhases();",
+      },
+    ],
+  },
+  {
+    id: "M22",
+    bug: "a failed postExecute gives its slot back when it fails, not when its function settles",
+    breaks: "INV-37",
+    edits: [
+      {
+        file: RUN,
+        find: "    this.#holding += HOLDS_SLOT[to]! - HOLDS_SLOT[from]!;",
+        replace:
+          "    this.#holding += (to === TS.postFailing ? 0 : HOLDS_SLOT[to]!) - (from === TS.postFailing ? 0 : HOLDS_SLOT[from]!);",
+      },
+    ],
+  },
+  {
+    id: "M23",
+    bug: "the deadline's timer is never cleared, neither when cleanup begins nor when the run settles",
+    breaks: "INV-40, INV-28",
+    edits: [
+      {
+        file: RUN,
+        find: "    this.#removeAbortListener();\n    this.#clearDeadline();\n    const { nodeCount",
+        replace: "    this.#removeAbortListener();\n    const { nodeCount",
+      },
+      {
+        file: RUN,
+        find: "  #settle(): void {\n    this.#removeAbortListener();\n    this.#clearDeadline();",
+        replace: "  #settle(): void {\n    this.#removeAbortListener();",
+      },
+    ],
+  },
+  {
+    id: "M24",
+    bug: "the deadline is ignored while the run is entered (a phase runner paused before execute)",
+    breaks: "INV-40",
+    edits: [
+      {
+        file: RUN,
+        find: "    this.#abortRun(\n      new TaskTimeoutError(undefined, undefined, undefined, ms),",
+        replace:
+          '    if (this.state !== "entered") this.#abortRun(\n      new TaskTimeoutError(undefined, undefined, undefined, ms),',
       },
     ],
   },

@@ -6,7 +6,8 @@
  *   functions did, not what the trace says. A function the engine abandoned gives its slot
  *   back while it may still run, so it stops counting at its `abandon` event.
  * - INV-40: on a virtual clock, nothing happens after the deadline's time while the run is
- *   still before cleanup and not aborted: the deadline's timer fires first and aborts it. (A
+ *   still entering, entered, executing or executed: the deadline's timer fires first and
+ *   aborts it. (A
  *   real clock's timers may be late: not checked there.) The error's `cause` after a deadline
  *   is in `outcome.ts`.
  */
@@ -68,7 +69,13 @@ export function checkLimits(built: BuiltWorkflow, tl: Timeline, record: RunRecor
     const start = events[0];
     const due = (start?.at ?? 0) + deadline;
     for (const e of events) {
-      if (e.type === "run" && (e.event === "abort" || e.event === "cleanup")) break;
+      // Once failing (or cleaning up) the deadline changes nothing.
+      if (
+        e.type === "run" &&
+        (e.event === "abort" || e.event === "fail" || e.event === "cleanup")
+      ) {
+        break;
+      }
       if (e.at > due) {
         out.push({
           invariant: "INV-40",

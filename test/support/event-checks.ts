@@ -2,7 +2,7 @@
  * Checks that need more than `checkTrace` can know from a trace alone: exact times under a
  * VirtualClock (checkTrace only checks lower bounds, so it also works on real-timer traces),
  * and the model's knowledge of which functions are synchronous (spec/task-functions.md INV-24,
- * INV-25, INV-26, INV-27, INV-31).
+ * INV-25, INV-26, INV-27, INV-31), and the run's deadline (spec/lifecycle.md INV-40).
  */
 import type { AsyncTaskProcessor, LifecycleEvent } from "../../src/index.js";
 import type { RunCtx } from "./executor.js";
@@ -97,5 +97,38 @@ export function checkExactTiming(
         break;
     }
   });
+  problems.push(...checkDeadline(events, run));
   return problems;
+}
+
+/**
+ * INV-40 on a VirtualClock: the deadline aborts the run exactly `timeoutMs` after its start, and
+ * nothing of the run happens later while it is entering, entered, executing or executed. At the
+ * deadline's very time only a deadline of 0 ms may be preceded: every other timer of the run
+ * due then was set after the deadline's, so it fires later.
+ */
+function checkDeadline(events: readonly LifecycleEvent[], run: RunModel): string[] {
+  const ms = run.timeoutMs;
+  const start = events[0];
+  if (ms === undefined || start === undefined) return [];
+  const due = start.at + ms;
+  for (const e of events) {
+    if (e.type === "run" && e.event === "abort") {
+      const byDeadline = e.reason?.message.startsWith("sdax run timed out") === true;
+      if (byDeadline && e.at !== due) {
+        return [
+          `INV-40: the deadline of ${ms} ms aborted the run at ${e.at}, started at ${start.at}`,
+        ];
+      }
+      return [];
+    }
+    // Once failing (or cleaning up) the deadline changes nothing.
+    if (e.type === "run" && (e.event === "fail" || e.event === "cleanup")) return [];
+    if (e.at > due || (e.at === due && ms > 0 && e !== start)) {
+      return [
+        `INV-40: seq ${e.seq} came at ${e.at}, at or after the deadline (${due}), before cleanup and with no abort`,
+      ];
+    }
+  }
+  return [];
 }

@@ -188,6 +188,23 @@ describe("checkTrace accepts limited runs (INV-37, INV-38, INV-39)", () => {
     }
   });
 
+  it("INV-37: a postExecute that timed out keeps its slot until its function settles", async () => {
+    const clock = new VirtualClock();
+    // Times out at 2 ms, ignores its signal and settles at 7 ms.
+    const stubborn = taskFunc<Ctx>(() => new Promise<void>((r) => clock.setTimeout(() => r(), 7)), {
+      timeoutMs: 2,
+    });
+    const p = levels(1, [
+      task("a", { preExecute: ok, postExecute: stubborn }),
+      task("b", { preExecute: ok, postExecute: settleAfter(clock, 1) }),
+    ]);
+    const events = await run(p, { clock });
+    const bPost = indexOf(events, taskEvent("b", "startPost"));
+    expect(events[bPost]).toMatchObject({ from: "postQueued", at: 7 });
+    expect(indexOf(events, taskEvent("a", "settle"))).toBeLessThan(bPost);
+    expectClean(events, p);
+  });
+
   for (const at of [0, 1, 3, 6, 9]) {
     it(`INV-4 INV-39 INV-40: a deadline of ${at} ms under a limit of 1 has no violation`, async () => {
       const clock = new VirtualClock();
