@@ -121,7 +121,7 @@ export function violationText(v: Violation, where: string): string {
 /** A shrunk case, readable: the workflow's tasks, then each run's faults and abort. */
 export function caseText(c: Case): string {
   const lines = [
-    `${c.workflow.mode} workflow, ${c.workflow.tasks.length} task(s), ${c.workflow.realTimers ? "real timers" : "virtual clock"}:`,
+    `${c.workflow.mode} workflow, ${c.workflow.tasks.length} task(s), ${c.workflow.realTimers ? "real timers" : "virtual clock"}${c.workflow.maxConcurrency === undefined ? "" : `, build({ maxConcurrency: ${c.workflow.maxConcurrency} })`}:`,
   ];
   for (const t of c.workflow.tasks) lines.push(`  ${taskText(t, c.workflow.mode)}`);
   c.runs.forEach((r, i) => {
@@ -174,6 +174,8 @@ function runOptionsText(r: RunSpec): string {
     );
   }
   if (r.abandonAfterMs !== undefined) parts.push(`abandonAfterMs=${r.abandonAfterMs}`);
+  if (r.maxConcurrency !== undefined) parts.push(`maxConcurrency=${r.maxConcurrency}`);
+  if (r.timeoutMs !== undefined) parts.push(`a deadline of ${r.timeoutMs} ms`);
   if (r.clock === "noHandle") parts.push("clock: setTimeout returns no handle");
   if (r.clock === "syncZero") parts.push("clock: 0 ms timers fire inside setTimeout");
   if (r.clock === "throwing")

@@ -1,7 +1,7 @@
 /**
  * The ways the shrinker makes a case smaller, in the order it tries them: each names its units
- * (runs, levels, tasks, aborts, phases, faults, attempts, options, clock quirks, run options)
- * and builds the case that keeps only some of them. Every result is a valid case: dropped
+ * (runs, levels, tasks, aborts, phases, faults, attempts, options, clock quirks, run options,
+ * the workflow's concurrency limit) and builds the case that keeps only some of them. Every result is a valid case: dropped
  * tasks leave dependency lists, and scripts of dropped phases go with them.
  */
 import type { Case, FnSpec, PhaseName, PhaseScript, RunSpec, TaskSpec } from "./model.js";
@@ -177,17 +177,32 @@ export const REDUCERS: readonly Reducer[] = [
   },
   {
     name: "run options",
-    units: (c) => c.runs.flatMap((r, i) => (r.abandonAfterMs === undefined ? [] : [String(i)])),
+    units: (c) =>
+      c.runs.flatMap((r, i) =>
+        RUN_OPTIONS.filter((k) => r[k] !== undefined).map((k) => `${i}\u0000${k}`),
+      ),
     keep: (c, kept) => ({
       ...c,
       runs: c.runs.map((r, i) => {
-        if (r.abandonAfterMs === undefined || kept.has(String(i))) return r;
-        const { abandonAfterMs: _, ...rest } = r;
-        return rest;
+        const out: Record<string, unknown> = { ...r };
+        for (const k of RUN_OPTIONS) if (!kept.has(`${i}\u0000${k}`)) delete out[k];
+        return out as unknown as RunSpec;
       }),
     }),
   },
+  {
+    name: "workflow limit",
+    units: (c) => (c.workflow.maxConcurrency === undefined ? [] : ["limit"]),
+    keep: (c, kept) => {
+      if (kept.has("limit")) return c;
+      const { maxConcurrency: _, ...workflow } = c.workflow;
+      return { ...c, workflow };
+    },
+  },
 ];
+
+/** The run options a shrink step may drop, one at a time. */
+const RUN_OPTIONS = ["abandonAfterMs", "maxConcurrency", "timeoutMs"] as const;
 
 /** Keeps the tasks `keep` accepts, dropping the others from dependencies and scripts. */
 function keepTasks(c: Case, keep: (t: TaskSpec) => boolean): Case {
