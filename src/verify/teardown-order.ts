@@ -15,6 +15,10 @@ export class TeardownOrder<T> {
   #wait: Int32Array | undefined;
   /** Per node: 1 if it awaits a teardown. */
   #eligible: Uint8Array | undefined;
+  /** Per node: index of the event that let its teardown begin (-1: not yet). */
+  #freedAt: Int32Array | undefined;
+  /** The last queuePost: when its teardown could begin, and its task (ties by add order). */
+  #lastQueued: { readonly freedAt: number; readonly node: number } | undefined;
 
   constructor(state: ReplayState<T>) {
     this.#state = state;
@@ -38,6 +42,10 @@ export class TeardownOrder<T> {
     }
     this.#eligible = eligible;
     this.#wait = wait;
+    this.#freedAt = new Int32Array(nodeCount).fill(-1);
+    for (let node = 0; node < nodeCount; node++) {
+      if (eligible[node] === 1 && wait[node] === 0) this.#freedAt[node] = state.index;
+    }
     // A barrier whose entered upper level is empty (all skipped) finishes at once.
     for (let node = state.taskCount; node < nodeCount; node++) {
       if (eligible[node] === 1 && wait[node] === 0) this.tornDown(node);
@@ -53,7 +61,9 @@ export class TeardownOrder<T> {
     while (work.length > 0) {
       const x = work.pop()!;
       state.forDependencies(x, (d) => {
-        if (--wait[d]! === 0 && state.isBarrier(d) && this.#eligible![d] === 1) work.push(d);
+        if (--wait[d]! !== 0) return;
+        this.#freedAt![d] = state.index;
+        if (state.isBarrier(d) && this.#eligible![d] === 1) work.push(d);
       });
     }
   }
@@ -106,12 +116,34 @@ export class TeardownOrder<T> {
         );
       }
     }
+    if (e.event === "queuePost") this.#checkTie(e, node);
     const wait = this.#wait;
     if (wait !== undefined && wait[node]! > 0) {
       const waiting = this.#unfinishedDependents(node);
       state.report(
         "INV-10",
         `${post ? "postExecute of" : "teardown of"} "${name}" began before the teardown of its dependent(s) ${listNames(waiting)} finished${state.plan.mode === "levels" ? " (a level above had not finished)" : ""}`,
+        [e],
+      );
+    }
+  }
+
+  /**
+   * INV-38 in graph mode: postExecutes are queued in the order their teardowns could begin,
+   * ties (freed by the same teardown ending, or all at cleanup) by add order. (In level mode the
+   * engine frees a level through its barrier, a step later; not checked there.)
+   */
+  #checkTie(e: TaskTransitionEvent, node: number): void {
+    const state = this.#state;
+    const freedAt = this.#freedAt?.[node] ?? -1;
+    if (state.plan.mode !== "graph" || freedAt < 0) return;
+    const last = this.#lastQueued;
+    this.#lastQueued = { freedAt, node };
+    if (last === undefined) return;
+    if (freedAt < last.freedAt || (freedAt === last.freedAt && node < last.node)) {
+      state.report(
+        "INV-38",
+        `the postExecute of "${state.name(node)}" was queued after that of "${state.name(last.node)}", although ${freedAt === last.freedAt ? `both could begin their teardown by the same event and "${state.name(node)}" was added first` : `"${state.name(node)}" could begin its teardown first`}`,
         [e],
       );
     }

@@ -322,6 +322,27 @@ describe("checkTrace reports broken limits (INV-37, INV-38, INV-39)", () => {
     expect(found).toMatch(/by the same event and "b" was added first/);
   });
 
+  it("INV-38: postExecutes freed by the same event are queued in add order (graph mode)", async () => {
+    const clock = new VirtualClock();
+    const post = (name: string) => task(name, { postExecute: settleAfter(clock, 1) });
+    const p = Processor.graphBuilder<Ctx>()
+      .addTask(post("a"), [])
+      .addTask(post("b"), [])
+      .addTask(post("c"), [])
+      .build({ maxConcurrency: 1 });
+    const events = await run(p, { clock });
+    expectClean(events, p);
+    const qb = indexOf(events, taskEvent("b", "queuePost"));
+    const qc = indexOf(events, taskEvent("c", "queuePost"));
+    expect(qc).toBe(qb + 1);
+    const swapped = renumber(
+      events.map((e, i) => (i === qb ? events[qc]! : i === qc ? events[qb]! : e)),
+    );
+    expect(messages(swapped, p, "INV-38").join("\n")).toMatch(
+      /postExecute of "b" was queued after that of "c", although both could begin their teardown by the same event and "b" was added first/,
+    );
+  });
+
   it("INV-38: the execute step starts or queues executes in add order", async () => {
     const clock = new VirtualClock();
     const p = levels(1, [
