@@ -76,11 +76,12 @@ function workflowOf(wf: Rec): TraceWorkflow {
     level: tasks.map((i) => num(map(wf.level!).get(i))),
     deps: tasks.map((i) => (mode === "graph" ? list(deps.get(i)).map(num) : [])),
     clockThrows: wf.clockThrows === true,
+    clockTicks: wf.clockTicks === true,
     phases: tasks.map((i) => [phase(i, PHASES[0]), phase(i, PHASES[1]), phase(i, PHASES[2])]),
   };
 }
 
-function eventOf(e: Rec, at: number): string {
+function eventOf(e: Rec): string {
   const facts: EventFacts = {
     kind: str(e.kind!),
     task: num(e.task!) < 0 ? "" : taskName(num(e.task!)),
@@ -91,7 +92,7 @@ function eventOf(e: Rec, at: number): string {
     to: str(e.to!),
     afterCancel: e.flag === true,
     delayMs: num(e.ms!),
-    at,
+    at: num(e.at!),
   };
   return eventKey(facts);
 }
@@ -117,7 +118,7 @@ export function fromItf(itf: unknown): Trace {
     return {
       action: actionOf(rec(s.taken!)),
       now,
-      events: list(w.events!).map((e) => eventOf(rec(e), now)),
+      events: list(w.events!).map((e) => eventOf(rec(e))),
       timers: list(w.timers!).length,
     };
   });

@@ -190,6 +190,23 @@ function throwingClock(clock: VirtualClock): Clock {
   };
 }
 
+/**
+ * A clock whose time moves on by 1 ms in every `setTimeout` call, as a real clock's may while
+ * the engine works: timers are due in the virtual clock's time, events are timed by `now()`.
+ */
+function tickingClock(clock: VirtualClock): Clock {
+  let offset = 0;
+  return {
+    now: () => clock.now() + offset,
+    setTimeout: (callback, ms) => {
+      const handle = clock.setTimeout(callback, ms);
+      offset += 1;
+      return handle;
+    },
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
+}
+
 /** Replays one trace on the engine; never throws for a mismatch, it reports it. */
 export async function replay(trace: Trace): Promise<ReplayResult> {
   const clock = new VirtualClock();
@@ -216,7 +233,11 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
       if (a.name === "startAborted") controller.abort(new Error("aborted before the start"));
       processor
         .processTasks(ctx, {
-          clock: trace.workflow.clockThrows ? throwingClock(clock) : clock,
+          clock: trace.workflow.clockThrows
+            ? throwingClock(clock)
+            : trace.workflow.clockTicks
+              ? tickingClock(clock)
+              : clock,
           signal: controller.signal,
           random: () => 0.5,
           onEvent: (e) => events.push(engineEventKey(e)),

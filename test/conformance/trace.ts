@@ -26,6 +26,8 @@ export interface TraceWorkflow {
   readonly deps: readonly (readonly number[])[];
   /** The run's clock throws from every `setTimeout` call. */
   readonly clockThrows: boolean;
+  /** The run's clock moves on by 1 ms in every `setTimeout` call. */
+  readonly clockTicks: boolean;
   /** Per task: preExecute, execute, postExecute options, `null` where absent. */
   readonly phases: readonly (readonly [PhaseConf | null, PhaseConf | null, PhaseConf | null])[];
 }
@@ -44,7 +46,7 @@ export interface TraceAction {
 /** One step: the action, then what the model says the engine does in reaction. */
 export interface TraceStep {
   readonly action: TraceAction;
-  /** The clock's time after the step. */
+  /** The virtual clock's time after the step (timers are due in it). */
   readonly now: number;
   /** The events of the step, in order, as {@link eventKey} writes them. */
   readonly events: readonly string[];
