@@ -100,24 +100,36 @@ describe("spec/lifecycle.md INV-15 isolation: concurrent runs of one processor",
   );
 });
 
+/** Each run given a deadline of 0 to 12 ms: a runner paused between phases meets it too. */
+const withDeadline = fc
+  .tuple(scenario(SMALL), fc.integer({ min: 0, max: 12 }))
+  .map(([sc, ms]): Scenario => ({ ...sc, runs: sc.runs.map((r) => ({ ...r, timeoutMs: ms })) }));
+
 describe("spec/phase-runner.md: a runner's run keeps every lifecycle invariant", () => {
+  const runnerCase = async (s: fc.Scheduler, sc: Scenario, steps: number): Promise<void> => {
+    const { harness, results } = await runScenario(
+      sc,
+      s,
+      200_000,
+      sc.runs.map(() => steps),
+    );
+    for (const r of results) {
+      const where = `runner with ${steps} step(s), run ${r.run} of ${summarise(sc)}`;
+      expect(r.settled, `${where}: the run never settled`).toBe(true);
+      expect(explain(checkTrace(r.events, harness.processor)), where).toBe("");
+      expect(checkExactTiming(r.events, harness.processor, sc, r.model), where).toEqual([]);
+    }
+  };
   test.prop([fc.scheduler(), scenario(SMALL), fc.integer({ min: 0, max: 4 })], {
     numRuns: budget(150, 1500),
   })(
     "INV-1 INV-5 INV-7 INV-11 PR-9: runNext() some times, then close(): every trace passes checkTrace",
-    async (s, sc, steps) => {
-      const { harness, results } = await runScenario(
-        sc,
-        s,
-        200_000,
-        sc.runs.map(() => steps),
-      );
-      for (const r of results) {
-        const where = `runner with ${steps} step(s), run ${r.run} of ${summarise(sc)}`;
-        expect(r.settled, `${where}: the run never settled`).toBe(true);
-        expect(explain(checkTrace(r.events, harness.processor)), where).toBe("");
-        expect(checkExactTiming(r.events, harness.processor, sc, r.model), where).toEqual([]);
-      }
-    },
+    runnerCase,
+  );
+  test.prop([fc.scheduler(), withDeadline, fc.integer({ min: 1, max: 4 })], {
+    numRuns: budget(150, 1500),
+  })(
+    "INV-40 PR-9: a runner paused between phases is aborted by its deadline like a run that goes on (exact times)",
+    runnerCase,
   );
 });
