@@ -27,6 +27,8 @@ import { judge } from "../support/oracle.js";
 import { explain } from "../support/trace.js";
 
 const sizes: Sizes = LONG ? FULL : SMALL;
+/** The long budget's thousands of runs take minutes per property, not the default 60 s. */
+const LONG_TIMEOUT = LONG ? 1_800_000 : undefined;
 
 async function checkScenario(s: fc.Scheduler, sc: Scenario): Promise<void> {
   const { harness, results } = await runScenario(sc, s);
@@ -45,6 +47,7 @@ describe("spec/lifecycle.md section 5 over generated level workflows", () => {
   })(
     "INV-1 INV-2 INV-3 INV-4 INV-5 INV-7 INV-10 INV-11 INV-13 INV-14: every run passes checkTrace and the oracle",
     checkScenario,
+    LONG_TIMEOUT,
   );
 });
 
@@ -54,6 +57,7 @@ describe("spec/lifecycle.md section 5 over generated DAGs", () => {
   })(
     "INV-6 INV-8 INV-9 INV-12 INV-16 INV-17 INV-18 INV-19: every run passes checkTrace and the oracle",
     checkScenario,
+    LONG_TIMEOUT,
   );
 });
 
@@ -61,6 +65,7 @@ describe("spec/task-functions.md section 10 over generated runs", () => {
   test.prop([fc.scheduler(), scenario(SMALL)], { numRuns: budget(300, 2000) })(
     "INV-20 INV-21 INV-23 INV-24 INV-25 INV-26 INV-27 INV-31: attempts, retries, timeouts and abandonment are exact on a virtual clock",
     checkScenario,
+    LONG_TIMEOUT,
   );
 });
 
@@ -85,6 +90,7 @@ describe("spec/lifecycle.md section 8: a concurrency limit and a run deadline", 
   test.prop([fc.scheduler(), limited], { numRuns: budget(400, 3000) })(
     "INV-37 INV-38 INV-39 INV-40: every interleaving under a limit of 1 or 2 passes checkTrace and the oracle (functions in flight, execute order)",
     checkScenario,
+    LONG_TIMEOUT,
   );
 });
 
@@ -97,6 +103,7 @@ describe("spec/lifecycle.md INV-15 isolation: concurrent runs of one processor",
     async (s, sc) => {
       await checkScenario(s, sc);
     },
+    LONG_TIMEOUT,
   );
 });
 
@@ -125,11 +132,13 @@ describe("spec/phase-runner.md: a runner's run keeps every lifecycle invariant",
   })(
     "INV-1 INV-5 INV-7 INV-11 PR-9: runNext() some times, then close(): every trace passes checkTrace",
     runnerCase,
+    LONG_TIMEOUT,
   );
   test.prop([fc.scheduler(), withDeadline, fc.integer({ min: 1, max: 4 })], {
     numRuns: budget(150, 1500),
   })(
     "INV-40 PR-9: a runner paused between phases is aborted by its deadline like a run that goes on (exact times)",
     runnerCase,
+    LONG_TIMEOUT,
   );
 });
