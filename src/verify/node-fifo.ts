@@ -28,10 +28,12 @@ export class NodeFifo {
     return undefined;
   }
 
+  /** True while `node` is in the queue. */
   has(node: number): boolean {
     return this.#member[node] === 1;
   }
 
+  /** Adds `node` at the back (nothing if it is in the queue already). */
   push(node: number): void {
     if (this.#member[node] === 1) return;
     this.#member[node] = 1;
