@@ -23,6 +23,7 @@ export {
   TaskTimeoutError,
 } from "./errors/retryable-error.js";
 export type {
+  AbortedBy,
   AttemptTransitionEvent,
   FailureInfo,
   LifecycleEvent,

@@ -5,7 +5,7 @@ import type { PhaseName } from "../functions/phase-name.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import type { RunEvent, RunState } from "../lifecycle/run-states.js";
 import type { TaskEvent, TaskState } from "../lifecycle/task-states.js";
-import type { LifecycleEvent } from "./lifecycle-event.js";
+import type { AbortedBy, LifecycleEvent } from "./lifecycle-event.js";
 
 /**
  * Builds one run's events and hands them to its `onEvent` listener: numbered from 0, timed by
@@ -31,7 +31,7 @@ export class EventLog {
     from: RunState,
     to: RunState,
     failures: readonly TaskFailure[],
-    abort: { readonly reason: unknown } | undefined,
+    abort: { readonly reason: unknown; readonly by: AbortedBy } | undefined,
     limits?: { readonly maxConcurrency: number; readonly timeoutMs: number | null },
   ): void {
     const e: Record<string, unknown> = {
@@ -42,7 +42,10 @@ export class EventLog {
       from,
       to,
     };
-    if (event === "abort") e.reason = describeError(abort?.reason);
+    if (event === "abort") {
+      e.reason = describeError(abort?.reason);
+      e.abortedBy = abort?.by;
+    }
     if (limits !== undefined) {
       if (limits.maxConcurrency !== Number.POSITIVE_INFINITY) {
         e.maxConcurrency = limits.maxConcurrency;

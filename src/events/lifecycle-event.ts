@@ -25,6 +25,9 @@ export interface FailureInfo {
   readonly error: ErrorInfo;
 }
 
+/** What aborted a run: its `signal`, or its deadline (the run option `timeoutMs`). */
+export type AbortedBy = "signal" | "deadline";
+
 /** The run changed state (`spec/lifecycle.md` section 4). */
 export interface RunTransitionEvent extends EventBase {
   /** Tells a run event from the others. */
@@ -41,6 +44,8 @@ export interface RunTransitionEvent extends EventBase {
   readonly timeoutMs?: number;
   /** With `abort`: the signal's reason, or the deadline's `TaskTimeoutError`. */
   readonly reason?: ErrorInfo;
+  /** With `abort`: what aborted the run, its signal or its deadline (`timeoutMs`). */
+  readonly abortedBy?: AbortedBy;
   /** With the move to `settled`: how the run ended. */
   readonly outcome?: "succeeded" | "failed";
   /** With the move to `settled`: whether the run was aborted (by its signal or its deadline). */

@@ -3,6 +3,7 @@ import type { TaskFailure } from "../errors/execution-error.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import { EventLog } from "../events/event-log.js";
+import type { AbortedBy } from "../events/lifecycle-event.js";
 import {
   Attempt,
   type AttemptEntry,
@@ -57,8 +58,8 @@ export class Run<T> implements AttemptHost {
   state: RunState = "idle";
   /** Every failed phase, in the order they failed. */
   readonly failures: TaskFailure[] = [];
-  /** Set when the external signal aborted the run before cleanup. */
-  abort: { readonly reason: unknown } | undefined;
+  /** Set when the external signal, or the run's deadline, aborted the run before cleanup. */
+  abort: { readonly reason: unknown; readonly by: AbortedBy } | undefined;
   /** An internal error (an engine bug) that stopped the run. */
   crash: { readonly error: unknown } | undefined;
 
@@ -511,6 +512,8 @@ export class Run<T> implements AttemptHost {
         new Error(`sdax run: the clock threw setting the run's deadline of ${ms} ms`, {
           cause: clockError,
         }),
+        "its deadline could not be set",
+        "deadline",
       );
       return false;
     }
@@ -523,6 +526,7 @@ export class Run<T> implements AttemptHost {
     this.#abortRun(
       new TaskTimeoutError(undefined, undefined, undefined, ms),
       `its deadline of ${ms} ms passed`,
+      "deadline",
     );
   }
 
@@ -755,10 +759,10 @@ export class Run<T> implements AttemptHost {
     this.#reconcile(attempt);
   }
 
-  #abortRun(reason: unknown, why?: string): void {
+  #abortRun(reason: unknown, why?: string, by: AbortedBy = "signal"): void {
     const s = this.state;
     if (s !== "entering" && s !== "entered" && s !== "executing" && s !== "executed") return;
-    this.abort = { reason };
+    this.abort = { reason, by };
     this.#failRun("abort", why);
   }
 

@@ -38,15 +38,13 @@ export class RunDeadline<T> {
     this.#timeoutMs = ms;
   }
 
-  /** True if abort `e` names the run's deadline as its reason. */
+  /**
+   * True if abort `e` is the deadline passing: `abortedBy` says so, and the reason is the
+   * deadline's `TaskTimeoutError` (a clock that could not set the deadline's timer aborts with
+   * another error).
+   */
   isDeadline(e: RunTransitionEvent): boolean {
-    const reason = e.reason;
-    return (
-      reason !== undefined &&
-      reason.name === "TimeoutError" &&
-      typeof reason.message === "string" &&
-      reason.message.startsWith(DEADLINE_MESSAGE)
-    );
+    return e.abortedBy === "deadline" && e.reason?.name === "TimeoutError";
   }
 
   /** The run was aborted by `e`: if by its deadline, one it has, and not early. */
@@ -54,7 +52,10 @@ export class RunDeadline<T> {
     if (!this.isDeadline(e)) return;
     const state = this.#state;
     const ms = this.#timeoutMs;
-    const said = Number.parseFloat(e.reason!.message.slice(DEADLINE_MESSAGE.length));
+    const message = e.reason!.message;
+    const said = message.startsWith(DEADLINE_MESSAGE)
+      ? Number.parseFloat(message.slice(DEADLINE_MESSAGE.length))
+      : Number.NaN;
     if (ms === undefined) {
       state.report(
         "INV-40",

@@ -46,6 +46,7 @@ describe("spec INV-40: the run deadline (RunOptions.timeoutMs)", () => {
     expect(events.find((e) => e.type === "run" && e.event === "abort")).toMatchObject({
       at: 50,
       reason: { name: "TimeoutError" },
+      abortedBy: "deadline",
     });
     expect(clock.pendingTimers).toBe(0);
   });

@@ -471,7 +471,11 @@ describe("checkTrace reports a broken run deadline (INV-40)", () => {
     ]);
     const events = await run(p, { clock, timeoutMs: 5 });
     const abort = indexOf(events, runEvent("abort"));
-    expect(events[abort]).toMatchObject({ at: 5, reason: { name: "TimeoutError" } });
+    expect(events[abort]).toMatchObject({
+      at: 5,
+      abortedBy: "deadline",
+      reason: { name: "TimeoutError" },
+    });
     expectClean(events, p);
     return { p, events, abort };
   }
@@ -520,6 +524,7 @@ describe("checkTrace reports a broken run deadline (INV-40)", () => {
       from: "cleaningUp",
       to: "failing",
       reason: { name: "TimeoutError", message: "sdax run timed out: its deadline of 5 ms passed" },
+      abortedBy: "deadline",
     } as LifecycleEvent;
     const edited = renumber([...events.slice(0, cleanup + 1), late, ...events.slice(cleanup + 1)]);
     expect(messages(edited, p, "INV-40").join("\n")).toMatch(/deadline aborted it in cleaningUp/);
