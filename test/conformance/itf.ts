@@ -77,6 +77,11 @@ function workflowOf(wf: Rec): TraceWorkflow {
     deps: tasks.map((i) => (mode === "graph" ? list(deps.get(i)).map(num) : [])),
     clockThrows: wf.clockThrows === true,
     clockTicks: wf.clockTicks === true,
+    // Traces written before the model had limits and deadlines have neither.
+    maxConcurrency: wf.limit !== undefined && num(wf.limit) > 0 ? num(wf.limit) : null,
+    limitFrom: wf.limitFrom === "build" ? "build" : "run",
+    timeoutMs: wf.deadline !== undefined && num(wf.deadline) > 0 ? num(wf.deadline) : null,
+    runner: wf.runner === true,
     phases: tasks.map((i) => [phase(i, PHASES[0]), phase(i, PHASES[1]), phase(i, PHASES[2])]),
   };
 }
@@ -93,6 +98,8 @@ function eventOf(e: Rec): string {
     afterCancel: e.flag === true,
     delayMs: num(e.ms!),
     at: num(e.at!),
+    maxConcurrency: num(e.n!) > 0 ? num(e.n!) : null,
+    timeoutMs: num(e.ms!) > 0 ? num(e.ms!) : null,
   };
   return eventKey(facts);
 }

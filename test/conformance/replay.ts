@@ -15,7 +15,9 @@ import {
   type Clock,
   join,
   type LifecycleEvent,
+  type PhaseRunner,
   RetryableError,
+  type RunOptions,
   type TaskFunction,
   type TaskScope,
   task,
@@ -53,6 +55,8 @@ export function engineEventKey(e: LifecycleEvent): string {
           afterCancel: false,
           delayMs: 0,
           at: e.at,
+          maxConcurrency: e.maxConcurrency ?? null,
+          timeoutMs: e.timeoutMs ?? null,
         }
       : e.type === "task"
         ? {
@@ -66,6 +70,8 @@ export function engineEventKey(e: LifecycleEvent): string {
             afterCancel: e.afterCancel === true,
             delayMs: 0,
             at: e.at,
+            maxConcurrency: null,
+            timeoutMs: null,
           }
         : e.type === "attempt"
           ? {
@@ -79,6 +85,8 @@ export function engineEventKey(e: LifecycleEvent): string {
               afterCancel: false,
               delayMs: 0,
               at: e.at,
+              maxConcurrency: null,
+              timeoutMs: null,
             }
           : {
               kind: "retry",
@@ -91,6 +99,8 @@ export function engineEventKey(e: LifecycleEvent): string {
               afterCancel: false,
               delayMs: e.delayMs,
               at: e.at,
+              maxConcurrency: null,
+              timeoutMs: null,
             };
   return eventKey(facts);
 }
@@ -162,12 +172,17 @@ function buildProcessor(trace: Trace): AsyncTaskProcessor<Ctx> {
       ? join<Ctx>(taskName(i))
       : task<Ctx>(taskName(i), phases);
   });
+  // The limit is the processor's default, or the run's own (see `the run options`).
+  const buildOptions =
+    wf.maxConcurrency !== null && wf.limitFrom === "build"
+      ? { maxConcurrency: wf.maxConcurrency }
+      : undefined;
   if (wf.mode === "levels") {
     const builder = AsyncTaskProcessor.builder<Ctx>();
     tasks.forEach((t, i) => {
       builder.addTask(t, wf.level[i]!);
     });
-    return builder.build();
+    return builder.build(buildOptions);
   }
   const builder = AsyncTaskProcessor.graphBuilder<Ctx>();
   tasks.forEach((t, i) => {
@@ -176,7 +191,7 @@ function buildProcessor(trace: Trace): AsyncTaskProcessor<Ctx> {
       wf.deps[i]!.map((d) => taskName(d)),
     );
   });
-  return builder.build();
+  return builder.build(buildOptions);
 }
 
 /** A clock whose `setTimeout` always throws (spec/task-functions.md 5.2). */
@@ -215,6 +230,14 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
   const events: string[] = [];
   const model: string[] = [];
   let outcome: { readonly ok: boolean; readonly error?: unknown } | undefined;
+  let runner: PhaseRunner | undefined;
+  // A phase runner's calls never reject; one that does is a mismatch.
+  let runnerError: unknown;
+  const call = (step: Promise<unknown>) => {
+    step.then(undefined, (error: unknown) => {
+      runnerError = error;
+    });
+  };
   let processor: AsyncTaskProcessor<Ctx>;
   try {
     processor = buildProcessor(trace);
@@ -231,18 +254,22 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
     const a = step.action;
     if (a.name === "start" || a.name === "startAborted") {
       if (a.name === "startAborted") controller.abort(new Error("aborted before the start"));
-      processor
-        .processTasks(ctx, {
-          clock: trace.workflow.clockThrows
-            ? throwingClock(clock)
-            : trace.workflow.clockTicks
-              ? tickingClock(clock)
-              : clock,
-          signal: controller.signal,
-          random: () => 0.5,
-          onEvent: (e) => events.push(engineEventKey(e)),
-        })
-        .then(
+      const wf = trace.workflow;
+      const options: RunOptions = {
+        clock: wf.clockThrows ? throwingClock(clock) : wf.clockTicks ? tickingClock(clock) : clock,
+        signal: controller.signal,
+        random: () => 0.5,
+        ...(wf.maxConcurrency !== null && wf.limitFrom === "run"
+          ? { maxConcurrency: wf.maxConcurrency }
+          : {}),
+        ...(wf.timeoutMs !== null ? { timeoutMs: wf.timeoutMs } : {}),
+        onEvent: (e) => events.push(engineEventKey(e)),
+      };
+      if (wf.runner) {
+        runner = processor.open(ctx, options);
+        call(runner.runNext());
+      } else {
+        processor.processTasks(ctx, options).then(
           () => {
             outcome = { ok: true };
           },
@@ -250,6 +277,7 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
             outcome = { ok: false, error };
           },
         );
+      }
     } else if (a.name === "settle" || a.name === "lateSettle") {
       const call = ctx.calls.get(callKey(taskName(a.task), a.phase, a.attempt));
       if (call === undefined) return fail(s, "the engine never called that function");
@@ -261,6 +289,9 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
       if (step.now > clock.now()) await clock.advance(step.now - clock.now());
     } else if (a.name === "abort") {
       controller.abort(new Error("external abort"));
+    } else if (a.name === "proceed") {
+      if (runner === undefined) return fail(s, "no phase runner to go on with");
+      call(a.how === "close" ? runner.close() : runner.runNext());
     }
     await flush();
     model.push(...step.events);
@@ -278,6 +309,17 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
     }
   }
   const end = trace.steps.length - 1;
+  if (runnerError !== undefined)
+    return fail(end, `a phase runner call rejected: ${String(runnerError)}`);
+  if (runner !== undefined && trace.final.run === "settled") {
+    // The run's events, `settled` included, matched already: its outcome is the runner's.
+    try {
+      runner.raiseFailures();
+      outcome = { ok: true };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+  }
   if (trace.final.run === "settled") {
     if (outcome === undefined) return fail(end, "the model settled, the engine's run did not");
     const failed = trace.final.failures.length > 0 || trace.final.aborted;
@@ -305,7 +347,7 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
       const diff = difference(want, got);
       if (diff !== undefined) return fail(end, `failures differ: ${diff}`);
     }
-  } else if (outcome !== undefined) {
+  } else if (runner === undefined && outcome !== undefined) {
     return fail(end, "the engine's run settled, the model's did not");
   }
   return { steps: trace.steps.length, events: events.length };

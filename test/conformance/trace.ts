@@ -28,14 +28,33 @@ export interface TraceWorkflow {
   readonly clockThrows: boolean;
   /** The run's clock moves on by 1 ms in every `setTimeout` call. */
   readonly clockTicks: boolean;
+  /** The run's concurrency limit; `null`: none. */
+  readonly maxConcurrency: number | null;
+  /** Where the limit is given: the run's own option, or the processor's `build()` default. */
+  readonly limitFrom: "run" | "build";
+  /** The run's deadline `timeoutMs`; `null`: none. */
+  readonly timeoutMs: number | null;
+  /** The run is driven by a phase runner (`processor.open`), not `processTasks`. */
+  readonly runner: boolean;
   /** Per task: preExecute, execute, postExecute options, `null` where absent. */
   readonly phases: readonly (readonly [PhaseConf | null, PhaseConf | null, PhaseConf | null])[];
 }
 
 /** What the environment did in one step. */
 export interface TraceAction {
-  /** "check": a step of a model test in which nothing happens. */
-  readonly name: "start" | "startAborted" | "settle" | "lateSettle" | "fire" | "abort" | "check";
+  /**
+   * "check": a step of a model test in which nothing happens; "proceed": a phase runner's
+   * `runNext()` (`how` "next") or `close()` (`how` "close") at a stop.
+   */
+  readonly name:
+    | "start"
+    | "startAborted"
+    | "settle"
+    | "lateSettle"
+    | "fire"
+    | "abort"
+    | "proceed"
+    | "check";
   readonly task: number;
   readonly phase: string;
   readonly attempt: number;
@@ -92,13 +111,21 @@ export interface EventFacts {
   readonly afterCancel: boolean;
   readonly delayMs: number;
   readonly at: number;
+  /** A `start` run event's concurrency limit and deadline; `null`: none. */
+  readonly maxConcurrency: number | null;
+  readonly timeoutMs: number | null;
 }
 
 /** One line per event, so two lists of events compare as strings and print readably. */
 export function eventKey(e: EventFacts): string {
   switch (e.kind) {
-    case "run":
-      return `@${e.at} run ${e.event} ${e.from}->${e.to}`;
+    case "run": {
+      const limits =
+        e.event === "start"
+          ? ` maxConcurrency=${e.maxConcurrency ?? "none"} timeoutMs=${e.timeoutMs ?? "none"}`
+          : "";
+      return `@${e.at} run ${e.event} ${e.from}->${e.to}${limits}`;
+    }
     case "retry":
       return `@${e.at} retry ${e.task} ${e.phase} #${e.attempt} +${e.delayMs}ms`;
     case "attempt":
