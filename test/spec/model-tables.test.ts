@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ATTEMPT_TRANSITIONS, RUN_TRANSITIONS, TASK_TRANSITIONS } from "../../src/index.js";
+import { HOLDS_SLOT, TASK_MACHINE } from "../../src/lifecycle/machines.js";
 
 /**
  * The formal model (spec/lifecycle.qnt) writes each transition table once, as a set of
@@ -60,7 +61,9 @@ function markdownRows(markdown: string, marker: string): string[] {
 
 function engineRows(table: Table): string[] {
   return Object.entries(table).flatMap(([from, events]) =>
-    Object.entries(events).flatMap(([event, to]) => (to === undefined ? [] : [`${from} --${event}--> ${to}`])),
+    Object.entries(events).flatMap(([event, to]) =>
+      to === undefined ? [] : [`${from} --${event}--> ${to}`],
+    ),
   );
 }
 
@@ -83,7 +86,9 @@ describe("spec/lifecycle.qnt: the model's transition tables", () => {
 
   it("INV-20: the model's attempt table equals the markdown's (spec/task-functions.md section 4) and the engine's", () => {
     const model = modelRows(qnt, "attempt-transitions");
-    expect(sorted(model)).toEqual(sorted(markdownRows(read("task-functions.md"), "attempt-transitions")));
+    expect(sorted(model)).toEqual(
+      sorted(markdownRows(read("task-functions.md"), "attempt-transitions")),
+    );
     expect(sorted(model)).toEqual(sorted(engineRows(ATTEMPT_TRANSITIONS)));
   });
 
@@ -93,6 +98,28 @@ describe("spec/lifecycle.qnt: the model's transition tables", () => {
     expect(qnt).not.toMatch(/ts: w\.ts\.set\([^)]*, "/);
     expect(qnt).not.toMatch(/\brs: "(?!idle")/);
     expect(qnt).not.toMatch(/st: "(?!idle")/);
+  });
+
+  it("INV-37: the model's slot-holding states come from its task table, and are the markdown's and the engine's", () => {
+    // The model derives them from the table, as the engine does, not from a list of its own.
+    expect(qnt).toMatch(
+      /pure val HOLDS_SLOT: Set\[str\] =\s+TASK_TRANSITIONS\.filter\(r => Set\("succeed", "settle", "abandon"\)\.contains\(r\._2\)\)\.map\(r => r\._1\)/,
+    );
+    const model = new Set(
+      modelRows(qnt, "task-transitions")
+        .map((row) => /^(\w+) --(\w+)--> /.exec(row)!)
+        .filter((m) => ["succeed", "settle", "abandon"].includes(m[2]!))
+        .map((m) => m[1]!),
+    );
+    const sentence = /A task \*\*holds a slot\*\* while it is in ([^:]+):/.exec(
+      read("lifecycle.md"),
+    );
+    expect(sentence).not.toBeNull();
+    const markdown = new Set([...sentence![1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
+    const engine = new Set(TASK_MACHINE.states.filter((_, i) => HOLDS_SLOT[i] === 1));
+    expect(markdown.size).toBe(8);
+    expect(sorted([...model])).toEqual(sorted([...markdown]));
+    expect(sorted([...model])).toEqual(sorted([...engine]));
   });
 
   it("the parser refuses a malformed model row and a missing marker", () => {
