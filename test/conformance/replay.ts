@@ -3,10 +3,12 @@
  *
  * The trace's workflow becomes a processor whose every function returns a deferred promise; the
  * trace's steps become the schedule: a `settle` step resolves or rejects exactly that attempt's
- * promise, a `fire` step moves the {@link VirtualClock} to the timer's due time, an `abort`
- * step aborts the run's signal. After each step the engine's lifecycle events so far must be
- * the model's, one for one (with the same `at`), and its clock must hold as many timers as the
- * model's. Timers due at the same time fire in one `advance`, so after a `fire` step followed
+ * promise, a `fire` step moves the {@link VirtualClock} to the timer's due time (the run's
+ * deadline's included), an `abort` step aborts the run's signal, a `proceed` step calls the
+ * phase runner's `runNext()` or `close()`. The run has the trace's concurrency limit (its own
+ * or the processor's), deadline, clock and driver (`processTasks` or a phase runner). After
+ * each step the engine's lifecycle events so far must be the model's, one for one (with the
+ * same `at`), and its clock must hold as many timers as the model's. Timers due at the same time fire in one `advance`, so after a `fire` step followed
  * by another at the same time the engine may be ahead; it is compared once that run of steps
  * is over.
  */
@@ -233,7 +235,7 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
   let runner: PhaseRunner | undefined;
   // A phase runner's calls never reject; one that does is a mismatch.
   let runnerError: unknown;
-  const call = (step: Promise<unknown>) => {
+  const track = (step: Promise<unknown>) => {
     step.then(undefined, (error: unknown) => {
       runnerError = error;
     });
@@ -267,7 +269,7 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
       };
       if (wf.runner) {
         runner = processor.open(ctx, options);
-        call(runner.runNext());
+        track(runner.runNext());
       } else {
         processor.processTasks(ctx, options).then(
           () => {
@@ -291,7 +293,7 @@ export async function replay(trace: Trace): Promise<ReplayResult> {
       controller.abort(new Error("external abort"));
     } else if (a.name === "proceed") {
       if (runner === undefined) return fail(s, "no phase runner to go on with");
-      call(a.how === "close" ? runner.close() : runner.runNext());
+      track(a.how === "close" ? runner.close() : runner.runNext());
     }
     await flush();
     model.push(...step.events);
