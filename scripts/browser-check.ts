@@ -24,6 +24,7 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 import { type WorkflowResult, workflow } from "./browser/workflow.js";
+import { findChromium, pageResult } from "./chromium.js";
 import { root } from "./package-tools.js";
 
 interface PageResult {
@@ -45,23 +46,6 @@ workflow().then(
   (error) => show({ environment, error: String(error && error.stack || error) }),
 );
 `;
-
-function findChromium(): string {
-  const candidates = [process.env.CHROMIUM, "chromium", "chromium-browser", "google-chrome"];
-  for (const candidate of candidates) {
-    if (candidate === undefined || candidate === "") continue;
-    try {
-      execFileSync(candidate, ["--version"], { stdio: "ignore" });
-      return candidate;
-    } catch {
-      // not this one
-    }
-  }
-  throw new Error(
-    "browser-check: no Chromium found; install it (Debian: apt-get install -y chromium) " +
-      "or set CHROMIUM=/path/to/chrome",
-  );
-}
 
 async function page(dir: string): Promise<string> {
   const bundle = await build({
@@ -85,38 +69,18 @@ async function page(dir: string): Promise<string> {
 }
 
 function runChromium(chromium: string, url: string, dir: string): PageResult {
-  const dom = execFileSync(
-    chromium,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      `--user-data-dir=${join(dir, "profile")}`,
-      // Let the page's promise settle before the DOM is printed.
-      "--virtual-time-budget=10000",
-      "--dump-dom",
-      url,
-    ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 },
-  );
-  const match = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
-  if (match === null || match[1] === "") {
-    throw new Error(`browser-check: the page wrote no result; its DOM:\n${dom}`);
-  }
-  return JSON.parse(decodeURIComponent(match[1]!)) as PageResult;
+  return pageResult(chromium, url, dir, {
+    tool: "browser-check",
+    budgetMs: 10_000,
+    timeoutMs: 60_000,
+  }) as PageResult;
 }
 
 function expect(condition: boolean, what: string): void {
   if (!condition) throw new Error(`browser-check: ${what}`);
 }
 
-const chromium = findChromium();
+const chromium = findChromium("browser-check");
 console.log(execFileSync(chromium, ["--version"], { encoding: "utf8" }).trim());
 const dir = mkdtempSync(join(tmpdir(), "sdax-browser-"));
 try {

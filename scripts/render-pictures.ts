@@ -11,7 +11,6 @@
  *
  *   npm run pictures
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import { failingRunCharts } from "../examples/demo.js";
 import { Timeline } from "../examples/demo-kit.js";
 import { graphProcessor } from "../examples/graph.js";
 import { VirtualClock } from "../src/index.js";
+import { findChromium, pageResult } from "./chromium.js";
 import { root } from "./package-tools.js";
 
 /** What the page is asked to draw: file name (without extension) to Mermaid text. */
@@ -51,22 +51,6 @@ for (const [name, text] of Object.entries(charts)) {
 document.getElementById("result").textContent = encodeURIComponent(JSON.stringify(out));
 `;
 
-function findChromium(): string {
-  for (const candidate of [process.env.CHROMIUM, "chromium", "chromium-browser", "google-chrome"]) {
-    if (candidate === undefined || candidate === "") continue;
-    try {
-      execFileSync(candidate, ["--version"], { stdio: "ignore" });
-      return candidate;
-    } catch {
-      // not this one
-    }
-  }
-  throw new Error(
-    "render-pictures: no Chromium found; install it (Debian: apt-get install -y chromium) " +
-      "or set CHROMIUM=/path/to/chrome",
-  );
-}
-
 /** Writes the page and its bundle into `dir`; returns the page's URL. */
 async function page(dir: string, charts: Charts): Promise<string> {
   const bundle = await build({
@@ -93,34 +77,13 @@ async function page(dir: string, charts: Charts): Promise<string> {
 
 /** Loads the page in headless Chromium and returns each chart's SVG. */
 function render(chromium: string, url: string, dir: string): Record<string, string> {
-  const dom = execFileSync(
-    chromium,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      // The page is a file: URL loading a module beside it.
-      "--allow-file-access-from-files",
-      `--user-data-dir=${join(dir, "profile")}`,
-      "--virtual-time-budget=20000",
-      "--dump-dom",
-      url,
-    ],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000, maxBuffer: 64 << 20 },
-  );
-  const match = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
-  if (match === null || match[1] === "") {
-    throw new Error(`render-pictures: the page wrote no result; its DOM:\n${dom.slice(0, 2000)}`);
-  }
-  const results = JSON.parse(decodeURIComponent(match[1]!)) as Record<
-    string,
-    { svg?: string; error?: string }
-  >;
+  const results = pageResult(chromium, url, dir, {
+    tool: "render-pictures",
+    budgetMs: 20_000,
+    timeoutMs: 120_000,
+    // The page is a file: URL loading a module beside it.
+    extraFlags: ["--allow-file-access-from-files"],
+  }) as Record<string, { svg?: string; error?: string }>;
   const svgs: Record<string, string> = {};
   for (const [name, result] of Object.entries(results)) {
     if (result.svg === undefined) throw new Error(`render-pictures: ${name}: ${result.error}`);
@@ -144,7 +107,7 @@ export async function demoCharts(): Promise<Charts> {
 
 if (import.meta.filename === process.argv[1]) {
   const charts = await demoCharts();
-  const chromium = findChromium();
+  const chromium = findChromium("render-pictures");
   const dir = mkdtempSync(join(tmpdir(), "sdax-pictures-"));
   try {
     const svgs = render(chromium, await page(dir, charts), dir);
