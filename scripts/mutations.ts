@@ -147,8 +147,8 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: RUN,
-        find: 'this.#startOrQueue(node, "preExecute", pre);',
-        replace: 'this.#markReady(node);\n      this.#startOrQueue(node, "preExecute", pre);',
+        find: 'this.#startAttempt(node, "preExecute", pre, 1);',
+        replace: 'this.#markReady(node);\n      this.#startAttempt(node, "preExecute", pre, 1);',
       },
       {
         file: RUN,

@@ -33,18 +33,6 @@ const UNSETTLED = flags([
   "postFailing",
 ]);
 
-/** The task events that start a phase, and that queue it for a slot (spec section 8). */
-const START_EVENT: Readonly<Record<PhaseName, number>> = {
-  preExecute: TE.startPre,
-  execute: TE.startExec,
-  postExecute: TE.startPost,
-};
-const QUEUE_EVENT: Readonly<Record<PhaseName, number>> = {
-  preExecute: TE.queuePre,
-  execute: TE.queueExec,
-  postExecute: TE.queuePost,
-};
-
 /** How far the run has acted on an attempt (`Attempt.seen`), in order. */
 const SEEN_NOTHING = 0;
 const SEEN_DECIDED = 1;
@@ -433,7 +421,13 @@ export class Run<T> implements AttemptHost {
       this.#markReady(node);
     } else if (this.state === "entering") {
       this.#active++;
-      this.#startOrQueue(node, "preExecute", pre);
+      if (this.#mustQueue()) {
+        this.#move(node, TE.queuePre, "preExecute");
+        this.#slotQueue.push(node);
+      } else {
+        this.#move(node, TE.startPre, "preExecute");
+        this.#startAttempt(node, "preExecute", pre, 1);
+      }
     } else {
       this.#move(node, TE.skip);
     }
@@ -454,26 +448,19 @@ export class Run<T> implements AttemptHost {
     this.#moveRun("execute");
     for (const node of this.#plan.executeNodes) {
       this.#active++;
-      this.#startOrQueue(node, "execute", this.#tasks[node]!.execute!);
+      if (this.#mustQueue()) {
+        this.#move(node, TE.queueExec, "execute");
+        this.#slotQueue.push(node);
+      } else {
+        this.#move(node, TE.startExec, "execute");
+        this.#startAttempt(node, "execute", this.#tasks[node]!.execute!, 1);
+      }
     }
   }
 
-  /**
-   * A phase able to start starts, unless every slot is taken or a phase waits already: then it
-   * is queued for a slot (INV-38).
-   */
-  #startOrQueue(node: number, phase: PhaseName, fn: TaskFunction<T>): void {
-    if (this.#holding >= this.#limit || this.#slotHead < this.#slotQueue.length) {
-      this.#move(node, QUEUE_EVENT[phase], phase);
-      this.#slotQueue.push(node);
-    } else {
-      this.#startPhase(node, phase, fn);
-    }
-  }
-
-  #startPhase(node: number, phase: PhaseName, fn: TaskFunction<T>): void {
-    this.#move(node, START_EVENT[phase], phase);
-    this.#startAttempt(node, phase, fn, 1);
+  /** Under a limit, a phase able to start waits if every slot is taken or one waits already (INV-38). */
+  #mustQueue(): boolean {
+    return this.#holding >= this.#limit || this.#slotHead < this.#slotQueue.length;
   }
 
   /** A slot is free: the oldest queued phase starts (INV-38). */
@@ -483,10 +470,18 @@ export class Run<T> implements AttemptHost {
       this.#slotQueue.length = 0;
       this.#slotHead = 0;
     }
+    const task = this.#tasks[node]!;
     const state = this.#states[node]!;
-    const phase =
-      state === TS.preQueued ? "preExecute" : state === TS.execQueued ? "execute" : "postExecute";
-    this.#startPhase(node, phase, this.#tasks[node]![phase]!);
+    if (state === TS.preQueued) {
+      this.#move(node, TE.startPre, "preExecute");
+      this.#startAttempt(node, "preExecute", task.preExecute!, 1);
+    } else if (state === TS.execQueued) {
+      this.#move(node, TE.startExec, "execute");
+      this.#startAttempt(node, "execute", task.execute!, 1);
+    } else {
+      this.#move(node, TE.startPost, "postExecute");
+      this.#startAttempt(node, "postExecute", task.postExecute!, 1);
+    }
   }
 
   /**
@@ -574,8 +569,12 @@ export class Run<T> implements AttemptHost {
     if (post === undefined) {
       this.#move(node, TE.finish);
       this.#tornDown(node);
+    } else if (this.#mustQueue()) {
+      this.#move(node, TE.queuePost, "postExecute");
+      this.#slotQueue.push(node);
     } else {
-      this.#startOrQueue(node, "postExecute", post);
+      this.#move(node, TE.startPost, "postExecute");
+      this.#startAttempt(node, "postExecute", post, 1);
     }
   }
 
