@@ -13,6 +13,7 @@ import {
   readRunOptions,
 } from "./scheduler/run-options.js";
 import type { RunReport } from "./scheduler/run-report.js";
+import { keepEngineShapes } from "./scheduler/shape-anchor.js";
 import { analyzePlan, type WorkflowAnalysis } from "./visualize/analysis.js";
 import { type FlowchartOptions, flowchart } from "./visualize/flowchart.js";
 
@@ -50,6 +51,7 @@ export class AsyncTaskProcessor<T> {
   constructor(plan: Plan<T>) {
     this.#plan = plan;
     plans.set(this, plan as Plan<unknown>);
+    keepEngineShapes();
     Object.freeze(this);
   }
 

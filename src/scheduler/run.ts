@@ -107,7 +107,8 @@ export class Run<T> implements AttemptHost {
    */
   #firedEarly: (() => void)[] | undefined;
   #draining = false;
-  #startedAt = 0;
+  /** `NaN` until the run starts (a double from the start: see shape-anchor.ts). */
+  #startedAt = Number.NaN;
   /** Present only when the run has an `onEvent` listener. */
   readonly #events: EventLog | undefined;
   readonly #options: ResolvedRunOptions;
