@@ -1,37 +1,74 @@
-import { Attempt } from "../functions/attempt.js";
-import { taskFunc } from "../functions/task-function.js";
-import { compileLevels } from "../graph/compile.js";
+import type { GraphBuilder } from "../builders/graph-builder.js";
+import type { LevelBuilder } from "../builders/level-builder.js";
+import { task } from "../builders/task.js";
+import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import type { Attempt } from "../functions/attempt.js";
+import type { TaskScope } from "../functions/task-scope.js";
+import { AsyncTaskProcessor, planOf } from "../processor.js";
 import { Run } from "./run.js";
 import { readRunOptions } from "./run-options.js";
 
 /**
- * One idle run and one idle attempt, never started, kept for the life of the module.
+ * Objects of every layout the engine's hot paths use, made once by a finished run of a tiny
+ * workflow and kept for the life of the module.
  *
- * Why: V8 keeps an object layout (a "map") alive only while some object has it, and the
- * optimised code of every engine method checks the run's and the attempt's maps. A full GC that
- * finds no run in flight (a quiet moment in a server) would collect those maps and throw all
- * that code away, and the next runs would go back to the interpreter: measured on the
- * 100-level workload, the first run after such a GC took 10-30 times its usual time, and the
- * next few several times. These two objects keep the maps alive; they hold no user data.
+ * Why: V8 keeps an object layout (a "map") alive only while some object has it, and optimised
+ * code checks the layouts of the objects it touches. A full GC that finds no run in flight (a
+ * quiet moment in a server) would collect the layouts of runs, attempts, events, tasks and
+ * builders and throw away all the code that checks them, and the next runs would go back to
+ * the interpreter: measured on the 100-level workload, the first run after such a GC took 10 to
+ * 30 times its usual time, and the next few several times.
  *
- * They are made with the fields' widest representations (a run limit of `Infinity`, a start
- * time of `NaN`), so later runs never need a new map.
+ * The workflow is the library's own: two levels, built by both builders, where one execute
+ * fails, run with a listener and the real clock (fractional times). Its functions do nothing
+ * and return at once, so the run settles before `keepEngineShapes` returns; it calls no user
+ * code and sets no timer.
  */
-let anchor: readonly [Run<unknown>, Attempt] | undefined;
+export interface EngineShapes {
+  readonly builders: readonly [LevelBuilder<undefined>, GraphBuilder<undefined>];
+  readonly processors: readonly AsyncTaskProcessor<undefined>[];
+  readonly run: Run<undefined>;
+  readonly attempt: Attempt;
+  readonly events: readonly LifecycleEvent[];
+}
 
-/** Makes the anchor on first use (when the first processor is built); cheap after that. */
-export function keepEngineShapes(): readonly [Run<unknown>, Attempt] {
-  if (anchor === undefined) {
-    const run = new Run<unknown>(
-      compileLevels([]),
-      undefined,
-      readRunOptions(undefined),
-      true,
-      noop,
-    );
-    anchor = [run, new Attempt(run, 0, "execute", 1, taskFunc(noop))];
+let shapes: EngineShapes | undefined;
+let making = false;
+
+/** Makes the shapes on first use (when the first processor is built); cheap after that. */
+export function keepEngineShapes(): EngineShapes | undefined {
+  if (shapes !== undefined || making) return shapes; // building the shapes builds processors too
+  making = true;
+  try {
+    const scopes: TaskScope[] = [];
+    const keepScope = (_ctx: undefined, scope: TaskScope): void => {
+      scopes.push(scope);
+    };
+    const fail = (): never => {
+      throw new Error("the engine's shape anchor: an expected failure");
+    };
+    const a = task<undefined>("a", { preExecute: noop, execute: keepScope, postExecute: noop });
+    const b = task<undefined>("b", { preExecute: noop, execute: fail, postExecute: noop });
+    const builders = [
+      AsyncTaskProcessor.builder<undefined>().addTask(a, 0).addTask(b, 1),
+      AsyncTaskProcessor.graphBuilder<undefined>().addTask(a).addTask(b, ["a"]),
+    ] as const;
+    const levels = builders[0].build();
+    const events: LifecycleEvent[] = [];
+    const options = readRunOptions({ onEvent: (event: LifecycleEvent) => events.push(event) });
+    const run = new Run<undefined>(planOf(levels), undefined, options, true, noop);
+    run.start();
+    shapes = {
+      builders,
+      processors: [levels, builders[1].build()],
+      run,
+      attempt: scopes[0] as Attempt,
+      events,
+    };
+    return shapes;
+  } finally {
+    making = false;
   }
-  return anchor;
 }
 
 function noop(): void {}

@@ -19,11 +19,18 @@ describe("engine object layouts", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const result = JSON.parse(r.stdout.trim()) as {
+      anchorState: string;
+      anchorFailures: number;
+      anchorEvents: number;
       attempts: number;
       attemptsSharingTheMap: number;
       runs: number;
       runsSharingTheMap: number;
     };
+    // The anchor's own run settled before the first processor was returned, with b's failure.
+    expect(result.anchorState).toBe("settled");
+    expect(result.anchorFailures).toBe(1);
+    expect(result.anchorEvents).toBeGreaterThan(20);
     expect(result.runs).toBe(7);
     expect(result.runsSharingTheMap).toBe(result.runs);
     expect(result.attempts).toBeGreaterThanOrEqual(20);

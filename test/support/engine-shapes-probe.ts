@@ -79,10 +79,13 @@ await runner.runNext();
 await runner.runNext();
 await runner.close();
 
-const [run, attempt] = keepEngineShapes();
+const { run, attempt, events } = keepEngineShapes()!;
 const hosts = scopes.map((s) => (s as unknown as { host: unknown }).host);
 console.log(
   JSON.stringify({
+    anchorState: run.state,
+    anchorFailures: run.failures.length,
+    anchorEvents: events.length,
     attempts: scopes.length,
     attemptsSharingTheMap: scopes.filter((s) => haveSameMap(s, attempt)).length,
     runs: new Set(hosts).size,
