@@ -49,7 +49,9 @@ for (let round = 0; round < rounds; round++) {
     firstFive.get(r.name)!.push(sum(after) / sum(steady));
   }
 }
-console.log(`${shape}, ${rounds} full GCs each, first run after the GC over a steady run (median):`);
+console.log(
+  `${shape}, ${rounds} full GCs each, first run after the GC over a steady run (median):`,
+);
 for (const r of runners) {
   const a = median(first.get(r.name)!).toFixed(2);
   const b = median(firstFive.get(r.name)!).toFixed(2);
