@@ -19,16 +19,28 @@ export interface Clock {
 export const realClock: Clock = Object.freeze({
   now: () => performance.now(),
   setTimeout(callback: () => void, ms: number): unknown {
-    const due = performance.now() + ms;
-    const handle: { timer: ReturnType<typeof setTimeout> } = { timer: setTimeout(fire, ms) };
-    function fire(): void {
-      const left = due - performance.now();
-      if (left > 0) handle.timer = setTimeout(fire, Math.ceil(left));
-      else callback();
-    }
+    const handle: RealTimer = { timer: undefined, due: performance.now() + ms, callback };
+    handle.timer = setTimeout(fireRealTimer, ms, handle);
     return handle;
   },
   clearTimeout(handle: unknown): void {
-    clearTimeout((handle as { timer: ReturnType<typeof setTimeout> }).timer);
+    clearTimeout((handle as RealTimer).timer);
   },
 });
+
+/** A real clock's timer: the global timer now running, and when the callback is due. */
+interface RealTimer {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  readonly due: number;
+  readonly callback: () => void;
+}
+
+/**
+ * A module-level function given the handle as the timer's argument, so setting a timer
+ * creates no closure.
+ */
+function fireRealTimer(handle: RealTimer): void {
+  const left = handle.due - performance.now();
+  if (left > 0) handle.timer = setTimeout(fireRealTimer, Math.ceil(left), handle);
+  else handle.callback();
+}
