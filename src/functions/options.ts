@@ -113,12 +113,11 @@ export function validateOptions(
   options: unknown,
   site: FunctionSite | undefined,
 ): ResolvedOptions {
-  const where = site === undefined ? "taskFunc" : `task "${site.task}" ${site.phase}`;
   if (typeof fn !== "function") {
     const hint = site === undefined ? "" : " or a taskFunc(...)";
     throw new SdaxBuildError(
       "invalid-phase",
-      `${where}: expected a function${hint}, got ${describeValue(fn)}`,
+      `${whereOf(site)}: expected a function${hint}, got ${describeValue(fn)}`,
       site?.task,
       site?.phase ?? "fn",
     );
@@ -127,7 +126,7 @@ export function validateOptions(
   if (generator !== undefined) {
     throw new SdaxBuildError(
       "invalid-phase",
-      `${where}: ${generator} function cannot be a phase: calling it runs none of its body ` +
+      `${whereOf(site)}: ${generator} function cannot be a phase: calling it runs none of its body ` +
         "(it only returns a generator object), so the phase would succeed without doing its " +
         "work; use an async function instead",
       site?.task,
@@ -138,7 +137,7 @@ export function validateOptions(
   if (!isPlainObject(options)) {
     throw new SdaxBuildError(
       "invalid-option",
-      `${where}: options must be a plain object like { timeoutMs: 1000 }, got ${describeValue(options)}`,
+      `${whereOf(site)}: options must be a plain object like { timeoutMs: 1000 }, got ${describeValue(options)}`,
       site?.task,
       "options",
     );
@@ -150,14 +149,13 @@ export function validateOptions(
     // A getter or a Proxy trap that throws: refused like any other bad option object.
     throw unreadableInput(
       "invalid-option",
-      `${where}: options could not be read`,
+      `${whereOf(site)}: options could not be read`,
       error,
       site?.task,
       "options",
     );
   }
-  if (!parsed.success)
-    throw optionError(where, options as Record<string, unknown>, parsed.error, site);
+  if (!parsed.success) throw optionError(options as Record<string, unknown>, parsed.error, site);
   const o = parsed.data;
   return Object.freeze({
     timeoutMs: o.timeoutMs ?? null,
@@ -243,8 +241,12 @@ const defaults: ResolvedOptions = Object.freeze({
   abandonAfterMs: undefined,
 });
 
+/** Where a function was given, for messages only: built when one is needed, never per call. */
+function whereOf(site: FunctionSite | undefined): string {
+  return site === undefined ? "taskFunc" : `task "${site.task}" ${site.phase}`;
+}
+
 function optionError(
-  where: string,
   options: Record<string, unknown>,
   error: z.core.$ZodError,
   site: FunctionSite | undefined,
@@ -259,7 +261,7 @@ function optionError(
         : ` (did you mean \`${guess}\`?)`;
     return new SdaxBuildError(
       "invalid-option",
-      `${where}: unknown option \`${key}\`${hint}`,
+      `${whereOf(site)}: unknown option \`${key}\`${hint}`,
       site?.task,
       key,
     );
@@ -267,7 +269,7 @@ function optionError(
   const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
   return new SdaxBuildError(
     "invalid-option",
-    `${where}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(readSafely(options, field))}`,
+    `${whereOf(site)}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(readSafely(options, field))}`,
     site?.task,
     field,
   );

@@ -29,13 +29,16 @@ export function compileLevels<T>(entries: readonly LevelEntry<T>[]): Plan<T> {
     else byLevel.set(e.level, [i]);
   });
   const order = [...byLevel.keys()].sort((a, b) => a - b);
-  const dependencyLists: number[][] = tasks.map(() => []);
+  // Read-only lists, shared: every task of a level depends on the same barrier.
+  const dependencyLists: (readonly number[])[] = new Array<readonly number[]>(tasks.length).fill(
+    NO_DEPENDENCIES,
+  );
   for (let k = 1; k < order.length; k++) {
     const lower = byLevel.get(order[k - 1]!)!;
     const upper = byLevel.get(order[k]!)!;
-    const barrier = dependencyLists.length;
+    const onBarrier = [dependencyLists.length];
     dependencyLists.push(lower);
-    for (const u of upper) dependencyLists[u] = [barrier];
+    for (const u of upper) dependencyLists[u] = onBarrier;
   }
   return planFromDependencies(
     "levels",
@@ -105,13 +108,16 @@ export function compileGraph<T>(entries: readonly GraphEntry<T>[]): Plan<T> {
   );
 }
 
+const NO_DEPENDENCIES: readonly number[] = Object.freeze([]);
+
 function indexNames<T>(tasks: readonly AsyncTask<T>[]): Map<string, number> {
   const indexOf = new Map<string, number>();
   tasks.forEach((t, i) => {
-    if (indexOf.has(t.name)) {
+    const first = indexOf.get(t.name);
+    if (first !== undefined) {
       throw new SdaxBuildError(
         "duplicate-name",
-        `task name "${t.name}" is used twice (tasks #${indexOf.get(t.name)! + 1} and #${i + 1} added); names must be unique`,
+        `task name "${t.name}" is used twice (tasks #${first + 1} and #${i + 1} added); names must be unique`,
         t.name,
         "name",
       );
