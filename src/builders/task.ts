@@ -47,9 +47,15 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       "phases",
     );
   }
-  let keys: string[];
+  // for-in with an own-key check lists what Object.keys would, without allocating an array.
+  let unknownKey: string | undefined;
   try {
-    keys = Object.keys(phases);
+    for (const key in phases) {
+      if (Object.hasOwn(phases, key) && !(PHASES as readonly string[]).includes(key)) {
+        unknownKey = key;
+        break;
+      }
+    }
   } catch (error) {
     throw unreadableInput(
       "invalid-task",
@@ -59,15 +65,13 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       "phases",
     );
   }
-  for (const key of keys) {
-    if (!(PHASES as readonly string[]).includes(key)) {
-      throw new SdaxBuildError(
-        "invalid-phase",
-        `task "${name}": unknown phase \`${key}\`; the phases are preExecute, execute and postExecute`,
-        name,
-        key,
-      );
-    }
+  if (unknownKey !== undefined) {
+    throw new SdaxBuildError(
+      "invalid-phase",
+      `task "${name}": unknown phase \`${unknownKey}\`; the phases are preExecute, execute and postExecute`,
+      name,
+      unknownKey,
+    );
   }
   const made = new BrandedTask<T>(
     name,

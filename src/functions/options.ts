@@ -101,44 +101,42 @@ const expectations: Record<keyof TaskFunctionOptions, string> = {
 
 const optionNames = Object.keys(expectations) as (keyof TaskFunctionOptions)[];
 
-/** Where a function is being defined, for messages. */
-export interface FunctionSite {
-  readonly task: string;
-  readonly phase: PhaseName;
-}
-
-/** Validates a function and its options; throws an `SdaxBuildError` naming field and value. */
+/**
+ * Validates a function and its options; throws an `SdaxBuildError` naming field and value.
+ * `task` and `phase` say where the function was given (`task()`), or are undefined (`taskFunc`).
+ */
 export function validateOptions(
   fn: unknown,
   options: unknown,
-  site: FunctionSite | undefined,
+  task: string | undefined,
+  phase: PhaseName | undefined,
 ): ResolvedOptions {
   if (typeof fn !== "function") {
-    const hint = site === undefined ? "" : " or a taskFunc(...)";
+    const hint = task === undefined ? "" : " or a taskFunc(...)";
     throw new SdaxBuildError(
       "invalid-phase",
-      `${whereOf(site)}: expected a function${hint}, got ${describeValue(fn)}`,
-      site?.task,
-      site?.phase ?? "fn",
+      `${whereOf(task, phase)}: expected a function${hint}, got ${describeValue(fn)}`,
+      task,
+      phase ?? "fn",
     );
   }
   const generator = generatorKind(fn);
   if (generator !== undefined) {
     throw new SdaxBuildError(
       "invalid-phase",
-      `${whereOf(site)}: ${generator} function cannot be a phase: calling it runs none of its body ` +
+      `${whereOf(task, phase)}: ${generator} function cannot be a phase: calling it runs none of its body ` +
         "(it only returns a generator object), so the phase would succeed without doing its " +
         "work; use an async function instead",
-      site?.task,
-      site?.phase ?? "fn",
+      task,
+      phase ?? "fn",
     );
   }
   if (options === undefined) return defaults;
   if (!isPlainObject(options)) {
     throw new SdaxBuildError(
       "invalid-option",
-      `${whereOf(site)}: options must be a plain object like { timeoutMs: 1000 }, got ${describeValue(options)}`,
-      site?.task,
+      `${whereOf(task, phase)}: options must be a plain object like { timeoutMs: 1000 }, got ${describeValue(options)}`,
+      task,
       "options",
     );
   }
@@ -149,13 +147,14 @@ export function validateOptions(
     // A getter or a Proxy trap that throws: refused like any other bad option object.
     throw unreadableInput(
       "invalid-option",
-      `${whereOf(site)}: options could not be read`,
+      `${whereOf(task, phase)}: options could not be read`,
       error,
-      site?.task,
+      task,
       "options",
     );
   }
-  if (!parsed.success) throw optionError(options as Record<string, unknown>, parsed.error, site);
+  if (!parsed.success)
+    throw optionError(options as Record<string, unknown>, parsed.error, task, phase);
   const o = parsed.data;
   return Object.freeze({
     timeoutMs: o.timeoutMs ?? null,
@@ -242,14 +241,15 @@ const defaults: ResolvedOptions = Object.freeze({
 });
 
 /** Where a function was given, for messages only: built when one is needed, never per call. */
-function whereOf(site: FunctionSite | undefined): string {
-  return site === undefined ? "taskFunc" : `task "${site.task}" ${site.phase}`;
+function whereOf(task: string | undefined, phase: PhaseName | undefined): string {
+  return task === undefined ? "taskFunc" : `task "${task}" ${phase}`;
 }
 
 function optionError(
   options: Record<string, unknown>,
   error: z.core.$ZodError,
-  site: FunctionSite | undefined,
+  task: string | undefined,
+  phase: PhaseName | undefined,
 ): SdaxBuildError {
   const issue = error.issues[0];
   if (issue?.code === "unrecognized_keys") {
@@ -261,16 +261,16 @@ function optionError(
         : ` (did you mean \`${guess}\`?)`;
     return new SdaxBuildError(
       "invalid-option",
-      `${whereOf(site)}: unknown option \`${key}\`${hint}`,
-      site?.task,
+      `${whereOf(task, phase)}: unknown option \`${key}\`${hint}`,
+      task,
       key,
     );
   }
   const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
   return new SdaxBuildError(
     "invalid-option",
-    `${whereOf(site)}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(readSafely(options, field))}`,
-    site?.task,
+    `${whereOf(task, phase)}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(readSafely(options, field))}`,
+    task,
     field,
   );
 }

@@ -32,7 +32,7 @@ export interface TaskFunction<T> extends ResolvedOptions {
  * );
  */
 export function taskFunc<T>(fn: TaskFn<T>, options?: TaskFunctionOptions): TaskFunction<T> {
-  const resolved = validateOptions(fn, options, undefined);
+  const resolved = validateOptions(fn, options, undefined, undefined);
   return makeTaskFunction(fn, resolved);
 }
 
@@ -53,7 +53,7 @@ export function toTaskFunction<T>(value: unknown, task: string, phase: PhaseName
     branded = false; // a revoked Proxy, or a getter that throws: refused below
   }
   if (branded) return value as TaskFunction<T>;
-  const resolved = validateOptions(value, undefined, { task, phase });
+  const resolved = validateOptions(value, undefined, task, phase);
   return makeTaskFunction(value as TaskFn<T>, resolved);
 }
 
