@@ -78,8 +78,8 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: "src/graph/compile.ts",
-        find: "for (const u of upper) dependencyLists[u] = [barrier];",
-        replace: "for (const u of upper) dependencyLists[u] = barrier < 0 ? [barrier] : [];",
+        find: "for (const u of upper) dependencyLists[u] = onBarrier;",
+        replace: "for (const u of upper) dependencyLists[u] = onBarrier[0]! < 0 ? onBarrier : [];",
       },
     ],
   },
