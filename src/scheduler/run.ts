@@ -107,7 +107,11 @@ export class Run<T> implements AttemptHost {
    */
   #firedEarly: (() => void)[] | undefined;
   #draining = false;
-  /** `NaN` until the run starts (a double from the start: see shape-anchor.ts). */
+  /**
+   * `NaN` until the run starts: a fraction from construction on, so storing a clock's
+   * fractional time never gives the run a new V8 layout, which the engine's shape anchor would
+   * not hold (shape-anchor.ts; checked by test/performance/engine-shapes.test.ts).
+   */
   #startedAt = Number.NaN;
   /** Present only when the run has an `onEvent` listener. */
   readonly #events: EventLog | undefined;
