@@ -31,6 +31,10 @@ async function timeRuns(run: (ctx: { runId: number }) => Promise<unknown>, n: nu
   return times;
 }
 
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
 // Warm up until both are optimised.
 for (const r of runners) {
   const until = performance.now() + 2_000;
@@ -44,7 +48,6 @@ for (let round = 0; round < rounds; round++) {
     gc();
     const after = await timeRuns(r.run, 5);
     const steady = (await timeRuns(r.run, 25)).slice(20); // settled again by then
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     first.get(r.name)!.push(after[0]! / median(steady));
     firstFive.get(r.name)!.push(sum(after) / sum(steady));
   }
