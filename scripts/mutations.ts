@@ -267,7 +267,7 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: "src/events/event-log.ts",
-        find: "    this.#heldAt = this.#now();",
+        find: "    this.#heldAt = this.#time();",
         replace: "",
       },
     ],

@@ -9,14 +9,17 @@ import type { AbortedBy, LifecycleEvent } from "./lifecycle-event.js";
 
 /**
  * Builds one run's events and hands them to its `onEvent` listener: numbered from 0, timed by
- * the run's clock, errors described as plain data. A run without a listener has no log, so
- * it builds nothing. Each event is one object literal, optional fields assigned after it (no
+ * the run's clock (one reading per moment), errors described as plain data. A run without a
+ * listener has no log, so it builds nothing. Each event is one object literal, optional fields assigned after it (no
  * spreads: a listener is on the hot path of every phase).
  */
 export class EventLog {
   #seq = 0;
   readonly #listener: (event: LifecycleEvent) => void;
   readonly #now: () => number;
+  /** The reading the events of this moment share (see {@link EventLog.newMoment}). */
+  #at: number | undefined = undefined;
+  /** The reading held for the next event (see {@link EventLog.holdTime}). */
   #heldAt: number | undefined = undefined;
 
   /** @param now the run's clock reading, which never throws. */
@@ -138,20 +141,35 @@ export class EventLog {
   }
 
   /**
-   * Reads the time for the next event now. An event announcing a timer (a retry's delay, an
-   * abandonment's wait) is timed before the timer is set, so by the trace's own times the
-   * timer never ends before the event's `at` plus its delay.
+   * Holds this moment's reading for the next event. An event announcing a timer (a retry's
+   * delay, an abandonment's wait) is timed before the timer is set, so by the trace's own times
+   * the timer never ends before the event's `at` plus its delay.
    */
   holdTime(): void {
-    this.#heldAt = this.#now();
+    this.#heldAt = this.#time();
   }
 
-  /** The time for the next event: the one held for it, else the clock's. */
+  /**
+   * Events from here on read the clock afresh: a step begins, or the engine called out (a task
+   * function, the clock's timers), which may have taken time. Events between share one
+   * reading: a clock read costs more than the rest of an event.
+   */
+  newMoment(): void {
+    this.#at = undefined;
+  }
+
+  /** The time for an event: the one held for it, else this moment's, read now if not yet. */
   #time(): number {
     const held = this.#heldAt;
-    if (held === undefined) return this.#now();
-    this.#heldAt = undefined;
-    return held;
+    if (held !== undefined) {
+      this.#heldAt = undefined;
+      return held;
+    }
+    const at = this.#at;
+    if (at !== undefined) return at;
+    const now = this.#now();
+    this.#at = now;
+    return now;
   }
 
   /** A throwing listener must not disturb the run; its error surfaces as uncaught. */

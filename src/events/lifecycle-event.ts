@@ -7,7 +7,10 @@ import type { TaskEvent, TaskState } from "../lifecycle/task-states.js";
 interface EventBase {
   /** 0 for a run's first event, then one more per event. */
   readonly seq: number;
-  /** `clock.now()` when it happened. */
+  /**
+   * `clock.now()` when it happened. Events of one engine step share one reading, read afresh
+   * after each call of a task function or of the clock's timers (`spec/lifecycle.md` section 6).
+   */
   readonly at: number;
 }
 

@@ -66,6 +66,8 @@ export interface AttemptHost {
   deliver(attempt: Attempt, entry: AttemptEntry, error: unknown): void;
   /** Times the next event now, before a timer it announces is set (called only while `listening`). */
   holdEventTime(): void;
+  /** A task function was called: events after it read the clock afresh (only while `listening`). */
+  newEventMoment(): void;
   /** Reports an attempt transition (called only while `listening`). */
   attemptEvent(
     attempt: Attempt,
@@ -152,6 +154,7 @@ export class Attempt implements TaskScope {
     let pending: boolean;
     try {
       const result = this.fn.fn(this.host.ctx, this);
+      if (this.host.listening) this.host.newEventMoment();
       // A native promise is observed as it is; another thenable is adopted first. Inside the
       // try: observing touches user code (a `then` getter, a promise subclass).
       pending = true;
@@ -159,6 +162,7 @@ export class Attempt implements TaskScope {
       else if (isThenable(result)) this.#observe(Promise.resolve(result));
       else pending = false;
     } catch (error) {
+      if (this.host.listening) this.host.newEventMoment();
       this.#settledOne(true, error);
       return;
     }

@@ -216,12 +216,20 @@ export class Run<T> implements AttemptHost {
 
   setTimer(callback: () => void, ms: number): unknown {
     const o = this.#options;
-    return o.setTimeout.call(o.clock, callback, ms);
+    try {
+      return o.setTimeout.call(o.clock, callback, ms);
+    } finally {
+      this.#events?.newMoment();
+    }
   }
 
   clearTimer(handle: unknown): void {
     const o = this.#options;
-    o.clearTimeout.call(o.clock, handle);
+    try {
+      o.clearTimeout.call(o.clock, handle);
+    } finally {
+      this.#events?.newMoment();
+    }
   }
 
   reportUncaught(error: unknown): void {
@@ -230,6 +238,10 @@ export class Run<T> implements AttemptHost {
 
   holdEventTime(): void {
     this.#events?.holdTime();
+  }
+
+  newEventMoment(): void {
+    this.#events?.newMoment();
   }
 
   attemptChanged(attempt: Attempt): void {
@@ -257,6 +269,7 @@ export class Run<T> implements AttemptHost {
     }
     this.#draining = true;
     this.#delivering = attempt;
+    this.#events?.newMoment();
     try {
       attempt[enterAttempt](entry, error);
       this.#delivering = undefined;
@@ -305,6 +318,7 @@ export class Run<T> implements AttemptHost {
       return;
     }
     this.#draining = true;
+    this.#events?.newMoment();
     try {
       work();
       this.#pump();
@@ -325,6 +339,7 @@ export class Run<T> implements AttemptHost {
       this.#pumpStep();
       const fired = this.#firedEarly?.shift();
       if (fired === undefined) return;
+      this.#events?.newMoment();
       fired();
     }
   }
@@ -338,6 +353,7 @@ export class Run<T> implements AttemptHost {
       let attemptAt = 0;
       for (;;) {
         if (deferred.length > 0) {
+          this.#events?.newMoment();
           deferred.shift()!();
         } else if (nodeAt < this.#nodeQueueSize) {
           const node = nodes[nodeAt++]!;
