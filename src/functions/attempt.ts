@@ -1,6 +1,7 @@
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import { AE, AS, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
+import { nativeThen } from "./native-then.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskFunction } from "./task-function.js";
 import type { TaskScope } from "./task-scope.js";
@@ -43,9 +44,6 @@ const DELAY_TIMER = 3;
 
 /** The attempt's side of {@link AttemptHost.deliver}; a symbol, so it stays off the scope's API. */
 export const enterAttempt: unique symbol = Symbol("sdax.enterAttempt");
-
-/** `Promise.prototype.then` itself: a promise's own `then` property is user code and may throw. */
-const nativeThen = Promise.prototype.then;
 
 /** What an attempt needs from the run that owns it. */
 export interface AttemptHost {

@@ -1,11 +1,9 @@
+import { nativeThen } from "../functions/native-then.js";
 import type { TaskFn } from "../functions/task-function.js";
 import { withFn } from "../functions/task-function.js";
 import { type AsyncTaskProcessor, mapProcessorFunctions } from "../processor.js";
 import { type Fault, InjectedFaultError, placementKey } from "./fault.js";
 import type { RunWatch } from "./watch.js";
-
-/** `Promise.prototype.then` itself: a promise's own `then` is user code. */
-const nativeThen = Promise.prototype.then;
 
 /**
  * The user's workflow with `faults` injected: the same tasks, graph and options (timeouts,

@@ -1,7 +1,5 @@
+import { nativeThen } from "../functions/native-then.js";
 import type { Fault } from "./fault.js";
-
-/** `Promise.prototype.then` itself: a promise's own `then` is user code. */
-const nativeThen = Promise.prototype.then;
 
 /**
  * What the explorer sees of one run from inside its functions: the user's bodies still
