@@ -10,8 +10,8 @@ import type { AbortedBy, LifecycleEvent } from "./lifecycle-event.js";
 /**
  * Builds one run's events and hands them to its `onEvent` listener: numbered from 0, timed by
  * the run's clock (one reading per moment), errors described as plain data. A run without a
- * listener has no log, so it builds nothing. Each event is one object literal, optional fields assigned after it (no
- * spreads: a listener is on the hot path of every phase).
+ * listener has no log, so it builds nothing. Each event is one object literal, optional fields
+ * assigned after it (no spreads: a listener is on the hot path of every phase).
  */
 export class EventLog {
   #seq = 0;
