@@ -149,6 +149,11 @@ export class EventLog {
     this.#heldAt = this.#time();
   }
 
+  /** The timer an event was to announce was not set: the reading held for it is dropped. */
+  dropHeldTime(): void {
+    this.#heldAt = undefined;
+  }
+
   /**
    * Events from here on read the clock afresh: a step begins, or the engine called out (a task
    * function, the clock's timers), which may have taken time. Events between share one
@@ -158,6 +163,15 @@ export class EventLog {
     this.#at = undefined;
   }
 
+  /** This moment's reading, read now if not yet (the run's start time is its first event's). */
+  momentTime(): number {
+    const at = this.#at;
+    if (at !== undefined) return at;
+    const now = this.#now();
+    this.#at = now;
+    return now;
+  }
+
   /** The time for an event: the one held for it, else this moment's, read now if not yet. */
   #time(): number {
     const held = this.#heldAt;
@@ -165,11 +179,7 @@ export class EventLog {
       this.#heldAt = undefined;
       return held;
     }
-    const at = this.#at;
-    if (at !== undefined) return at;
-    const now = this.#now();
-    this.#at = now;
-    return now;
+    return this.momentTime();
   }
 
   /** A throwing listener must not disturb the run; its error surfaces as uncaught. */

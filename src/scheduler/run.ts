@@ -162,7 +162,7 @@ export class Run<T> implements AttemptHost {
    */
   start(): void {
     this.#drain(() => {
-      this.#startedAt = this.now();
+      this.#startedAt = this.#events === undefined ? this.now() : this.#events.momentTime();
       this.#moveRun("start");
       const signal = this.#signal;
       if (signal?.aborted) {
@@ -218,6 +218,9 @@ export class Run<T> implements AttemptHost {
     const o = this.#options;
     try {
       return o.setTimeout.call(o.clock, callback, ms);
+    } catch (error) {
+      this.#events?.dropHeldTime(); // no timer: no event announces one
+      throw error;
     } finally {
       this.#events?.newMoment();
     }
@@ -399,6 +402,7 @@ export class Run<T> implements AttemptHost {
         return this.#stopUnlessAuto();
       case "entered":
         if (!this.#auto) return false;
+        this.#events?.newMoment(); // a step of its own (spec section 5), as a runner's proceed is
         this.#beginExecute();
         return true;
       case "executing":
@@ -412,6 +416,7 @@ export class Run<T> implements AttemptHost {
       case "executed":
       case "failed":
         if (!this.#auto) return false;
+        this.#events?.newMoment(); // a step of its own (spec section 5), as a runner's proceed is
         this.#beginCleanup();
         return true;
       case "cleaningUp":

@@ -985,4 +985,75 @@ describe("§6 events of one moment share one clock reading", () => {
     expect(gapAfterStart("slow", "postExecute")).toBe(30);
     expect(checkTrace(events, processor)).toEqual([]);
   });
+
+  it("spec lifecycle 6 INV-33: a retry's timer the clock could not set announces nothing: the event after the failed setTimeout reads the clock afresh", async () => {
+    const { clock, state } = handClock();
+    const failing = {
+      ...clock,
+      setTimeout: () => {
+        state.time += 10;
+        throw new Error("no timer");
+      },
+    };
+    const processor = oneLevel(
+      task<Ctx>("a", {
+        preExecute: taskFunc(
+          () => {
+            throw new RetryableError("again");
+          },
+          { retries: 1, initialDelayMs: 50 },
+        ),
+      }),
+    );
+    const events: LifecycleEvent[] = [];
+    const outcome = await processor
+      .processTasks({}, { clock: failing, onEvent: (e) => events.push(e) })
+      .then(
+        () => "resolved",
+        () => "rejected",
+      );
+    expect(outcome).toBe("rejected");
+    expect(retryEvents(events)).toEqual([]);
+    const fail = taskEvents(events, "a", "fail");
+    expect(fail).toHaveLength(1);
+    expect(fail[0]!.at).toBe(10);
+    expect(checkTrace(events, processor)).toEqual([]);
+  });
+
+  it("INV-19 spec lifecycle 6: the moves to executing and to cleaningUp are steps of their own, each with a fresh reading, as with a phase runner", async () => {
+    const runEventTimes = async (mode: "processTasks" | "open") => {
+      const { clock, state } = handClock();
+      const processor = oneLevel(task<Ctx>("a", { execute: async () => {} }));
+      const events: LifecycleEvent[] = [];
+      const onEvent = (e: LifecycleEvent) => {
+        events.push(e);
+        state.time += 1; // the listener's time, seen only by the next step's reading
+      };
+      if (mode === "processTasks") {
+        await processor.processTasks({}, { clock, onEvent });
+      } else {
+        const runner = processor.open({}, { clock, onEvent });
+        while (await runner.runNext()) {}
+      }
+      expect(checkTrace(events, processor)).toEqual([]);
+      return events.filter((e) => e.type === "run").map((e) => `${e.event}@${e.at}`);
+    };
+    const auto = await runEventTimes("processTasks");
+    expect(auto).toEqual(await runEventTimes("open"));
+    const at = (event: string) =>
+      Number(auto.find((e) => e.startsWith(`${event}@`))!.split("@")[1]);
+    expect(at("execute")).toBeGreaterThan(at("allEntered"));
+    expect(at("cleanup")).toBeGreaterThan(at("allExecuted"));
+  });
+
+  it("spec lifecycle 6, 7: the run's start time is its first event's reading, so durationMs is measured from the `start` event's `at`", async () => {
+    let reads = 0;
+    const virtual = new VirtualClock();
+    const clock = wrapClock(virtual, { now: () => ++reads * 1000 });
+    const processor = oneLevel(task<Ctx>("a", { execute: async () => {} }));
+    const events: LifecycleEvent[] = [];
+    const report = await processor.processTasks({}, { clock, onEvent: (e) => events.push(e) });
+    expect(events[0]!.at).toBe(1000);
+    expect(report.durationMs).toBe(reads * 1000 - events[0]!.at);
+  });
 });
