@@ -908,8 +908,8 @@ describe("§6 an event that announces a timer is timed before the timer is set",
 });
 
 describe("§6 events of one moment share one clock reading", () => {
-  /** A clock the test moves by hand, counting its reads. */
-  function handClock() {
+  /** A clock the test moves by hand, counting its reads; timers run on a virtual clock. */
+  function handClock(overrides: Partial<Clock> = {}) {
     const virtual = new VirtualClock();
     const state = { time: 0, reads: 0 };
     const clock = wrapClock(virtual, {
@@ -917,26 +917,25 @@ describe("§6 events of one moment share one clock reading", () => {
         state.reads++;
         return state.time;
       },
+      ...overrides,
     });
-    return { clock, state };
+    return { virtual, clock, state };
   }
 
   it("spec lifecycle 6: the events before the first function call share the first reading, though the listener takes time", async () => {
-    const { clock, state } = handClock();
+    const { virtual, clock, state } = handClock();
     const processor = oneLevel(
       task<Ctx>("a", { preExecute: () => {}, execute: async () => {}, postExecute: () => {} }),
     );
-    const events: LifecycleEvent[] = [];
-    await processor.processTasks(
-      {},
-      {
-        clock,
-        onEvent: (e) => {
-          events.push(e);
-          state.time += 1; // the listener's time is not the run's
-        },
+    const run = runOn(processor, {
+      clock: virtual,
+      runClock: clock,
+      listen: () => {
+        state.time += 1; // the listener's time is not the run's
       },
-    );
+    });
+    reportOf(await run.finish());
+    const events = run.events;
     const firstStart = events.findIndex((e) => e.type === "attempt" && e.event === "start");
     expect(firstStart).toBeGreaterThan(1);
     expect(events.slice(0, firstStart + 1).map((e) => e.at)).toEqual(
@@ -947,7 +946,7 @@ describe("§6 events of one moment share one clock reading", () => {
   });
 
   it("spec lifecycle 6: the time a task function spends before it returns or throws shows between its `start` and the next event", async () => {
-    const { clock, state } = handClock();
+    const { virtual, clock, state } = handClock();
     const processor = oneLevel(
       task<Ctx>("slow", {
         preExecute: () => {
@@ -965,14 +964,9 @@ describe("§6 events of one moment share one clock reading", () => {
         postExecute: () => {},
       }),
     );
-    const events: LifecycleEvent[] = [];
-    const outcome = await processor
-      .processTasks({}, { clock, onEvent: (e) => events.push(e) })
-      .then(
-        () => "resolved",
-        () => "rejected",
-      );
-    expect(outcome).toBe("rejected");
+    const run = runOn(processor, { clock: virtual, runClock: clock });
+    errorOf(await run.finish());
+    const events = run.events;
     const gapAfterStart = (name: string, phase: string) => {
       const i = events.findIndex(
         (e) => e.type === "attempt" && e.task === name && e.phase === phase && e.event === "start",
@@ -987,14 +981,14 @@ describe("§6 events of one moment share one clock reading", () => {
   });
 
   it("spec lifecycle 6 INV-33: a retry's timer the clock could not set announces nothing: the event after the failed setTimeout reads the clock afresh", async () => {
-    const { clock, state } = handClock();
-    const failing = {
-      ...clock,
+    const state = { time: 0 };
+    const { virtual, clock } = handClock({
+      now: () => state.time,
       setTimeout: () => {
         state.time += 10;
         throw new Error("no timer");
       },
-    };
+    });
     const processor = oneLevel(
       task<Ctx>("a", {
         preExecute: taskFunc(
@@ -1005,19 +999,13 @@ describe("§6 events of one moment share one clock reading", () => {
         ),
       }),
     );
-    const events: LifecycleEvent[] = [];
-    const outcome = await processor
-      .processTasks({}, { clock: failing, onEvent: (e) => events.push(e) })
-      .then(
-        () => "resolved",
-        () => "rejected",
-      );
-    expect(outcome).toBe("rejected");
-    expect(retryEvents(events)).toEqual([]);
-    const fail = taskEvents(events, "a", "fail");
+    const run = runOn(processor, { clock: virtual, runClock: clock });
+    errorOf(await run.finish());
+    expect(retryEvents(run.events)).toEqual([]);
+    const fail = taskEvents(run.events, "a", "fail");
     expect(fail).toHaveLength(1);
     expect(fail[0]!.at).toBe(10);
-    expect(checkTrace(events, processor)).toEqual([]);
+    expect(checkTrace(run.events, processor)).toEqual([]);
   });
 
   it("INV-19 spec lifecycle 6: the moves to executing and to cleaningUp are steps of their own, each with a fresh reading, as with a phase runner", async () => {
@@ -1048,12 +1036,13 @@ describe("§6 events of one moment share one clock reading", () => {
 
   it("spec lifecycle 6, 7: the run's start time is its first event's reading, so durationMs is measured from the `start` event's `at`", async () => {
     let reads = 0;
-    const virtual = new VirtualClock();
-    const clock = wrapClock(virtual, { now: () => ++reads * 1000 });
-    const processor = oneLevel(task<Ctx>("a", { execute: async () => {} }));
-    const events: LifecycleEvent[] = [];
-    const report = await processor.processTasks({}, { clock, onEvent: (e) => events.push(e) });
-    expect(events[0]!.at).toBe(1000);
-    expect(report.durationMs).toBe(reads * 1000 - events[0]!.at);
+    const { virtual, clock } = handClock({ now: () => ++reads * 1000 });
+    const run = runOn(oneLevel(task<Ctx>("a", { execute: async () => {} })), {
+      clock: virtual,
+      runClock: clock,
+    });
+    const report = reportOf(await run.finish());
+    expect(run.events[0]!.at).toBe(1000);
+    expect(report.durationMs).toBe(reads * 1000 - run.events[0]!.at);
   });
 });
