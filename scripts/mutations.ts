@@ -147,13 +147,13 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: RUN,
-        find: 'this.#startAttempt(node, "preExecute", pre, 1);',
-        replace: 'this.#markReady(node);\n      this.#startAttempt(node, "preExecute", pre, 1);',
+        find: 'this.#startAttempt(node, "preExecute", pre);',
+        replace: 'this.#markReady(node);\n      this.#startAttempt(node, "preExecute", pre);',
       },
       {
         file: RUN,
-        find: 'if (attempt.phase === "preExecute") {\n        this.#active--;\n        this.#markReady(node);',
-        replace: 'if (attempt.phase === "preExecute") {\n        this.#active--;',
+        find: 'if (phase === "preExecute") {\n      this.#active--;\n      this.#markReady(node);',
+        replace: 'if (phase === "preExecute") {\n      this.#active--;',
       },
     ],
   },
@@ -200,7 +200,7 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: ATTEMPT,
-        find: '        this.#decide("fail", clockError); // spec 5.2: the attempt fails with the clock\'s error',
+        find: '    this.#decide("fail", clockError); // spec 5.2: the attempt fails with the clock\'s error',
         replace: "        throw clockError;",
       },
     ],
@@ -213,6 +213,11 @@ export const MUTATIONS: readonly Mutation[] = [
       {
         file: RUN,
         find: "    if (this.crash !== undefined) return; // observed, and nothing more (INV-34)",
+        replace: "",
+      },
+      {
+        file: RUN,
+        find: "    if (this.crash !== undefined) return; // observed, and nothing more, not even promoted (INV-34)",
         replace: "",
       },
       {

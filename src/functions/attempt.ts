@@ -1,6 +1,7 @@
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import { AE, AS, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
+import type { LightAttempt } from "./light-attempt.js";
 import { nativeThen } from "./native-then.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskFunction } from "./task-function.js";
@@ -29,9 +30,12 @@ export type AttemptEntry =
   | typeof TIMED_OUT
   | typeof ABANDON_DUE
   | typeof DELAY_OVER;
-const FULFILLED = 0;
-const REJECTED = 1;
-const TIMED_OUT = 2;
+/** The attempt's function's (or a child's) promise fulfilled. */
+export const FULFILLED = 0;
+/** The attempt's function's (or a child's) promise rejected. */
+export const REJECTED = 1;
+/** The attempt's timeout's timer fired. */
+export const TIMED_OUT = 2;
 const ABANDON_DUE = 3;
 /** A retry's delay timer fired. */
 const DELAY_OVER = 4;
@@ -149,19 +153,55 @@ export class Attempt implements TaskScope {
   start(): void {
     this.#move(AE.start, false, undefined);
     this.#pending = 1;
-    let pending: boolean;
+    let result: unknown;
     try {
-      const result = this.fn.fn(this.host.ctx, this);
-      if (this.host.listening) this.host.newEventMoment();
+      result = this.fn.fn(this.host.ctx, this);
+    } catch (error) {
+      this.afterCall(true, error);
+      return;
+    }
+    this.afterCall(false, result);
+  }
+
+  /**
+   * Takes over a {@link LightAttempt} in the state it reached, without an event: `running`,
+   * its function's promise observed and unsettled, or `ended` in success.
+   */
+  adopt(code: number): this {
+    this.code = code;
+    if (code === AS.running) this.#pending = 1;
+    else this.outcome = "succeeded";
+    return this;
+  }
+
+  /** Takes over the timeout's timer a light attempt had set. */
+  adoptTimeout(handle: unknown): void {
+    this.#timer = handle;
+    this.#timerKind = TIMEOUT_TIMER;
+  }
+
+  /**
+   * The function returned `value` (or, if `threw`, threw it): observes what it returned, or
+   * settles at once, then sets the timeout while the attempt runs.
+   */
+  afterCall(threw: boolean, value: unknown): void {
+    if (this.host.listening) this.host.newEventMoment();
+    let pending = false;
+    if (!threw) {
       // A native promise is observed as it is; another thenable is adopted first. Inside the
       // try: observing touches user code (a `then` getter, a promise subclass).
-      pending = true;
-      if (result instanceof Promise) this.#observe(result);
-      else if (isThenable(result)) this.#observe(Promise.resolve(result));
-      else pending = false;
-    } catch (error) {
-      if (this.host.listening) this.host.newEventMoment();
-      this.#settledOne(true, error);
+      try {
+        pending = true;
+        if (value instanceof Promise) this.#observe(value);
+        else if (isThenable(value)) this.#observe(Promise.resolve(value));
+        else pending = false;
+      } catch (error) {
+        threw = true;
+        value = error;
+      }
+    }
+    if (threw) {
+      this.#settledOne(true, value);
       return;
     }
     if (!pending) this.#settledOne(false, undefined);
@@ -173,9 +213,19 @@ export class Attempt implements TaskScope {
         );
         this.#timerKind = TIMEOUT_TIMER;
       } catch (clockError) {
-        this.#decide("fail", clockError); // spec 5.2: the attempt fails with the clock's error
+        this.failOnClock(clockError, false);
       }
     }
+  }
+
+  /**
+   * The clock threw setting or clearing the timeout's timer (spec 5.2): the attempt fails
+   * with its error. `settled`: its function's promise had just fulfilled (a light attempt
+   * whose timer the clock failed to clear, promoted for it).
+   */
+  failOnClock(clockError: unknown, settled: boolean): void {
+    if (settled) this.#pending--;
+    this.#decide("fail", clockError); // spec 5.2: the attempt fails with the clock's error
   }
 
   /** Runs one way in from outside (see {@link AttemptEntry}); called by the host's step. */
@@ -398,7 +448,7 @@ export class Attempt implements TaskScope {
 }
 
 /** "The clock did not throw": a value no clock can throw. */
-const NO_ERROR: unique symbol = Symbol("sdax.noError");
+export const NO_ERROR: unique symbol = Symbol("sdax.noError");
 
 function aggregate(errors: unknown[]): AggregateError {
   return new AggregateError(errors, "the clock threw more than once");

@@ -7,6 +7,7 @@ import type {
   RunTransitionEvent,
 } from "../events/lifecycle-event.js";
 import { Attempt } from "../functions/attempt.js";
+import { LightAttempt } from "../functions/light-attempt.js";
 import type { TaskScope } from "../functions/task-scope.js";
 import { SDAX_ATTRIBUTES as A, SDAX_EVENTS } from "./attributes.js";
 import { exceptionOf, type RecordedException } from "./exception.js";
@@ -186,14 +187,16 @@ export class RunTracer {
 
   /**
    * A failure or a timeout: the attempt's own error (as thrown, with its stack) is recorded.
-   * The scope the engine passes is the attempt itself, which holds that error; the event only
-   * carries a description of it.
+   * The scope the engine passes is the attempt itself (or, for a light one, leads to the full
+   * attempt that took over when it failed), which holds that error; the event only carries a
+   * description of it.
    */
   #failed(span: Span, outcome: string, scope: TaskScope, event: AttemptTransitionEvent): void {
     span.setAttribute(A.outcome, outcome);
+    const record = scope instanceof LightAttempt ? scope.full : scope;
     const exception: RecordedException =
-      scope instanceof Attempt
-        ? exceptionOf(scope.error)
+      record instanceof Attempt
+        ? exceptionOf(record.error)
         : (event.error ?? { name: "Error", message: "" });
     span.recordException(exception);
     span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });

@@ -9,12 +9,24 @@ import {
   type AttemptEntry,
   type AttemptHost,
   enterAttempt,
+  FULFILLED,
+  NO_ERROR,
 } from "../functions/attempt.js";
+import { LightAttempt, type LightAttemptHost } from "../functions/light-attempt.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { TaskFunction } from "../functions/task-function.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
-import { AS, AWAITING_TEARDOWN, HOLDS_SLOT, TASK_MACHINE, TE, TS } from "../lifecycle/machines.js";
+import {
+  AE,
+  AS,
+  ATTEMPT_MACHINE,
+  AWAITING_TEARDOWN,
+  HOLDS_SLOT,
+  TASK_MACHINE,
+  TE,
+  TS,
+} from "../lifecycle/machines.js";
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
 import type { TaskState } from "../lifecycle/task-states.js";
 import { unwatchAbort, watchAbort } from "./abort-watch.js";
@@ -51,7 +63,7 @@ function flags(states: readonly TaskState[]): Uint8Array {
  * Work is queued and drained in a loop (never by recursion), so deep graphs and synchronous
  * functions cannot grow the stack.
  */
-export class Run<T> implements AttemptHost {
+export class Run<T> implements AttemptHost, LightAttemptHost {
   readonly ctx: T;
   readonly abandonAfterMs: number | null | undefined;
   readonly listening: boolean;
@@ -71,8 +83,17 @@ export class Run<T> implements AttemptHost {
   readonly #waitingOn: Int32Array;
   /** Per node, during cleanup: entered dependents whose teardown has not finished. */
   #teardownWaitingOn: Int32Array | undefined;
-  /** Per node: the latest attempt of its current phase (a `delayed` one between attempts). */
-  readonly #current: (Attempt | undefined)[];
+  /**
+   * Per node: the latest attempt of its current phase (a `delayed` one between attempts), light
+   * until it needs a full record.
+   */
+  readonly #current: (Attempt | LightAttempt | undefined)[];
+  /**
+   * Per node whose current attempt is light: 1 while that attempt's timeout timer is set, and
+   * its handle (INV-36: data, never inferred from the handle). Made by the first such timer.
+   */
+  #lightTimerSet: Uint8Array | undefined;
+  #lightTimers: unknown[] | undefined;
   #retried: PhaseAttempts[] | undefined;
   #abandoned: PhaseAttempts[] | undefined;
   #readyCount = 0;
@@ -149,7 +170,7 @@ export class Run<T> implements AttemptHost {
     this.#limit = options.maxConcurrency ?? plan.maxConcurrency;
     this.#states = new Uint8Array(plan.nodeCount); // every node starts `waiting` (code 0)
     this.#waitingOn = plan.dependencyCount.slice();
-    this.#current = new Array<Attempt | undefined>(plan.nodeCount);
+    this.#current = new Array<Attempt | LightAttempt | undefined>(plan.nodeCount);
     if (this.#signal !== undefined) {
       const signal = this.#signal;
       this.#onAbort = () => this.#drain(() => this.#abortRun(signal.reason));
@@ -286,6 +307,58 @@ export class Run<T> implements AttemptHost {
     }
   }
 
+  /**
+   * A light attempt's promise settled, or its timeout's timer fired. Only a fulfilment of one
+   * still light is acted on here, in a step of its own as {@link deliver} would; everything
+   * else goes through its full attempt.
+   */
+  deliverLight(light: LightAttempt, entry: AttemptEntry, error: unknown): void {
+    if (this.crash !== undefined) return; // observed, and nothing more, not even promoted (INV-34)
+    if (entry !== FULFILLED || light.full !== undefined || this.#draining) {
+      this.deliver(this.promote(light), entry, error);
+      return;
+    }
+    this.#draining = true;
+    this.#events?.newMoment();
+    try {
+      const clockError = this.#clearLightTimer(light.node);
+      if (clockError === NO_ERROR) {
+        this.#moveLight(light, AE.succeed);
+        this.#succeeded(light.node, light.phase, 1);
+      } else {
+        const full = this.promote(light);
+        this.#delivering = full;
+        full.failOnClock(clockError, true);
+        this.#delivering = undefined;
+        this.#reconcile(full);
+      }
+      this.#pump();
+    } catch (error) {
+      this.#crashed(error);
+    } finally {
+      this.#delivering = undefined;
+      this.#draining = false;
+    }
+  }
+
+  /** The full attempt that takes over `light` in the state it reached, with its timer (once). */
+  promote(light: LightAttempt): Attempt {
+    if (light.full !== undefined) return light.full;
+    const node = light.node;
+    const fn = this.#tasks[node]![light.phase]!;
+    const full = new Attempt(this, node, light.phase, 1, fn as TaskFunction<unknown>);
+    light.full = full.adopt(light.code);
+    if (light.code === AS.ended) {
+      full.seen = SEEN_FINISHED; // a success already acted on
+    } else if (this.#lightTimerSet !== undefined && this.#lightTimerSet[node] === 1) {
+      this.#lightTimerSet[node] = 0;
+      full.adoptTimeout(this.#lightTimers![node]);
+      this.#lightTimers![node] = undefined;
+    }
+    if (this.#current[node] === light) this.#current[node] = full;
+    return full;
+  }
+
   taskName(node: number): string {
     return this.#tasks[node]!.name;
   }
@@ -384,9 +457,13 @@ export class Run<T> implements AttemptHost {
     this.#nodeQueueSize++;
   }
 
-  /** An internal error (an engine bug) stops the run: it is reported, never swallowed. */
+  /**
+   * An internal error (an engine bug) stops the run: it is reported, never swallowed; after
+   * the run settled, as an uncaught exception, since no promise is left to reject (INV-34).
+   */
   #crashed(error: unknown): void {
     if (this.crash !== undefined) return;
+    if (this.state === "settled") reportUncaught(error);
     this.crash = { error };
     this.#removeAbortListener();
     this.#clearDeadline();
@@ -452,7 +529,7 @@ export class Run<T> implements AttemptHost {
         this.#slotQueue.push(node);
       } else {
         this.#move(node, TE.startPre, "preExecute");
-        this.#startAttempt(node, "preExecute", pre, 1);
+        this.#startAttempt(node, "preExecute", pre);
       }
     } else {
       this.#move(node, TE.skip);
@@ -479,7 +556,7 @@ export class Run<T> implements AttemptHost {
         this.#slotQueue.push(node);
       } else {
         this.#move(node, TE.startExec, "execute");
-        this.#startAttempt(node, "execute", this.#tasks[node]!.execute!, 1);
+        this.#startAttempt(node, "execute", this.#tasks[node]!.execute!);
       }
     }
   }
@@ -500,13 +577,13 @@ export class Run<T> implements AttemptHost {
     const state = this.#states[node]!;
     if (state === TS.preQueued) {
       this.#move(node, TE.startPre, "preExecute");
-      this.#startAttempt(node, "preExecute", task.preExecute!, 1);
+      this.#startAttempt(node, "preExecute", task.preExecute!);
     } else if (state === TS.execQueued) {
       this.#move(node, TE.startExec, "execute");
-      this.#startAttempt(node, "execute", task.execute!, 1);
+      this.#startAttempt(node, "execute", task.execute!);
     } else {
       this.#move(node, TE.startPost, "postExecute");
-      this.#startAttempt(node, "postExecute", task.postExecute!, 1);
+      this.#startAttempt(node, "postExecute", task.postExecute!);
     }
   }
 
@@ -600,7 +677,7 @@ export class Run<T> implements AttemptHost {
       this.#slotQueue.push(node);
     } else {
       this.#move(node, TE.startPost, "postExecute");
-      this.#startAttempt(node, "postExecute", post, 1);
+      this.#startAttempt(node, "postExecute", post);
     }
   }
 
@@ -615,10 +692,91 @@ export class Run<T> implements AttemptHost {
     }
   }
 
-  #startAttempt(node: number, phase: PhaseName, fn: TaskFunction<T>, number: number): void {
-    const attempt = new Attempt(this, node, phase, number, fn as TaskFunction<unknown>);
-    this.#current[node] = attempt;
-    attempt.start();
+  /**
+   * Starts a phase's first attempt, light (see {@link LightAttempt}), and promoted at once
+   * unless the function returned a native promise.
+   */
+  #startAttempt(node: number, phase: PhaseName, fn: TaskFunction<T>): void {
+    const light = new LightAttempt(this, node, phase);
+    this.#current[node] = light;
+    this.#moveLight(light, AE.start);
+    let result: unknown;
+    try {
+      result = fn.fn(this.ctx, light);
+    } catch (error) {
+      this.promote(light).afterCall(true, error);
+      return;
+    }
+    if (light.full === undefined && result instanceof Promise) {
+      if (this.#events !== undefined) this.#events.newMoment();
+      let onTimeout: (() => void) | undefined;
+      try {
+        onTimeout = light.observe(result, fn.timeoutMs !== null);
+      } catch (error) {
+        this.promote(light).afterCall(true, error);
+        return;
+      }
+      if (onTimeout !== undefined) this.#setLightTimer(light, onTimeout, fn.timeoutMs!);
+      return;
+    }
+    this.promote(light).afterCall(false, result);
+  }
+
+  /** Sets a light attempt's timeout timer; if the clock throws, the attempt fails (spec 5.2). */
+  #setLightTimer(light: LightAttempt, onTimeout: () => void, ms: number): void {
+    let handle: unknown;
+    try {
+      handle = this.setTimer(onTimeout, ms);
+    } catch (clockError) {
+      this.promote(light).failOnClock(clockError, false);
+      return;
+    }
+    if (light.full !== undefined) {
+      light.full.adoptTimeout(handle); // promoted from inside the clock's setTimeout
+      return;
+    }
+    if (this.#lightTimerSet === undefined) {
+      this.#lightTimerSet = new Uint8Array(this.#plan.nodeCount);
+      this.#lightTimers = new Array<unknown>(this.#plan.nodeCount);
+    }
+    this.#lightTimerSet[light.node] = 1;
+    this.#lightTimers![light.node] = handle;
+  }
+
+  /** Clears a light attempt's timeout timer, if set; returns what the clock threw, or `NO_ERROR`. */
+  #clearLightTimer(node: number): unknown {
+    const set = this.#lightTimerSet;
+    if (set === undefined || set[node] === 0) return NO_ERROR;
+    set[node] = 0;
+    const handle = this.#lightTimers![node];
+    this.#lightTimers![node] = undefined;
+    try {
+      this.clearTimer(handle);
+      return NO_ERROR;
+    } catch (clockError) {
+      return clockError;
+    }
+  }
+
+  /** Moves a light attempt through the attempt table, reporting the transition. */
+  #moveLight(light: LightAttempt, event: number): void {
+    const from = light.code;
+    const to = ATTEMPT_MACHINE.next(from, event);
+    if (to < 0) throw ATTEMPT_MACHINE.illegal(from, event, `${light.task} ${light.phase} #1`);
+    light.code = to;
+    if (this.#events !== undefined) {
+      const { events, states } = ATTEMPT_MACHINE;
+      this.#events.attempt(
+        light.task,
+        light.phase,
+        1,
+        events[event]!,
+        states[from]!,
+        states[to]!,
+        false,
+        undefined,
+      );
+    }
   }
 
   /**
@@ -649,24 +807,7 @@ export class Run<T> implements AttemptHost {
     const node = attempt.node;
     if (attempt.outcome === "succeeded") {
       attempt.seen = SEEN_FINISHED; // a success is settled: nothing more to act on
-      this.#current[node] = undefined; // let it be collected young
-      this.#move(node, TE.succeed, attempt.phase, undefined, attempt.attempt);
-      if (attempt.attempt > 1) {
-        this.#retried = this.#retried ?? [];
-        this.#retried.push({
-          task: attempt.task,
-          phase: attempt.phase,
-          attempts: attempt.attempt,
-        });
-      }
-      if (attempt.phase === "preExecute") {
-        this.#active--;
-        this.#markReady(node);
-      } else if (attempt.phase === "execute") {
-        this.#active--;
-      } else {
-        this.#tornDown(node);
-      }
+      this.#succeeded(node, attempt.phase, attempt.attempt);
       return;
     }
     // Cancelled: the task moved to *Cancelling when it was cancelled; an own failure after it
@@ -675,6 +816,24 @@ export class Run<T> implements AttemptHost {
     attempt.retryDelayMs = judgeRetry(attempt, this.#random);
     if (attempt.retryDelayMs !== undefined) return; // retried once it settles (#finished)
     this.#failPhase(attempt, false);
+  }
+
+  /** A phase's attempt number `attempt` succeeded: so did the phase. */
+  #succeeded(node: number, phase: PhaseName, attempt: number): void {
+    this.#current[node] = undefined; // let it be collected young
+    this.#move(node, TE.succeed, phase, undefined, attempt);
+    if (attempt > 1) {
+      this.#retried = this.#retried ?? [];
+      this.#retried.push({ task: this.#tasks[node]!.name, phase, attempts: attempt });
+    }
+    if (phase === "preExecute") {
+      this.#active--;
+      this.#markReady(node);
+    } else if (phase === "execute") {
+      this.#active--;
+    } else {
+      this.#tornDown(node);
+    }
   }
 
   /** The phase fails with the attempt's error (spec INV-4, INV-14, INV-32). */
@@ -773,11 +932,14 @@ export class Run<T> implements AttemptHost {
 
   #cancelTask(node: number, reason: DOMException): void {
     // An outcome decided but still queued is acted on first; it may have scheduled a retry,
-    // so the attempt to cancel is the current one after that.
-    this.#reconcile(this.#current[node]!);
+    // so the attempt to cancel is the current one after that. (A light attempt has no outcome
+    // that is not acted on at once.)
+    const current = this.#current[node]!;
+    if (current instanceof Attempt) this.#reconcile(current);
     const state = this.#states[node]!;
     if (state !== TS.preRunning && state !== TS.execRunning) return;
-    const attempt = this.#current[node]!;
+    const latest = this.#current[node]!;
+    const attempt = latest instanceof Attempt ? latest : this.promote(latest);
     this.#move(node, TE.cancel, attempt.phase);
     // A running attempt waits to settle; a delayed one ends at once, and so does the phase, in
     // this step (INV-23); a failed one still settling ends the phase when it settles.

@@ -3,6 +3,7 @@ import type { LevelBuilder } from "../builders/level-builder.js";
 import { task } from "../builders/task.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Attempt } from "../functions/attempt.js";
+import type { LightAttempt } from "../functions/light-attempt.js";
 import type { TaskScope } from "../functions/task-scope.js";
 import { AsyncTaskProcessor, planOf } from "../processor.js";
 import { Run } from "./run.js";
@@ -28,6 +29,9 @@ export interface EngineShapes {
   readonly builders: readonly [LevelBuilder<undefined>, GraphBuilder<undefined>];
   readonly processors: readonly AsyncTaskProcessor<undefined>[];
   readonly run: Run<undefined>;
+  /** A light attempt, promoted (its function returned at once)... */
+  readonly lightAttempt: LightAttempt;
+  /** ...and the full attempt that took it over. */
   readonly attempt: Attempt;
   readonly events: readonly LifecycleEvent[];
 }
@@ -62,7 +66,8 @@ export function keepEngineShapes(): EngineShapes | undefined {
       builders,
       processors: [levels, builders[1].build()],
       run,
-      attempt: scopes[0] as Attempt,
+      lightAttempt: scopes[0] as LightAttempt,
+      attempt: (scopes[0] as LightAttempt).full!,
       events,
     };
     return shapes;

@@ -10,11 +10,12 @@ import {
   AsyncTaskProcessor,
   type Clock,
   type LifecycleEvent,
+  SdaxExecutionError,
   task,
   taskFunc,
   VirtualClock,
 } from "../../src/index.js";
-import { watchUnhandled } from "../functions/helpers.js";
+import { captureUncaught, watchUnhandled } from "../functions/helpers.js";
 import { deferred, flush, Recorder, trackAbortListeners, waitFor } from "../helpers/recorder.js";
 
 /** Makes `EventLog.prototype[method]` throw `bug` on its `nth` call (counted from 1). */
@@ -186,6 +187,35 @@ describe("INV-34: a crashed run stops cleanly", () => {
       expect(rec.log).toEqual(["sync.exec>", "sync.exec<"]);
     });
     expect(unhandled).toEqual([]);
+  });
+
+  it("INV-34: an engine error after the run settled (acting on an abandoned attempt's late settlement) is rethrown as an uncaught exception, not dropped", async () => {
+    const bug = new Error("late settlement bug");
+    const late = deferred<unknown>();
+    const virtual = new VirtualClock();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task("held", {
+          execute: taskFunc(() => late.promise, { timeoutMs: 10, abandonAfterMs: 5 }),
+        }),
+        1,
+      )
+      .build();
+    const events: LifecycleEvent[] = [];
+    const uncaught = await captureUncaught(async () => {
+      const run = processor.processTasks(undefined, {
+        clock: virtual,
+        onEvent: (e) => events.push(e),
+      });
+      await virtual.runAll();
+      const error = await rejectionOf(run);
+      expect(error).toBeInstanceOf(SdaxExecutionError);
+      // Attempt events so far: start, timeout, abandon; the late settlement's is the crash.
+      expect(events.filter((e) => e.type === "attempt")).toHaveLength(3);
+      crashOn("attempt", 1, bug);
+      late.resolve("at last");
+    });
+    expect(uncaught).toEqual([bug]);
   });
 
   it("INV-34 PR-5: in a phase runner, the crashed call resolves, close() resolves, and raiseFailures() throws the engine's error", async () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 /**
- * The engine keeps one idle run and one idle attempt alive (src/scheduler/shape-anchor.ts) so
+ * The engine keeps one idle run and idle attempts (a light one and a full one) alive (src/scheduler/shape-anchor.ts) so
  * that V8 never collects their object layouts and throws away the engine's optimised code. That
  * only works while every run and attempt keeps the anchor's layout: a field that starts as an
  * integer and later holds a fraction (a start time of `0`, then `performance.now()`) would
@@ -22,6 +22,8 @@ describe("engine object layouts", () => {
       anchorState: string;
       anchorFailures: number;
       anchorEvents: number;
+      lightAttempts: number;
+      promoted: number;
       attempts: number;
       attemptsSharingTheMap: number;
       runs: number;
@@ -34,6 +36,10 @@ describe("engine object layouts", () => {
     expect(result.runs).toBe(7);
     expect(result.runsSharingTheMap).toBe(result.runs);
     expect(result.attempts).toBeGreaterThanOrEqual(20);
+    // Light attempts that stayed light, light ones a full attempt took over, and full ones.
+    expect(result.lightAttempts).toBeGreaterThan(result.promoted);
+    expect(result.promoted).toBeGreaterThanOrEqual(5);
+    expect(result.attempts - result.lightAttempts).toBeGreaterThan(result.promoted);
     expect(result.attemptsSharingTheMap).toBe(result.attempts);
   });
 });

@@ -3,8 +3,10 @@
  * workflows that store every kind of value the engine's fields can hold (integer and fractional
  * times, limits, deadlines, signals, listeners, retries with jittered delays, cancellation,
  * abandonment, the phase runner), then prints, as one JSON line, whether each run and attempt
- * still has the same V8 map as the engine's shape anchor.
+ * (light, promoted or full) still has the same V8 map as the engine's shape anchor.
  */
+
+import { LightAttempt } from "../../src/functions/light-attempt.js";
 import {
   AsyncTaskProcessor,
   RetryableError,
@@ -79,15 +81,22 @@ await runner.runNext();
 await runner.runNext();
 await runner.close();
 
-const { run, attempt, events } = keepEngineShapes()!;
+const { run, attempt, lightAttempt, events } = keepEngineShapes()!;
+// A scope is a light attempt (with the full attempt that took it over, if one did) or a full one.
+const records = scopes.flatMap((s) =>
+  s instanceof LightAttempt ? (s.full === undefined ? [s] : [s, s.full]) : [s],
+);
+const anchorOf = (r: unknown) => (r instanceof LightAttempt ? lightAttempt : attempt);
 const hosts = scopes.map((s) => (s as unknown as { host: unknown }).host);
 console.log(
   JSON.stringify({
     anchorState: run.state,
     anchorFailures: run.failures.length,
     anchorEvents: events.length,
-    attempts: scopes.length,
-    attemptsSharingTheMap: scopes.filter((s) => haveSameMap(s, attempt)).length,
+    lightAttempts: records.filter((r) => r instanceof LightAttempt).length,
+    promoted: records.filter((r) => r instanceof LightAttempt && r.full !== undefined).length,
+    attempts: records.length,
+    attemptsSharingTheMap: records.filter((r) => haveSameMap(r, anchorOf(r))).length,
     runs: new Set(hosts).size,
     runsSharingTheMap: new Set(hosts.filter((h) => haveSameMap(h, run))).size,
   }),
