@@ -82,21 +82,18 @@ export class EventLog {
     error: unknown,
     attempts: number | undefined,
   ): void {
-    const e: Record<string, unknown> = {
-      type: "task",
-      seq: this.#seq++,
-      at: this.#time(),
-      task,
-      event,
-      from,
-      to,
-    };
-    if (phase !== undefined) e.phase = phase;
+    // One literal per set of fields: a field added after the literal costs an allocation.
+    const seq = this.#seq++;
+    const at = this.#time();
+    let e: Record<string, unknown>;
+    if (phase === undefined) e = { type: "task", seq, at, task, event, from, to };
+    else if (attempts === undefined) e = { type: "task", seq, at, task, event, from, to, phase };
+    else e = { type: "task", seq, at, task, event, from, to, phase, attempts };
     if (event === "fail") {
       e.error = describeError(error);
       e.afterCancel = from === "preCancelling" || from === "execCancelling";
     }
-    if (attempts !== undefined) e.attempts = attempts;
+    if (phase === undefined && attempts !== undefined) e.attempts = attempts;
     this.#deliver(e as unknown as LifecycleEvent);
   }
 
