@@ -207,8 +207,9 @@ describe("INV-34: a crashed run stops cleanly", () => {
         clock: virtual,
         onEvent: (e) => events.push(e),
       });
+      const rejection = rejectionOf(run); // handled before it rejects
       await virtual.runAll();
-      const error = await rejectionOf(run);
+      const error = await rejection;
       expect(error).toBeInstanceOf(SdaxExecutionError);
       // Attempt events so far: start, timeout, abandon; the late settlement's is the crash.
       expect(events.filter((e) => e.type === "attempt")).toHaveLength(3);
