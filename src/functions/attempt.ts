@@ -182,9 +182,11 @@ export class Attempt implements TaskScope {
 
   /**
    * The function returned `value` (or, if `threw`, threw it): observes what it returned, or
-   * settles at once, then sets the timeout while the attempt runs.
+   * settles at once, then sets the timeout while the attempt runs. `notNative`: the caller
+   * found already that `value` is not a native promise (asking again would call a Proxy's
+   * `getPrototypeOf` twice).
    */
-  afterCall(threw: boolean, value: unknown): void {
+  afterCall(threw: boolean, value: unknown, notNative = false): void {
     if (this.host.listening) this.host.newEventMoment();
     let pending = false;
     if (!threw) {
@@ -192,7 +194,7 @@ export class Attempt implements TaskScope {
       // try: observing touches user code (a `then` getter, a promise subclass).
       try {
         pending = true;
-        if (value instanceof Promise) this.#observe(value);
+        if (!notNative && value instanceof Promise) this.#observe(value);
         else if (isThenable(value)) this.#observe(Promise.resolve(value));
         else pending = false;
       } catch (error) {

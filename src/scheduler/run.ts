@@ -701,25 +701,30 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
     this.#current[node] = light;
     this.#moveLight(light, AE.start);
     let result: unknown;
+    let native: boolean;
     try {
       result = fn.fn(this.ctx, light);
+      // Promoted during the call: the full attempt takes the result as it comes.
+      if (light.full !== undefined) native = false;
+      else native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
     } catch (error) {
       this.promote(light).afterCall(true, error);
       return;
     }
-    if (light.full === undefined && result instanceof Promise) {
-      if (this.#events !== undefined) this.#events.newMoment();
-      let onTimeout: (() => void) | undefined;
-      try {
-        onTimeout = light.observe(result, fn.timeoutMs !== null);
-      } catch (error) {
-        this.promote(light).afterCall(true, error);
-        return;
-      }
-      if (onTimeout !== undefined) this.#setLightTimer(light, onTimeout, fn.timeoutMs!);
+    if (!native) {
+      const checked = light.full === undefined; // not a native promise: not asked again
+      this.promote(light).afterCall(false, result, checked);
       return;
     }
-    this.promote(light).afterCall(false, result);
+    if (this.#events !== undefined) this.#events.newMoment();
+    let onTimeout: (() => void) | undefined;
+    try {
+      onTimeout = light.observe(result as Promise<unknown>, fn.timeoutMs !== null);
+    } catch (error) {
+      this.promote(light).afterCall(true, error);
+      return;
+    }
+    if (onTimeout !== undefined) this.#setLightTimer(light, onTimeout, fn.timeoutMs!);
   }
 
   /** Sets a light attempt's timeout timer; if the clock throws, the attempt fails (spec 5.2). */

@@ -300,6 +300,72 @@ describe("a function that never touches its scope runs exactly as one that does"
   });
 });
 
+describe("a result that is user code", () => {
+  it("INV-33: a result whose prototype cannot be read (a Proxy whose getPrototypeOf throws) fails the phase with that error, and the run cleans up", async () => {
+    const thrown = new Error("no prototype");
+    const asked: number[] = [];
+    const { outcome, events } = await bothWays((touch) => {
+      let count = 0;
+      asked.push(0);
+      const at = asked.length - 1;
+      return {
+        processor: oneLevel(
+          task<Ctx>("t", {
+            execute: phase(
+              () => () =>
+                new Proxy(
+                  {},
+                  {
+                    getPrototypeOf() {
+                      asked[at] = ++count;
+                      throw thrown;
+                    },
+                  },
+                ),
+              touch,
+            ),
+            postExecute: phase(() => async () => {}, touch),
+          }),
+        ),
+      };
+    });
+    expect(errorOf(outcome).failures.map((f) => [f.task, f.phase, f.error])).toEqual([
+      ["t", "execute", thrown],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "run", to: "settled" });
+    expect(asked).toEqual([1, 1]); // asked once, light or not
+  });
+
+  it("INV-1: a Proxy result that is not a promise is asked for its prototype once, light or not, and taken as a value", async () => {
+    const asked: number[] = [];
+    const { outcome } = await bothWays((touch) => {
+      asked.push(0);
+      const at = asked.length - 1;
+      return {
+        processor: oneLevel(
+          task<Ctx>("t", {
+            execute: phase(
+              () => () =>
+                new Proxy(
+                  {},
+                  {
+                    getPrototypeOf() {
+                      asked[at]++;
+                      return Object.prototype;
+                    },
+                  },
+                ),
+              touch,
+            ),
+          }),
+        ),
+      };
+    });
+    reportOf(outcome);
+    expect(asked).toEqual([1, 1]);
+  });
+});
+
 describe("the scope of a light attempt", () => {
   it("INV-36: read after the attempt succeeded, it still names the attempt; its signal is not aborted and spawn says the attempt ended", async () => {
     const scopes: TaskScope[] = [];
