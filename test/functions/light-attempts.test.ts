@@ -339,6 +339,7 @@ describe("a result that is user code", () => {
   it("INV-1: a Proxy result that is not a promise is asked for its prototype once, light or not, and taken as a value", async () => {
     const asked: number[] = [];
     const { outcome } = await bothWays((touch) => {
+      let count = 0;
       asked.push(0);
       const at = asked.length - 1;
       return {
@@ -350,7 +351,7 @@ describe("a result that is user code", () => {
                   {},
                   {
                     getPrototypeOf() {
-                      asked[at]++;
+                      asked[at] = ++count;
                       return Object.prototype;
                     },
                   },
