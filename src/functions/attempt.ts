@@ -29,7 +29,8 @@ export type AttemptEntry =
   | typeof REJECTED
   | typeof TIMED_OUT
   | typeof ABANDON_DUE
-  | typeof DELAY_OVER;
+  | typeof DELAY_OVER
+  | typeof CLEAR_THREW;
 /** The attempt's function's (or a child's) promise fulfilled. */
 export const FULFILLED = 0;
 /** The attempt's function's (or a child's) promise rejected. */
@@ -39,6 +40,11 @@ export const TIMED_OUT = 2;
 const ABANDON_DUE = 3;
 /** A retry's delay timer fired. */
 const DELAY_OVER = 4;
+/**
+ * Its function's promise fulfilled, but the clock threw clearing its timeout's timer (cleared
+ * by the run while the attempt was light): the clock's error fails it (spec 5.2).
+ */
+export const CLEAR_THREW = 5;
 
 /** Which of its timers an attempt has set: data, never inferred from a handle (INV-36). */
 const NO_TIMER = 0;
@@ -58,8 +64,8 @@ export interface AttemptHost {
   readonly listening: boolean;
   /** The run clock's `setTimeout`; may throw (the clock is user code). */
   setTimer(callback: () => void, ms: number): unknown;
-  /** The run clock's `clearTimeout`; may throw (the clock is user code). */
-  clearTimer(handle: unknown): void;
+  /** The run clock's `clearTimeout` (user code): what it threw, or {@link NO_ERROR}. */
+  clearTimer(handle: unknown): unknown;
   /** An error with no phase left to fail: rethrown as an uncaught exception. */
   reportUncaught(error: unknown): void;
   /** The attempt's outcome was decided, or it settled, ended or was abandoned. */
@@ -215,18 +221,13 @@ export class Attempt implements TaskScope {
         );
         this.#timerKind = TIMEOUT_TIMER;
       } catch (clockError) {
-        this.failOnClock(clockError, false);
+        this.failOnClock(clockError);
       }
     }
   }
 
-  /**
-   * The clock threw setting or clearing the timeout's timer (spec 5.2): the attempt fails
-   * with its error. `settled`: its function's promise had just fulfilled (a light attempt
-   * whose timer the clock failed to clear, promoted for it).
-   */
-  failOnClock(clockError: unknown, settled: boolean): void {
-    if (settled) this.#pending--;
+  /** The clock threw setting or clearing the timeout's timer: the attempt fails with its error. */
+  failOnClock(clockError: unknown): void {
     this.#decide("fail", clockError); // spec 5.2: the attempt fails with the clock's error
   }
 
@@ -236,7 +237,11 @@ export class Attempt implements TaskScope {
     else if (entry === REJECTED) this.#settledOne(true, error);
     else if (entry === TIMED_OUT) this.#timerFired(TIMEOUT_TIMER);
     else if (entry === ABANDON_DUE) this.#timerFired(ABANDON_TIMER);
-    else this.#timerFired(DELAY_TIMER);
+    else if (entry === DELAY_OVER) this.#timerFired(DELAY_TIMER);
+    else {
+      this.#pending--; // CLEAR_THREW: the function's promise has fulfilled
+      this.failOnClock(error);
+    }
   }
 
   /** Watches a promise of this attempt (its function's or a child's) until it settles. */
@@ -423,12 +428,7 @@ export class Attempt implements TaskScope {
     const timer = this.#timer;
     this.#timerKind = NO_TIMER;
     this.#timer = undefined;
-    try {
-      this.host.clearTimer(timer);
-      return NO_ERROR;
-    } catch (clockError) {
-      return clockError;
-    }
+    return this.host.clearTimer(timer);
   }
 
   #move(event: number, hasError: boolean, error: unknown): void {
