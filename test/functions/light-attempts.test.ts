@@ -301,34 +301,38 @@ describe("a function that never touches its scope runs exactly as one that does"
 });
 
 describe("a result that is user code", () => {
-  it("INV-33: a result whose prototype cannot be read (a Proxy whose getPrototypeOf throws) fails the phase with that error, and the run cleans up", async () => {
-    const thrown = new Error("no prototype");
-    const asked: number[] = [];
-    const { outcome, events } = await bothWays((touch) => {
-      let count = 0;
-      asked.push(0);
-      const at = asked.length - 1;
+  /**
+   * A task whose execute returns a Proxy with `getPrototypeOf` (and which has a postExecute),
+   * for {@link bothWays}; `asked` gets, per run, how often the Proxy was asked for its prototype.
+   */
+  function proxyResult(getPrototypeOf: () => object, asked: number[]) {
+    return (touch: boolean): Scenario => {
+      const at = asked.push(0) - 1;
+      const handler = {
+        getPrototypeOf() {
+          asked[at] = (asked[at] ?? 0) + 1;
+          return getPrototypeOf();
+        },
+      };
       return {
         processor: oneLevel(
           task<Ctx>("t", {
-            execute: phase(
-              () => () =>
-                new Proxy(
-                  {},
-                  {
-                    getPrototypeOf() {
-                      asked[at] = ++count;
-                      throw thrown;
-                    },
-                  },
-                ),
-              touch,
-            ),
+            execute: phase(() => () => new Proxy({}, handler), touch),
             postExecute: phase(() => async () => {}, touch),
           }),
         ),
       };
-    });
+    };
+  }
+
+  it("INV-33: a result whose prototype cannot be read (a Proxy whose getPrototypeOf throws) fails the phase with that error, and the run cleans up", async () => {
+    const thrown = new Error("no prototype");
+    const asked: number[] = [];
+    const { outcome, events } = await bothWays(
+      proxyResult(() => {
+        throw thrown;
+      }, asked),
+    );
     expect(errorOf(outcome).failures.map((f) => [f.task, f.phase, f.error])).toEqual([
       ["t", "execute", thrown],
     ]);
@@ -338,30 +342,7 @@ describe("a result that is user code", () => {
 
   it("INV-1: a Proxy result that is not a promise is asked for its prototype once, light or not, and taken as a value", async () => {
     const asked: number[] = [];
-    const { outcome } = await bothWays((touch) => {
-      let count = 0;
-      asked.push(0);
-      const at = asked.length - 1;
-      return {
-        processor: oneLevel(
-          task<Ctx>("t", {
-            execute: phase(
-              () => () =>
-                new Proxy(
-                  {},
-                  {
-                    getPrototypeOf() {
-                      asked[at] = ++count;
-                      return Object.prototype;
-                    },
-                  },
-                ),
-              touch,
-            ),
-          }),
-        ),
-      };
-    });
+    const { outcome } = await bothWays(proxyResult(() => Object.prototype, asked));
     reportOf(outcome);
     expect(asked).toEqual([1, 1]);
   });
