@@ -78,8 +78,9 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: "src/graph/compile.ts",
-        find: "for (const u of upper) dependencyLists[u] = onBarrier;",
-        replace: "for (const u of upper) dependencyLists[u] = onBarrier[0]! < 0 ? onBarrier : [];",
+        find: "for (let i = 0; i < upper.length; i++) dependencyLists[upper[i]!] = onBarrier;",
+        replace:
+          "for (let i = 0; i < upper.length; i++) dependencyLists[upper[i]!] = onBarrier[0]! < 0 ? onBarrier : [];",
       },
     ],
   },
@@ -247,9 +248,9 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: "src/builders/level-builder.ts",
-        find: "    this.#entries.push(Object.freeze({ task, level }));\n    return this;",
+        find: "    this.#tasks.push(task);\n    this.#levels.push(level);\n    return this;",
         replace:
-          "    const next = new LevelBuilder<T>();\n    next.#entries.push(...this.#entries, Object.freeze({ task, level }));\n    return next as this;",
+          "    const next = new LevelBuilder<T>();\n    next.#tasks.push(...this.#tasks, task);\n    next.#levels.push(...this.#levels, level);\n    return next as this;",
       },
     ],
   },

@@ -1,4 +1,4 @@
-import { compileGraph, type GraphEntry } from "../graph/compile.js";
+import { compileGraph } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { checkTask, copyDependsOn } from "./checks.js";
@@ -18,7 +18,9 @@ import type { AsyncTask } from "./task.js";
  *   .build();
  */
 export class GraphBuilder<T> {
-  readonly #entries: GraphEntry<T>[] = [];
+  // Side by side, one slot per addTask: no record per task.
+  readonly #tasks: AsyncTask<T>[] = [];
+  readonly #dependsOn: (readonly string[])[] = [];
 
   private constructor() {}
 
@@ -36,7 +38,8 @@ export class GraphBuilder<T> {
   addTask(task: AsyncTask<T>, dependsOn: readonly string[] = []): this {
     checkTask(task, "addTask");
     const names = copyDependsOn(task.name, dependsOn);
-    this.#entries.push(Object.freeze({ task, dependsOn: names }));
+    this.#tasks.push(task);
+    this.#dependsOn.push(names);
     return this;
   }
 
@@ -46,6 +49,7 @@ export class GraphBuilder<T> {
    * `options.maxConcurrency` is the default limit of every run (a run may set its own).
    */
   build(options?: BuildOptions): AsyncTaskProcessor<T> {
-    return new AsyncTaskProcessor(applyBuildOptions(compileGraph(this.#entries.slice()), options));
+    const plan = compileGraph(this.#tasks.slice(), this.#dependsOn.slice());
+    return new AsyncTaskProcessor(applyBuildOptions(plan, options));
   }
 }

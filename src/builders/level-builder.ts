@@ -1,6 +1,6 @@
 import { SdaxBuildError } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
-import { compileLevels, type LevelEntry } from "../graph/compile.js";
+import { compileLevels } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { checkTask } from "./checks.js";
@@ -23,7 +23,9 @@ import type { AsyncTask } from "./task.js";
  * const many = builder.build();
  */
 export class LevelBuilder<T> {
-  readonly #entries: LevelEntry<T>[] = [];
+  // Side by side, one slot per addTask: no record per task.
+  readonly #tasks: AsyncTask<T>[] = [];
+  readonly #levels: number[] = [];
 
   private constructor() {}
 
@@ -47,7 +49,8 @@ export class LevelBuilder<T> {
         "level",
       );
     }
-    this.#entries.push(Object.freeze({ task, level }));
+    this.#tasks.push(task);
+    this.#levels.push(level);
     return this;
   }
 
@@ -57,6 +60,7 @@ export class LevelBuilder<T> {
    * every run (a run may set its own).
    */
   build(options?: BuildOptions): AsyncTaskProcessor<T> {
-    return new AsyncTaskProcessor(applyBuildOptions(compileLevels(this.#entries.slice()), options));
+    const plan = compileLevels(this.#tasks.slice(), this.#levels.slice());
+    return new AsyncTaskProcessor(applyBuildOptions(plan, options));
   }
 }

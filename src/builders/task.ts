@@ -1,8 +1,13 @@
 import { hasBrand } from "../errors/brand.js";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
-import { PHASES, type PhaseName } from "../functions/phase-name.js";
-import { type PhaseFn, type TaskFunction, toTaskFunction } from "../functions/task-function.js";
+import type { PhaseName } from "../functions/phase-name.js";
+import {
+  asTaskFunction,
+  type PhaseFn,
+  type TaskFunction,
+  toPhaseFn,
+} from "../functions/task-function.js";
 
 /** The phases given to {@link task}; each is optional, but a task needs at least one. */
 export interface TaskPhases<T> {
@@ -51,7 +56,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   let unknownKey: string | undefined;
   try {
     for (const key in phases) {
-      if (Object.hasOwn(phases, key) && !(PHASES as readonly string[]).includes(key)) {
+      if (!isPhaseName(key) && Object.hasOwn(phases, key)) {
         unknownKey = key;
         break;
       }
@@ -79,7 +84,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
     phaseOf(phases, "execute", name),
     phaseOf(phases, "postExecute", name),
   );
-  if (!made.preExecute && !made.execute && !made.postExecute) {
+  if (!hasPhases(made)) {
     throw new SdaxBuildError(
       "no-phase",
       `task "${name}" has no phase; give it preExecute, execute or postExecute, or use join("${name}") for a synchronisation point`,
@@ -127,11 +132,7 @@ export function mapTaskFunctions<T>(
   );
 }
 
-function phaseOf<T>(
-  phases: TaskPhases<T>,
-  phase: PhaseName,
-  name: string,
-): TaskFunction<T> | undefined {
+function phaseOf<T>(phases: TaskPhases<T>, phase: PhaseName, name: string): PhaseFn<T> | undefined {
   let value: unknown;
   try {
     value = phases[phase];
@@ -144,21 +145,94 @@ function phaseOf<T>(
       phase,
     );
   }
-  return value === undefined ? undefined : toTaskFunction<T>(value, name, phase);
+  return value === undefined ? undefined : toPhaseFn<T>(value, name, phase);
 }
 
-/** The one shape of every task: fields set in the constructor, the brand on the prototype. */
+/**
+ * The one shape of every task: its phases as given (a bare function, or a `TaskFunction`) in
+ * private fields, the brand on the prototype. The engine takes a bare function as it is; its
+ * `TaskFunction` record is made only when someone reads the phase, and kept, so a workflow
+ * whose phases nobody reads builds no record per phase.
+ */
 class BrandedTask<T> implements AsyncTask<T> {
+  readonly name: string;
+  #preExecute: PhaseFn<T> | undefined;
+  #execute: PhaseFn<T> | undefined;
+  #postExecute: PhaseFn<T> | undefined;
+
   constructor(
-    readonly name: string,
-    readonly preExecute: TaskFunction<T> | undefined,
-    readonly execute: TaskFunction<T> | undefined,
-    readonly postExecute: TaskFunction<T> | undefined,
+    name: string,
+    preExecute: PhaseFn<T> | undefined,
+    execute: PhaseFn<T> | undefined,
+    postExecute: PhaseFn<T> | undefined,
   ) {
+    this.name = name;
+    this.#preExecute = preExecute;
+    this.#execute = execute;
+    this.#postExecute = postExecute;
     Object.freeze(this);
+  }
+
+  get preExecute(): TaskFunction<T> | undefined {
+    const given = this.#preExecute;
+    if (typeof given !== "function") return given;
+    const made = asTaskFunction(given);
+    this.#preExecute = made;
+    return made;
+  }
+
+  get execute(): TaskFunction<T> | undefined {
+    const given = this.#execute;
+    if (typeof given !== "function") return given;
+    const made = asTaskFunction(given);
+    this.#execute = made;
+    return made;
+  }
+
+  get postExecute(): TaskFunction<T> | undefined {
+    const given = this.#postExecute;
+    if (typeof given !== "function") return given;
+    const made = asTaskFunction(given);
+    this.#postExecute = made;
+    return made;
+  }
+
+  /** The task's preExecute as the engine takes it; a task of another copy of sdax gives its record. */
+  static preExecuteOf<T>(task: AsyncTask<T>): PhaseFn<T> | undefined {
+    return #preExecute in task ? (task as BrandedTask<T>).#preExecute : task.preExecute;
+  }
+
+  /** The task's execute as the engine takes it. */
+  static executeOf<T>(task: AsyncTask<T>): PhaseFn<T> | undefined {
+    return #execute in task ? (task as BrandedTask<T>).#execute : task.execute;
+  }
+
+  /** The task's postExecute as the engine takes it. */
+  static postExecuteOf<T>(task: AsyncTask<T>): PhaseFn<T> | undefined {
+    return #postExecute in task ? (task as BrandedTask<T>).#postExecute : task.postExecute;
   }
 }
 Object.defineProperty(BrandedTask.prototype, brand, { value: true });
+
+/** @internal A task's phases as the engine takes them, without making a record per phase. */
+export const preExecuteOf = BrandedTask.preExecuteOf;
+/** @internal */
+export const executeOf = BrandedTask.executeOf;
+/** @internal */
+export const postExecuteOf = BrandedTask.postExecuteOf;
+
+/** @internal True when the task has at least one phase (a join has none). */
+export function hasPhases<T>(task: AsyncTask<T>): boolean {
+  return (
+    preExecuteOf(task) !== undefined ||
+    executeOf(task) !== undefined ||
+    postExecuteOf(task) !== undefined
+  );
+}
+
+function isPhaseName(key: string): boolean {
+  return key === "preExecute" || key === "execute" || key === "postExecute";
+}
 
 function checkName(name: unknown, maker: string): asserts name is string {
   if (typeof name !== "string" || name.trim() === "") {

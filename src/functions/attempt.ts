@@ -161,7 +161,8 @@ export class Attempt implements TaskScope {
     this.#pending = 1;
     let result: unknown;
     try {
-      result = this.fn.fn(this.host.ctx, this);
+      const fn = this.fn.fn; // called with no `this` (spec 1)
+      result = fn(this.host.ctx, this);
     } catch (error) {
       this.afterCall(true, error);
       return;

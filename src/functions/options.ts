@@ -131,7 +131,7 @@ export function validateOptions(
       phase ?? "fn",
     );
   }
-  if (options === undefined) return defaults;
+  if (options === undefined) return DEFAULT_OPTIONS;
   if (!isPlainObject(options)) {
     throw new SdaxBuildError(
       "invalid-option",
@@ -230,7 +230,8 @@ function isPlainObject(value: unknown): value is object {
   }
 }
 
-const defaults: ResolvedOptions = Object.freeze({
+/** Every option at its default: what a bare function runs with. */
+export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   timeoutMs: null,
   retries: 0,
   initialDelayMs: 1000,

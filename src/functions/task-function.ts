@@ -1,5 +1,10 @@
 import { hasBrand } from "../errors/brand.js";
-import { type ResolvedOptions, type TaskFunctionOptions, validateOptions } from "./options.js";
+import {
+  DEFAULT_OPTIONS,
+  type ResolvedOptions,
+  type TaskFunctionOptions,
+  validateOptions,
+} from "./options.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskScope } from "./task-scope.js";
 
@@ -32,8 +37,7 @@ export interface TaskFunction<T> extends ResolvedOptions {
  * );
  */
 export function taskFunc<T>(fn: TaskFn<T>, options?: TaskFunctionOptions): TaskFunction<T> {
-  const resolved = validateOptions(fn, options, undefined, undefined);
-  return makeTaskFunction(fn, resolved);
+  return new BrandedTaskFunction(fn, validateOptions(fn, options, undefined, undefined));
 }
 
 /** True for a value made by {@link taskFunc} (even by another copy of the package). */
@@ -42,10 +46,12 @@ export function isTaskFunction(value: unknown): value is TaskFunction<unknown> {
 }
 
 /**
- * Normalises a phase given to `task()`: a bare function becomes `taskFunc(fn)`; anything else,
- * a generator function included, is refused with a message naming the task and the phase.
+ * Checks a phase given to `task()` and keeps it as given: a {@link TaskFunction}, or a bare
+ * function (which means `taskFunc(fn)` with defaults; its record is made only if someone
+ * reads the phase, see {@link asTaskFunction}). Anything else, a generator function included,
+ * is refused with a message naming the task and the phase.
  */
-export function toTaskFunction<T>(value: unknown, task: string, phase: PhaseName): TaskFunction<T> {
+export function toPhaseFn<T>(value: unknown, task: string, phase: PhaseName): PhaseFn<T> {
   let branded: boolean;
   try {
     branded = isTaskFunction(value);
@@ -53,8 +59,13 @@ export function toTaskFunction<T>(value: unknown, task: string, phase: PhaseName
     branded = false; // a revoked Proxy, or a getter that throws: refused below
   }
   if (branded) return value as TaskFunction<T>;
-  const resolved = validateOptions(value, undefined, task, phase);
-  return makeTaskFunction(value as TaskFn<T>, resolved);
+  validateOptions(value, undefined, task, phase);
+  return value as TaskFn<T>;
+}
+
+/** The {@link TaskFunction} a checked phase stands for: a bare function gets the defaults. */
+export function asTaskFunction<T>(phase: PhaseFn<T>): TaskFunction<T> {
+  return typeof phase === "function" ? new BrandedTaskFunction(phase, DEFAULT_OPTIONS) : phase;
 }
 
 /**
@@ -90,9 +101,5 @@ Object.defineProperty(BrandedTaskFunction.prototype, brand, { value: true });
  * (tracing, fault injection); no validation, since `options` already passed it.
  */
 export function withFn<T>(options: TaskFunction<T>, fn: TaskFn<T>): TaskFunction<T> {
-  return new BrandedTaskFunction(fn, options);
-}
-
-function makeTaskFunction<T>(fn: TaskFn<T>, options: ResolvedOptions): TaskFunction<T> {
   return new BrandedTaskFunction(fn, options);
 }

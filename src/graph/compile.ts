@@ -1,33 +1,24 @@
 import type { AsyncTask } from "../builders/task.js";
 import { SdaxBuildError } from "../errors/build-error.js";
+import { NameIndex, refuseDuplicateNames } from "./name-index.js";
 import { type Plan, planFromDependencies } from "./plan.js";
-
-/** One `addTask` call of a level builder. */
-export interface LevelEntry<T> {
-  readonly task: AsyncTask<T>;
-  readonly level: number;
-}
-
-/** One `addTask` call of a graph builder. */
-export interface GraphEntry<T> {
-  readonly task: AsyncTask<T>;
-  readonly dependsOn: readonly string[];
-}
 
 /**
  * Compiles level mode: between consecutive populated levels one barrier node depends on every
  * task of the lower level and every task of the upper level depends on it, so edges stay
  * linear in the number of tasks (spec 1).
  */
-export function compileLevels<T>(entries: readonly LevelEntry<T>[]): Plan<T> {
-  const tasks = entries.map((e) => e.task);
-  const indexOf = indexNames(tasks);
+export function compileLevels<T>(
+  tasks: readonly AsyncTask<T>[],
+  levels: readonly number[],
+): Plan<T> {
+  refuseDuplicateNames(tasks);
   const byLevel = new Map<number, number[]>();
-  entries.forEach((e, i) => {
-    const members = byLevel.get(e.level);
+  for (let i = 0; i < levels.length; i++) {
+    const members = byLevel.get(levels[i]!);
     if (members) members.push(i);
-    else byLevel.set(e.level, [i]);
-  });
+    else byLevel.set(levels[i]!, [i]);
+  }
   const order = [...byLevel.keys()].sort((a, b) => a - b);
   // Read-only lists, shared: every task of a level depends on the same barrier.
   const dependencyLists: (readonly number[])[] = new Array<readonly number[]>(tasks.length).fill(
@@ -38,37 +29,34 @@ export function compileLevels<T>(entries: readonly LevelEntry<T>[]): Plan<T> {
     const upper = byLevel.get(order[k]!)!;
     const onBarrier = [dependencyLists.length];
     dependencyLists.push(lower);
-    for (const u of upper) dependencyLists[u] = onBarrier;
+    for (let i = 0; i < upper.length; i++) dependencyLists[upper[i]!] = onBarrier;
   }
-  return planFromDependencies(
-    "levels",
-    tasks,
-    dependencyLists,
-    entries.map((e) => e.level),
-    indexOf,
-  );
+  return planFromDependencies("levels", tasks, dependencyLists, levels);
 }
 
 /** Compiles graph mode, refusing missing dependencies, self-dependencies and cycles. */
-export function compileGraph<T>(entries: readonly GraphEntry<T>[]): Plan<T> {
-  const tasks = entries.map((e) => e.task);
-  const indexOf = indexNames(tasks);
-  const dependencyLists = entries.map((e) => {
+export function compileGraph<T>(
+  tasks: readonly AsyncTask<T>[],
+  dependsOn: readonly (readonly string[])[],
+): Plan<T> {
+  const indexOf = new NameIndex(tasks);
+  const dependencyLists = tasks.map((task, i) => {
+    const names = dependsOn[i]!;
     const seen = new Set<number>();
-    for (const name of e.dependsOn) {
+    for (const name of names) {
       if (typeof name !== "string") {
         // The builders copy and check dependsOn; this guards direct callers of the compiler.
         throw new SdaxBuildError(
           "invalid-dependencies",
-          `task "${e.task.name}": dependsOn must hold only task names (strings)`,
-          e.task.name,
+          `task "${task.name}": dependsOn must hold only task names (strings)`,
+          task.name,
           "dependsOn",
         );
       }
-      if (name === e.task.name) {
+      if (name === task.name) {
         throw new SdaxBuildError(
           "self-dependency",
-          `task "${name}" depends on itself (dependsOn: ${JSON.stringify(e.dependsOn)})`,
+          `task "${name}" depends on itself (dependsOn: ${JSON.stringify(names)})`,
           name,
           "dependsOn",
         );
@@ -77,9 +65,9 @@ export function compileGraph<T>(entries: readonly GraphEntry<T>[]): Plan<T> {
       if (index === undefined) {
         throw new SdaxBuildError(
           "missing-dependency",
-          `task "${e.task.name}" depends on "${name}", which was not added to this builder` +
-            suggestion(name, indexOf),
-          e.task.name,
+          `task "${task.name}" depends on "${name}", which was not added to this builder` +
+            suggestion(name, tasks),
+          task.name,
           "dependsOn",
         );
       }
@@ -104,36 +92,18 @@ export function compileGraph<T>(entries: readonly GraphEntry<T>[]): Plan<T> {
     tasks,
     dependencyLists,
     tasks.map(() => undefined),
-    indexOf,
   );
 }
 
 const NO_DEPENDENCIES: readonly number[] = Object.freeze([]);
 
-function indexNames<T>(tasks: readonly AsyncTask<T>[]): Map<string, number> {
-  const indexOf = new Map<string, number>();
-  tasks.forEach((t, i) => {
-    const first = indexOf.get(t.name);
-    if (first !== undefined) {
-      throw new SdaxBuildError(
-        "duplicate-name",
-        `task name "${t.name}" is used twice (tasks #${first + 1} and #${i + 1} added); names must be unique`,
-        t.name,
-        "name",
-      );
-    }
-    indexOf.set(t.name, i);
-  });
-  return indexOf;
-}
-
 /** A "did you mean" hint for a missing name: the same letters in another case. Never throws. */
-function suggestion(name: unknown, indexOf: ReadonlyMap<string, number>): string {
+function suggestion<T>(name: unknown, tasks: readonly AsyncTask<T>[]): string {
   try {
     if (typeof name !== "string") return "";
     const lower = name.toLowerCase();
-    for (const known of indexOf.keys()) {
-      if (typeof known === "string" && known.toLowerCase() === lower) {
+    for (const { name: known } of tasks) {
+      if (known.toLowerCase() === lower) {
         return ` (did you mean "${known}"?)`;
       }
     }

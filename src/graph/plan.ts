@@ -1,4 +1,4 @@
-import type { AsyncTask } from "../builders/task.js";
+import { type AsyncTask, executeOf } from "../builders/task.js";
 
 /**
  * A compiled workflow: nodes `0 .. taskCount - 1` are the user's tasks in insertion order;
@@ -23,7 +23,6 @@ export interface Plan<T> {
   readonly executeNodes: Int32Array;
   /** Level of each task in level mode (`undefined` entries in graph mode). */
   readonly levels: readonly (number | undefined)[];
-  readonly indexOf: ReadonlyMap<string, number>;
   /** The processor's default concurrency limit (`Infinity`: none); `build({ maxConcurrency })`. */
   readonly maxConcurrency: number;
 }
@@ -34,43 +33,48 @@ export function planFromDependencies<T>(
   tasks: readonly AsyncTask<T>[],
   dependencyLists: readonly (readonly number[])[],
   levels: readonly (number | undefined)[],
-  indexOf: ReadonlyMap<string, number>,
 ): Plan<T> {
   const nodeCount = dependencyLists.length;
   const dependenciesStart = new Int32Array(nodeCount + 1);
   const dependencyCount = new Int32Array(nodeCount);
-  const dependentCount = new Int32Array(nodeCount);
+  // How many dependents each node has, then where the next one goes.
+  const dependentAt = new Int32Array(nodeCount);
   let edges = 0;
+  let rootCount = 0;
   for (let i = 0; i < nodeCount; i++) {
     const list = dependencyLists[i]!;
     dependenciesStart[i] = edges;
     dependencyCount[i] = list.length;
     edges += list.length;
-    for (const d of list) dependentCount[d]!++;
+    if (list.length === 0) rootCount++;
+    for (let k = 0; k < list.length; k++) dependentAt[list[k]!]!++;
   }
   dependenciesStart[nodeCount] = edges;
   const dependencies = new Int32Array(edges);
   const dependentsStart = new Int32Array(nodeCount + 1);
   for (let i = 0, at = 0; i < nodeCount; i++) {
     dependentsStart[i] = at;
-    at += dependentCount[i]!;
+    at += dependentAt[i]!;
+    dependentAt[i] = dependentsStart[i]!;
   }
   dependentsStart[nodeCount] = edges;
   const dependents = new Int32Array(edges);
-  const fill = dependentsStart.slice(0, nodeCount);
-  const roots: number[] = [];
-  for (let i = 0, at = 0; i < nodeCount; i++) {
+  const roots = new Int32Array(rootCount);
+  for (let i = 0, at = 0, root = 0; i < nodeCount; i++) {
     const list = dependencyLists[i]!;
-    if (list.length === 0) roots.push(i);
-    for (const d of list) {
+    if (list.length === 0) roots[root++] = i;
+    for (let k = 0; k < list.length; k++) {
+      const d = list[k]!;
       dependencies[at++] = d;
-      dependents[fill[d]!++] = i;
+      dependents[dependentAt[d]!++] = i;
     }
   }
-  const executeNodes: number[] = [];
-  tasks.forEach((t, i) => {
-    if (t.execute) executeNodes.push(i);
-  });
+  let executeCount = 0;
+  for (let i = 0; i < tasks.length; i++) if (executeOf(tasks[i]!) !== undefined) executeCount++;
+  const executeNodes = new Int32Array(executeCount);
+  for (let i = 0, at = 0; i < tasks.length; i++) {
+    if (executeOf(tasks[i]!) !== undefined) executeNodes[at++] = i;
+  }
   return Object.freeze({
     mode,
     tasks,
@@ -81,10 +85,9 @@ export function planFromDependencies<T>(
     dependenciesStart,
     dependencies,
     dependencyCount,
-    roots: Int32Array.from(roots),
-    executeNodes: Int32Array.from(executeNodes),
+    roots,
+    executeNodes,
     levels,
-    indexOf,
     maxConcurrency: Number.POSITIVE_INFINITY,
   });
 }

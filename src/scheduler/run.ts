@@ -1,4 +1,4 @@
-import type { AsyncTask } from "../builders/task.js";
+import { type AsyncTask, executeOf, postExecuteOf, preExecuteOf } from "../builders/task.js";
 import type { TaskFailure } from "../errors/execution-error.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
 import { TaskTimeoutError } from "../errors/retryable-error.js";
@@ -15,7 +15,7 @@ import {
 } from "../functions/attempt.js";
 import { LightAttempt, type LightAttemptHost } from "../functions/light-attempt.js";
 import type { PhaseName } from "../functions/phase-name.js";
-import type { TaskFunction } from "../functions/task-function.js";
+import type { PhaseFn, TaskFunction } from "../functions/task-function.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import {
@@ -356,6 +356,7 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
   promote(light: LightAttempt): Attempt {
     if (light.full !== undefined) return light.full;
     const node = light.node;
+    // The task's getter makes the record of a bare function once and keeps it.
     const fn = this.#tasks[node]![light.phase]!;
     const full = new Attempt(this, node, light.phase, 1, fn as TaskFunction<unknown>);
     light.full = full.adopt(light.code);
@@ -529,7 +530,8 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
 
   /** Enters a node whose dependencies all reached `ready` (spec INV-2, INV-3). */
   #enter(node: number): void {
-    const pre = this.#tasks[node]?.preExecute;
+    const task = this.#tasks[node]; // undefined for a level barrier
+    const pre = task === undefined ? undefined : preExecuteOf(task);
     if (pre === undefined) {
       this.#move(node, TE.enter);
       this.#markReady(node);
@@ -567,7 +569,7 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
         this.#slotQueue.push(node);
       } else {
         this.#move(node, TE.startExec, "execute");
-        this.#startAttempt(node, "execute", this.#tasks[node]!.execute!);
+        this.#startAttempt(node, "execute", executeOf(this.#tasks[node]!)!);
       }
     }
   }
@@ -588,13 +590,13 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
     const state = this.#states[node]!;
     if (state === TS.preQueued) {
       this.#move(node, TE.startPre, "preExecute");
-      this.#startAttempt(node, "preExecute", task.preExecute!);
+      this.#startAttempt(node, "preExecute", preExecuteOf(task)!);
     } else if (state === TS.execQueued) {
       this.#move(node, TE.startExec, "execute");
-      this.#startAttempt(node, "execute", task.execute!);
+      this.#startAttempt(node, "execute", executeOf(task)!);
     } else {
       this.#move(node, TE.startPost, "postExecute");
-      this.#startAttempt(node, "postExecute", task.postExecute!);
+      this.#startAttempt(node, "postExecute", postExecuteOf(task)!);
     }
   }
 
@@ -677,7 +679,8 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
 
   /** Starts a node's postExecute, or finishes its teardown if it has none (spec INV-10). */
   #tearDown(node: number): void {
-    const post = this.#tasks[node]?.postExecute;
+    const task = this.#tasks[node];
+    const post = task === undefined ? undefined : postExecuteOf(task);
     if (post === undefined) {
       this.#move(node, TE.finish);
       this.#tornDown(node);
@@ -705,14 +708,16 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
    * Starts a phase's first attempt, light (see {@link LightAttempt}), and promoted at once
    * unless the function returned a native promise.
    */
-  #startAttempt(node: number, phase: PhaseName, fn: TaskFunction<T>): void {
+  #startAttempt(node: number, phase: PhaseName, given: PhaseFn<T>): void {
+    const bare = typeof given === "function"; // a bare function runs with the defaults
+    const timeoutMs = bare ? null : given.timeoutMs;
     const light = new LightAttempt(this, node, phase);
     this.#current[node] = light;
     this.#moveLight(light, AE.start);
     let result: unknown;
     let native: boolean;
     try {
-      result = fn.fn(this.ctx, light);
+      result = (bare ? given : given.fn)(this.ctx, light);
       // Promoted during the call: the full attempt takes the result as it comes.
       if (light.full !== undefined) native = false;
       else native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
@@ -728,12 +733,12 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
     if (this.#events !== undefined) this.#events.newMoment();
     let onTimeout: (() => void) | undefined;
     try {
-      onTimeout = light.observe(result as Promise<unknown>, fn.timeoutMs !== null);
+      onTimeout = light.observe(result as Promise<unknown>, timeoutMs !== null);
     } catch (error) {
       this.promote(light).afterCall(true, error);
       return;
     }
-    if (onTimeout !== undefined) this.#setLightTimer(light, onTimeout, fn.timeoutMs!);
+    if (onTimeout !== undefined) this.#setLightTimer(light, onTimeout, timeoutMs!);
   }
 
   /** Sets a light attempt's timeout timer; if the clock throws, the attempt fails (spec 5.2). */

@@ -58,6 +58,8 @@ export class ReplayState<T> {
   readonly attempts = new Map<string, AttemptRecord>();
 
   // What each task has and did.
+  /** The index of each task's name. */
+  readonly indexOf: ReadonlyMap<string, number>;
   /** Per task and phase: 1 if the task has that function. */
   readonly hasPhase: Uint8Array;
   /** Per task: how it was entered (`Entry`). */
@@ -94,6 +96,7 @@ export class ReplayState<T> {
     const n = plan.taskCount;
     this.taskCount = n;
     this.taskState = new Array<TaskState>(n).fill("waiting");
+    this.indexOf = new Map(plan.tasks.map((t, i) => [t.name, i]));
     this.hasPhase = new Uint8Array(n * 3);
     plan.tasks.forEach((t, i) => {
       this.hasPhase[i * 3 + PRE] = t.preExecute ? 1 : 0;
@@ -121,7 +124,7 @@ export class ReplayState<T> {
     what: string,
     event: LifecycleEvent,
   ): { node: number; p: number } | undefined {
-    const node = this.plan.indexOf.get(e.task);
+    const node = this.indexOf.get(e.task);
     const p = phaseIndex(e.phase);
     if (node === undefined || node >= this.taskCount || p < 0) {
       this.report(

@@ -47,7 +47,7 @@ export class TaskReplay<T> {
   onTask(e: TaskTransitionEvent): void {
     const state = this.#state;
     const parts = this.#parts;
-    const node = state.plan.indexOf.get(e.task);
+    const node = state.indexOf.get(e.task);
     if (node === undefined || node >= state.taskCount) {
       state.report("INV-1", `task event for "${e.task}", which is not a task of this processor`, [
         e,

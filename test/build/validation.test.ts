@@ -56,6 +56,45 @@ describe("spec 1: build-time validation", () => {
     });
   });
 
+  it("spec 1: in a workflow of thousands of tasks (names kept in shards), a duplicate anywhere is refused naming both places", () => {
+    const names = Array.from({ length: 9_000 }, (_, i) => `task-${i}`);
+    for (const [first, second] of [
+      [0, 8_999],
+      [4_321, 4_322],
+      [8_998, 8_999],
+    ] as const) {
+      const levels = AsyncTaskProcessor.builder();
+      const graph = AsyncTaskProcessor.graphBuilder();
+      names.forEach((name, i) => {
+        const used = i === second ? names[first]! : name;
+        levels.addTask(t(used), i % 7);
+        graph.addTask(t(used), i === 0 ? [] : [names[i - 1]!]);
+      });
+      for (const builder of [levels, graph]) {
+        buildError(() => builder.build(), {
+          code: "duplicate-name",
+          task: names[first]!,
+          message: [new RegExp(`tasks #${first + 1} and #${second + 1} added`)],
+        });
+      }
+    }
+  });
+
+  it("spec 1: in a graph of thousands of tasks, every dependency is found by its name", async () => {
+    const count = 9_000;
+    const order: number[] = [];
+    const builder = AsyncTaskProcessor.graphBuilder();
+    // Added last first: task i depends on task i + 1, so the run goes from the last added up.
+    for (let i = 0; i < count; i++) {
+      const dependsOn = i === count - 1 ? [] : [`task-${i + 1}`];
+      builder.addTask(task(`task-${i}`, { preExecute: () => void order.push(i) }), dependsOn);
+    }
+    const processor = builder.build();
+    expect(processor.describe()[17]).toMatchObject({ name: "task-17", dependsOn: ["task-18"] });
+    await processor.processTasks({});
+    expect(order).toEqual(Array.from({ length: count }, (_, i) => count - 1 - i));
+  });
+
   it("spec 1: a missing dependency is refused, naming the task and the missing name", () => {
     buildError(
       () => AsyncTaskProcessor.graphBuilder().addTask(t("a"), ["ghost"]).addTask(t("b")).build(),

@@ -4,12 +4,14 @@
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  type AsyncTask,
   AsyncTaskProcessor,
   isRetryable,
   isSdaxBuildError,
   isTaskFunction,
   MAX_TIMER_MS,
   type PhaseName,
+  RetryableError,
   SdaxBuildError,
   type TaskFailure,
   type TaskFunction,
@@ -58,6 +60,63 @@ describe("§1 task functions", () => {
     const { fn: _a, ...bare } = t.execute!;
     const { fn: _b, ...wrapped } = defaults;
     expect(bare).toEqual(wrapped);
+  });
+
+  it("a bare function phase reads as one TaskFunction, the same every time", () => {
+    const t = task<Ctx>("t", { preExecute: noop, postExecute: noop });
+    const first = t.preExecute;
+    expect(t.preExecute).toBe(first);
+    expect(t.postExecute).toBe(t.postExecute);
+    expect(t.postExecute).not.toBe(first);
+    expect(t.execute).toBeUndefined();
+  });
+
+  it("every attempt calls the function with no `this`: bare, through taskFunc, and a retry", async () => {
+    const seen: string[] = [];
+    const record = (label: string) =>
+      function (this: unknown) {
+        seen.push(`${label} ${this === undefined ? "no this" : "a this"}`);
+      };
+    let tries = 0;
+    const retried = taskFunc(
+      function (this: unknown) {
+        seen.push(`retried#${++tries} ${this === undefined ? "no this" : "a this"}`);
+        if (tries === 1) throw new RetryableError("once more");
+      },
+      { retries: 1, initialDelayMs: 0 },
+    );
+    const t = task<Ctx>("t", {
+      preExecute: record("bare"),
+      execute: taskFunc(record("wrapped")),
+      postExecute: retried,
+    });
+    await AsyncTaskProcessor.builder<Ctx>().addTask(t, 1).build().processTasks({});
+    expect(seen).toEqual([
+      "bare no this",
+      "wrapped no this",
+      "retried#1 no this",
+      "retried#2 no this",
+    ]);
+  });
+
+  it("a task made by another copy of sdax runs: its phases are read through its fields", async () => {
+    const calls: string[] = [];
+    const own = task<Ctx>("own", { execute: () => calls.push("own") });
+    const foreign = Object.freeze(
+      Object.assign(Object.create({ [Symbol.for("sdax.AsyncTask")]: true }) as object, {
+        name: "foreign",
+        preExecute: taskFunc(() => calls.push("foreign pre")),
+        execute: undefined,
+        postExecute: taskFunc(() => calls.push("foreign post")),
+      }),
+    ) as AsyncTask<Ctx>;
+    const report = await AsyncTaskProcessor.builder<Ctx>()
+      .addTask(foreign, 1)
+      .addTask(own, 2)
+      .build()
+      .processTasks({});
+    expect(calls).toEqual(["foreign pre", "own", "foreign post"]);
+    expect(report.tasks).toBe(2);
   });
 
   it("a TaskFunction given as a phase is used as it is", () => {

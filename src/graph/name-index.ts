@@ -1,0 +1,73 @@
+import { SdaxBuildError } from "../errors/build-error.js";
+
+/*
+ * Large workflows keep their names in shards of about 2,000, picked by a hash of the name:
+ * V8 allocates a hash table of more than about 4,000 entries in its large-object space, from
+ * fresh memory pages at every build, and on virtual machines whose page faults are slow that
+ * cost more than all the rest of a build. Small tables are ordinary young objects.
+ */
+const NAMES_PER_SHARD = 2048;
+
+/** What is read of a task here: its name. */
+type Named = { readonly name: string };
+
+function shardCount(names: number): number {
+  let shards = 1;
+  while (shards * NAMES_PER_SHARD < names) shards *= 2;
+  return shards;
+}
+
+/** FNV-1a over the UTF-16 code units, masked to a shard. */
+function shardOf(name: string, mask: number): number {
+  if (mask === 0) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash & mask;
+}
+
+/** Refuses a workflow that uses a name twice, naming both places it was added. */
+export function refuseDuplicateNames(tasks: readonly Named[]): void {
+  const shards: Set<string>[] = [];
+  for (let i = shardCount(tasks.length); i > 0; i--) shards.push(new Set());
+  const mask = shards.length - 1;
+  for (let i = 0; i < tasks.length; i++) {
+    const name = tasks[i]!.name;
+    const shard = shards[shardOf(name, mask)]!;
+    const size = shard.size;
+    shard.add(name);
+    if (shard.size === size) throw duplicateName(tasks, i);
+  }
+}
+
+/** The index of each task name; refuses a name used twice. */
+export class NameIndex {
+  readonly #shards: Map<string, number>[] = [];
+  readonly #mask: number;
+
+  constructor(tasks: readonly Named[]) {
+    for (let i = shardCount(tasks.length); i > 0; i--) this.#shards.push(new Map());
+    this.#mask = this.#shards.length - 1;
+    for (let i = 0; i < tasks.length; i++) {
+      const name = tasks[i]!.name;
+      const shard = this.#shards[shardOf(name, this.#mask)]!;
+      if (shard.has(name)) throw duplicateName(tasks, i);
+      shard.set(name, i);
+    }
+  }
+
+  /** The index of `name`, or undefined. */
+  get(name: string): number | undefined {
+    return this.#shards[shardOf(name, this.#mask)]!.get(name);
+  }
+}
+
+function duplicateName(tasks: readonly Named[], second: number): SdaxBuildError {
+  const name = tasks[second]!.name;
+  const first = tasks.findIndex((t) => t.name === name);
+  return new SdaxBuildError(
+    "duplicate-name",
+    `task name "${name}" is used twice (tasks #${first + 1} and #${second + 1} added); names must be unique`,
+    name,
+    "name",
+  );
+}
