@@ -14,10 +14,19 @@ export function compileLevels<T>(
 ): Plan<T> {
   refuseDuplicateNames(tasks);
   const byLevel = new Map<number, number[]>();
+  // Builders are mostly filled level by level: look a level up only when it changes.
+  let level = Number.NaN;
+  let members: number[] = [];
   for (let i = 0; i < levels.length; i++) {
-    const members = byLevel.get(levels[i]!);
-    if (members) members.push(i);
-    else byLevel.set(levels[i]!, [i]);
+    if (levels[i] !== level) {
+      level = levels[i]!;
+      const known = byLevel.get(level);
+      if (known === undefined) {
+        members = [];
+        byLevel.set(level, members);
+      } else members = known;
+    }
+    members.push(i);
   }
   const order = [...byLevel.keys()].sort((a, b) => a - b);
   // Read-only lists, shared: every task of a level depends on the same barrier.
