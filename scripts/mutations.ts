@@ -248,9 +248,9 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: "src/builders/level-builder.ts",
-        find: "    this.#tasks.push(task);\n    this.#levels.push(level);\n    return this;",
+        find: "    this.#tasks.push(kept);\n    this.#levels.push(level);\n    return this;",
         replace:
-          "    const next = new LevelBuilder<T>();\n    next.#tasks.push(...this.#tasks, task);\n    next.#levels.push(...this.#levels, level);\n    return next as this;",
+          "    const next = new LevelBuilder<T>();\n    next.#tasks.push(...this.#tasks, kept);\n    next.#levels.push(...this.#levels, level);\n    return next as this;",
       },
     ],
   },

@@ -2,7 +2,7 @@ import { compileGraph } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { checkTask, copyDependsOn } from "./checks.js";
-import type { AsyncTask } from "./task.js";
+import { type AsyncTask, ownTask } from "./task.js";
 
 /**
  * Builds a graph-mode workflow: each task names the tasks it depends on, in any order of
@@ -37,8 +37,9 @@ export class GraphBuilder<T> {
    */
   addTask(task: AsyncTask<T>, dependsOn: readonly string[] = []): this {
     checkTask(task, "addTask");
-    const names = copyDependsOn(task.name, dependsOn);
-    this.#tasks.push(task);
+    const kept = ownTask(task, "addTask");
+    const names = copyDependsOn(kept.name, dependsOn);
+    this.#tasks.push(kept);
     this.#dependsOn.push(names);
     return this;
   }

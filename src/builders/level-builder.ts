@@ -4,7 +4,7 @@ import { compileLevels } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { checkTask } from "./checks.js";
-import type { AsyncTask } from "./task.js";
+import { type AsyncTask, ownTask } from "./task.js";
 
 /**
  * Builds a level-mode workflow. `addTask` adds to this builder and returns it, so a chain and
@@ -41,15 +41,16 @@ export class LevelBuilder<T> {
    */
   addTask(task: AsyncTask<T>, level: number): this {
     checkTask(task, "addTask");
+    const kept = ownTask(task, "addTask");
     if (!Number.isSafeInteger(level)) {
       throw new SdaxBuildError(
         "invalid-level",
-        `task "${task.name}": level must be a safe integer, got ${describeValue(level)}`,
-        task.name,
+        `task "${kept.name}": level must be a safe integer, got ${describeValue(level)}`,
+        kept.name,
         "level",
       );
     }
-    this.#tasks.push(task);
+    this.#tasks.push(kept);
     this.#levels.push(level);
     return this;
   }

@@ -197,19 +197,24 @@ class BrandedTask<T> implements AsyncTask<T> {
     return made;
   }
 
-  /** The task's preExecute as the engine takes it; a task of another copy of sdax gives its record. */
+  /** True for a task made by this copy of sdax (not a Proxy of one, nor an object inheriting from one). */
+  static isOwn(task: object): boolean {
+    return #preExecute in task;
+  }
+
+  /** The task's preExecute as the engine takes it (a task a processor keeps: see {@link ownTask}). */
   static preExecuteOf<T>(task: AsyncTask<T>): PhaseFn<T> | undefined {
-    return #preExecute in task ? (task as BrandedTask<T>).#preExecute : task.preExecute;
+    return (task as BrandedTask<T>).#preExecute;
   }
 
   /** The task's execute as the engine takes it. */
   static executeOf<T>(task: AsyncTask<T>): PhaseFn<T> | undefined {
-    return #execute in task ? (task as BrandedTask<T>).#execute : task.execute;
+    return (task as BrandedTask<T>).#execute;
   }
 
   /** The task's postExecute as the engine takes it. */
   static postExecuteOf<T>(task: AsyncTask<T>): PhaseFn<T> | undefined {
-    return #postExecute in task ? (task as BrandedTask<T>).#postExecute : task.postExecute;
+    return (task as BrandedTask<T>).#postExecute;
   }
 }
 Object.defineProperty(BrandedTask.prototype, brand, { value: true });
@@ -220,6 +225,40 @@ export const preExecuteOf = BrandedTask.preExecuteOf;
 export const executeOf = BrandedTask.executeOf;
 /** @internal */
 export const postExecuteOf = BrandedTask.postExecuteOf;
+
+/**
+ * @internal The task as a processor keeps it: the task itself, or, for a task made by another
+ * copy of sdax, a task of this copy with the same name and phases, each read once here. A
+ * Proxy of a task, or an object inheriting from one, is refused: its phases cannot be read.
+ */
+export function ownTask<T>(task: AsyncTask<T>, method: string): AsyncTask<T> {
+  if (BrandedTask.isOwn(task)) return task;
+  let name: unknown;
+  let phases: TaskPhases<T>;
+  try {
+    name = task.name;
+    phases = {
+      preExecute: task.preExecute,
+      execute: task.execute,
+      postExecute: task.postExecute,
+    };
+  } catch (error) {
+    throw unreadableInput(
+      "invalid-task",
+      `${method}: the task could not be read; a Proxy of a task, or an object inheriting from one, cannot be added (add the task itself)`,
+      error,
+      undefined,
+      "task",
+    );
+  }
+  checkName(name, method);
+  return new BrandedTask<T>(
+    name,
+    phaseOf(phases, "preExecute", name),
+    phaseOf(phases, "execute", name),
+    phaseOf(phases, "postExecute", name),
+  );
+}
 
 /** @internal True when the task has at least one phase (a join has none). */
 export function hasPhases<T>(task: AsyncTask<T>): boolean {

@@ -518,4 +518,70 @@ describe("INV-33: hostile values at build time get an SdaxBuildError, never a ra
     });
     expect(optionError.cause).toBe(boom);
   });
+
+  it("INV-33: a Proxy of a task, or an object inheriting from one, is refused at addTask (its phases cannot be read); the builder goes on", async () => {
+    const real = step("real");
+    const wrapped = [new Proxy(real, {}), Object.create(real) as AsyncTask<Ctx>];
+    for (const fake of wrapped) {
+      const levels = AsyncTaskProcessor.builder<Ctx>();
+      const graph = AsyncTaskProcessor.graphBuilder<Ctx>();
+      for (const add of [() => levels.addTask(fake, 1), () => graph.addTask(fake)]) {
+        const error = buildError(add, {
+          code: "invalid-task",
+          field: "task",
+          message: [/addTask: the task could not be read/, /add the task itself/],
+        });
+        expect(error.cause).toBeInstanceOf(TypeError);
+      }
+      const ctx: Ctx = { ran: [] };
+      await levels.addTask(real, 1).build().processTasks(ctx);
+      await graph.addTask(real).build().processTasks(ctx);
+      expect(ctx.ran).toEqual(["real", "real"]);
+    }
+  });
+
+  it("INV-33: a task of another copy of sdax is read once, at addTask, and its name is checked like any task's", async () => {
+    const reads: string[] = [];
+    const read = <V>(field: string, value: V): V => {
+      reads.push(field);
+      return value;
+    };
+    let execute: TaskFn<Ctx> = (ctx) => {
+      ctx.ran.push("foreign");
+    };
+    const foreign = Object.create(
+      { [Symbol.for("sdax.AsyncTask")]: true },
+      {
+        name: { get: () => read("name", "foreign") },
+        preExecute: { get: () => read("preExecute", undefined) },
+        execute: { get: () => read("execute", taskFunc(execute)) },
+        postExecute: { get: () => read("postExecute", undefined) },
+      },
+    ) as AsyncTask<Ctx>;
+    const processor = AsyncTaskProcessor.builder<Ctx>().addTask(foreign, 1).build();
+    expect(reads).toEqual(["name", "preExecute", "execute", "postExecute"]);
+    execute = () => {
+      throw new Error("a later read is never used");
+    };
+    const ctx: Ctx = { ran: [] };
+    await processor.processTasks(ctx);
+    await processor.processTasks(ctx);
+    expect(ctx.ran).toEqual(["foreign", "foreign"]);
+    expect(processor.describe()).toEqual([{ name: "foreign", level: 1, phases: ["execute"] }]);
+    expect(reads).toHaveLength(4);
+    for (const name of [undefined, 7, "  "]) {
+      const unnamed = Object.create(
+        { [Symbol.for("sdax.AsyncTask")]: true },
+        {
+          name: { value: name },
+          execute: { value: taskFunc(noop) },
+        },
+      ) as AsyncTask<Ctx>;
+      buildError(() => AsyncTaskProcessor.graphBuilder<Ctx>().addTask(unnamed), {
+        code: "invalid-name",
+        field: "name",
+        message: [/addTask\(\): a task name must be a non-empty string/],
+      });
+    }
+  });
 });
