@@ -21,7 +21,10 @@ export interface TaskPhases<T> {
 
 const brand = Symbol.for("sdax.AsyncTask");
 
-/** A named task with up to three phases. Immutable; made by {@link task} or {@link join}. */
+/**
+ * A named task with up to three phases. Immutable; made by {@link task} or {@link join}. Add the
+ * task itself to a builder: a Proxy of it, or an object inheriting from it, is refused.
+ */
 export interface AsyncTask<T> {
   /** The task's name, unique within a processor. */
   readonly name: string;
