@@ -1,9 +1,12 @@
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
-import { type AsyncTask, isAsyncTask } from "./task.js";
+import { type AsyncTask, isAsyncTask, ownTask } from "./task.js";
 
-/** Refuses anything that is not made by `task()` or `join()`. */
-export function checkTask(task: unknown, method: string): asserts task is AsyncTask<unknown> {
+/**
+ * The task a builder keeps for `task` (see {@link ownTask}); refuses anything that is not made
+ * by `task()` or `join()`.
+ */
+export function keepTask<T>(task: AsyncTask<T>, method: string): AsyncTask<T> {
   let isTask: boolean;
   try {
     isTask = isAsyncTask(task);
@@ -18,6 +21,7 @@ export function checkTask(task: unknown, method: string): asserts task is AsyncT
       "task",
     );
   }
+  return ownTask(task, method);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { compileGraph } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
-import { checkTask, copyDependsOn } from "./checks.js";
-import { type AsyncTask, ownTask } from "./task.js";
+import { copyDependsOn, keepTask } from "./checks.js";
+import type { AsyncTask } from "./task.js";
 
 /**
  * Builds a graph-mode workflow: each task names the tasks it depends on, in any order of
@@ -36,8 +36,7 @@ export class GraphBuilder<T> {
    * included) throws an `SdaxBuildError` and adds nothing.
    */
   addTask(task: AsyncTask<T>, dependsOn: readonly string[] = []): this {
-    checkTask(task, "addTask");
-    const kept = ownTask(task, "addTask");
+    const kept = keepTask(task, "addTask");
     const names = copyDependsOn(kept.name, dependsOn);
     this.#tasks.push(kept);
     this.#dependsOn.push(names);

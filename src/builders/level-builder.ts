@@ -3,8 +3,8 @@ import { describeValue } from "../errors/describe-error.js";
 import { compileLevels } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
-import { checkTask } from "./checks.js";
-import { type AsyncTask, ownTask } from "./task.js";
+import { keepTask } from "./checks.js";
+import type { AsyncTask } from "./task.js";
 
 /**
  * Builds a level-mode workflow. `addTask` adds to this builder and returns it, so a chain and
@@ -40,8 +40,7 @@ export class LevelBuilder<T> {
    * nothing.
    */
   addTask(task: AsyncTask<T>, level: number): this {
-    checkTask(task, "addTask");
-    const kept = ownTask(task, "addTask");
+    const kept = keepTask(task, "addTask");
     if (!Number.isSafeInteger(level)) {
       throw new SdaxBuildError(
         "invalid-level",

@@ -263,8 +263,8 @@ export function ownTask<T>(task: AsyncTask<T>, method: string): AsyncTask<T> {
   );
 }
 
-/** @internal True when the task has at least one phase (a join has none). */
-export function hasPhases<T>(task: AsyncTask<T>): boolean {
+/** True when the task has at least one phase (a join has none). */
+function hasPhases<T>(task: AsyncTask<T>): boolean {
   return (
     preExecuteOf(task) !== undefined ||
     executeOf(task) !== undefined ||

@@ -11,9 +11,12 @@ const NAMES_PER_SHARD = 2048;
 /** What is read of a task here: its name. */
 type Named = { readonly name: string };
 
-function shardCount(names: number): number {
-  let shards = 1;
-  while (shards * NAMES_PER_SHARD < names) shards *= 2;
+/** Enough tables for `names` names (a power of two), each made by `make`. */
+function shardsFor<S>(names: number, make: () => S): S[] {
+  let count = 1;
+  while (count * NAMES_PER_SHARD < names) count *= 2;
+  const shards: S[] = [];
+  for (let i = 0; i < count; i++) shards.push(make());
   return shards;
 }
 
@@ -27,8 +30,7 @@ function shardOf(name: string, mask: number): number {
 
 /** Refuses a workflow that uses a name twice, naming both places it was added. */
 export function refuseDuplicateNames(tasks: readonly Named[]): void {
-  const shards: Set<string>[] = [];
-  for (let i = shardCount(tasks.length); i > 0; i--) shards.push(new Set());
+  const shards = shardsFor(tasks.length, () => new Set<string>());
   const mask = shards.length - 1;
   for (let i = 0; i < tasks.length; i++) {
     const name = tasks[i]!.name;
@@ -41,11 +43,11 @@ export function refuseDuplicateNames(tasks: readonly Named[]): void {
 
 /** The index of each task name; refuses a name used twice. */
 export class NameIndex {
-  readonly #shards: Map<string, number>[] = [];
+  readonly #shards: Map<string, number>[];
   readonly #mask: number;
 
   constructor(tasks: readonly Named[]) {
-    for (let i = shardCount(tasks.length); i > 0; i--) this.#shards.push(new Map());
+    this.#shards = shardsFor(tasks.length, () => new Map<string, number>());
     this.#mask = this.#shards.length - 1;
     for (let i = 0; i < tasks.length; i++) {
       const name = tasks[i]!.name;
