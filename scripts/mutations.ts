@@ -93,7 +93,7 @@ export const MUTATIONS: readonly Mutation[] = [
         file: RUN,
         find: 'if (attempt.phase !== "postExecute") this.#failRun("fail");',
         replace:
-          'if (attempt.phase !== "postExecute") this.#failRun("fail");\n    else for (const other of this.#current) if (other !== undefined && other !== attempt && other.phase === "postExecute") other.cancel(new DOMException("post failed", "AbortError"));',
+          'if (attempt.phase !== "postExecute") this.#failRun("fail");\n    else for (const other of this.#current) if (other instanceof Attempt && other !== attempt && other.phase === "postExecute") other.cancel(new DOMException("post failed", "AbortError"));',
       },
       {
         file: RUN,
@@ -178,7 +178,7 @@ export const MUTATIONS: readonly Mutation[] = [
       {
         file: ATTEMPT,
         find: "if (this.code === AS.cancelling && !this.#isCancellation(error)) {",
-        replace: "if (false) {",
+        replace: "if (false && !this.#isCancellation(error)) {",
       },
     ],
   },

@@ -1,7 +1,7 @@
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import { AE, AS, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
-import type { LightAttempt } from "./light-attempt.js";
+import type { LightScope } from "./light-scope.js";
 import { nativeThen } from "./native-then.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskFunction } from "./task-function.js";
@@ -171,7 +171,7 @@ export class Attempt implements TaskScope {
   }
 
   /**
-   * Takes over a {@link LightAttempt} in the state it reached, without an event: `running`,
+   * Takes over a light attempt (see {@link LightScope}) in the state it reached, without an event: `running`,
    * its function's promise observed and unsettled, or `ended` in success.
    */
   adopt(code: number): this {

@@ -7,7 +7,7 @@ import type {
   RunTransitionEvent,
 } from "../events/lifecycle-event.js";
 import { Attempt } from "../functions/attempt.js";
-import { LightAttempt } from "../functions/light-attempt.js";
+import { LightScope } from "../functions/light-scope.js";
 import type { TaskScope } from "../functions/task-scope.js";
 import { SDAX_ATTRIBUTES as A, SDAX_EVENTS } from "./attributes.js";
 import { exceptionOf, type RecordedException } from "./exception.js";
@@ -193,7 +193,7 @@ export class RunTracer {
    */
   #failed(span: Span, outcome: string, scope: TaskScope, event: AttemptTransitionEvent): void {
     span.setAttribute(A.outcome, outcome);
-    const record = scope instanceof LightAttempt ? scope.full : scope;
+    const record = scope instanceof LightScope ? scope.full : scope;
     const exception: RecordedException =
       record instanceof Attempt
         ? exceptionOf(record.error)

@@ -13,7 +13,7 @@ import {
   FULFILLED,
   NO_ERROR,
 } from "../functions/attempt.js";
-import { LightAttempt, type LightAttemptHost } from "../functions/light-attempt.js";
+import { LightScope, type LightScopeHost, observeLight } from "../functions/light-scope.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { PhaseFn, TaskFunction } from "../functions/task-function.js";
 import type { Plan } from "../graph/plan.js";
@@ -64,7 +64,7 @@ function flags(states: readonly TaskState[]): Uint8Array {
  * Work is queued and drained in a loop (never by recursion), so deep graphs and synchronous
  * functions cannot grow the stack.
  */
-export class Run<T> implements AttemptHost, LightAttemptHost {
+export class Run<T> implements AttemptHost, LightScopeHost {
   readonly ctx: T;
   readonly abandonAfterMs: number | null | undefined;
   readonly listening: boolean;
@@ -85,10 +85,16 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
   /** Per node, during cleanup: entered dependents whose teardown has not finished. */
   #teardownWaitingOn: Int32Array | undefined;
   /**
-   * Per node: the latest attempt of its current phase (a `delayed` one between attempts), light
-   * until it needs a full record.
+   * Per node: the latest attempt of its current phase (a `delayed` one between attempts). While
+   * that is the phase's first attempt and it is light (see {@link LightScope}), the entry is
+   * not a record but the attempt's state: its code in {@link ATTEMPT_MACHINE}.
    */
-  readonly #current: (Attempt | LightAttempt | undefined)[];
+  readonly #current: (Attempt | number | undefined)[];
+  /**
+   * Per node and phase (`3 * node + phase index`): the full attempt a light one was handed to,
+   * for the scope of that attempt, which may outlive its phase. Made at the first such handover.
+   */
+  #promoted: (Attempt | undefined)[] | undefined;
   /**
    * Per node whose current attempt is light: 1 while that attempt's timeout timer is set, and
    * its handle (INV-36: data, never inferred from the handle). Made by the first such timer.
@@ -171,7 +177,7 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
     this.#limit = options.maxConcurrency ?? plan.maxConcurrency;
     this.#states = new Uint8Array(plan.nodeCount); // every node starts `waiting` (code 0)
     this.#waitingOn = plan.dependencyCount.slice();
-    this.#current = new Array<Attempt | LightAttempt | undefined>(plan.nodeCount);
+    this.#current = new Array<Attempt | number | undefined>(plan.nodeCount);
     if (this.#signal !== undefined) {
       const signal = this.#signal;
       this.#onAbort = () => this.#drain(() => this.#abortRun(signal.reason));
@@ -321,10 +327,10 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
    * still light is acted on here, in a step of its own as {@link deliver} would; everything
    * else goes through its full attempt.
    */
-  deliverLight(light: LightAttempt, entry: AttemptEntry, error: unknown): void {
+  deliverLight(node: number, phase: PhaseName, entry: AttemptEntry, error: unknown): void {
     if (this.crash !== undefined) return; // observed, and nothing more, not even promoted (INV-34)
-    if (entry !== FULFILLED || light.full !== undefined || this.#draining) {
-      this.deliver(this.promote(light), entry, error);
+    if (entry !== FULFILLED || this.#lightPhase(node) !== phase || this.#draining) {
+      this.deliver(this.promote(node, phase), entry, error);
       return;
     }
     // A step of its own, bracketed as in `deliver` and `#drain` (a shared bracket taking the
@@ -332,7 +338,7 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
     this.#draining = true;
     this.#events?.newMoment();
     try {
-      this.#lightFulfilled(light);
+      this.#lightFulfilled(node, phase);
       this.#pump();
     } catch (error) {
       this.#crashed(error);
@@ -342,33 +348,55 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
   }
 
   /** A light attempt succeeds, unless the clock throws clearing its timeout (spec 5.2). */
-  #lightFulfilled(light: LightAttempt): void {
-    const clockError = this.#clearLightTimer(light.node);
+  #lightFulfilled(node: number, phase: PhaseName): void {
+    const clockError = this.#clearLightTimer(node);
     if (clockError !== NO_ERROR) {
-      this.#actOn(this.promote(light), CLEAR_THREW, clockError);
+      this.#actOn(this.promote(node, phase), CLEAR_THREW, clockError);
       return;
     }
-    this.#moveLight(light, AE.succeed);
-    this.#succeeded(light.node, light.phase, 1);
+    this.#moveLight(node, phase, AE.succeed);
+    this.#succeeded(node, phase, 1);
   }
 
-  /** The full attempt that takes over `light` in the state it reached, with its timer (once). */
-  promote(light: LightAttempt): Attempt {
-    if (light.full !== undefined) return light.full;
-    const node = light.node;
+  /**
+   * The full attempt that takes over the first attempt of `node`'s `phase` in the state it
+   * reached, with its timer: made once. If that attempt is no longer current, it ended in
+   * success while light.
+   */
+  promote(node: number, phase: PhaseName): Attempt {
+    const key = 3 * node + phaseIndex(phase);
+    const known = this.#promoted?.[key];
+    if (known !== undefined) return known;
     // The task's getter makes the record of a bare function once and keeps it.
-    const fn = this.#tasks[node]![light.phase]!;
-    const full = new Attempt(this, node, light.phase, 1, fn as TaskFunction<unknown>);
-    light.full = full.adopt(light.code);
-    if (light.code === AS.ended) {
+    const fn = this.#tasks[node]![phase]!;
+    const full = new Attempt(this, node, phase, 1, fn as TaskFunction<unknown>);
+    if (this.#lightPhase(node) === phase) {
+      full.adopt(this.#current[node] as number);
+      this.#current[node] = full;
+      if (this.#lightTimerSet !== undefined && this.#lightTimerSet[node] === 1) {
+        this.#lightTimerSet[node] = 0;
+        full.adoptTimeout(this.#lightTimers![node]);
+        this.#lightTimers![node] = undefined;
+      }
+    } else {
+      full.adopt(AS.ended);
       full.seen = SEEN_FINISHED; // a success already acted on
-    } else if (this.#lightTimerSet !== undefined && this.#lightTimerSet[node] === 1) {
-      this.#lightTimerSet[node] = 0;
-      full.adoptTimeout(this.#lightTimers![node]);
-      this.#lightTimers![node] = undefined;
     }
-    if (this.#current[node] === light) this.#current[node] = full;
+    this.#promoted ??= new Array<Attempt | undefined>(3 * this.#plan.nodeCount);
+    this.#promoted[key] = full;
     return full;
+  }
+
+  promoted(node: number, phase: PhaseName): Attempt | undefined {
+    return this.#promoted?.[3 * node + phaseIndex(phase)];
+  }
+
+  /**
+   * The phase whose first attempt is `node`'s current one and light, if there is one. A light
+   * attempt is current only while its task is in that phase's running state.
+   */
+  #lightPhase(node: number): PhaseName | undefined {
+    return typeof this.#current[node] === "number" ? RUNNING_PHASE[this.#states[node]!] : undefined;
   }
 
   taskName(node: number): string {
@@ -711,55 +739,54 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
   #startAttempt(node: number, phase: PhaseName, given: PhaseFn<T>): void {
     const bare = typeof given === "function"; // a bare function runs with the defaults
     const timeoutMs = bare ? null : given.timeoutMs;
-    const light = new LightAttempt(this, node, phase);
-    this.#current[node] = light;
-    this.#moveLight(light, AE.start);
+    this.#current[node] = AS.idle;
+    this.#moveLight(node, phase, AE.start);
     let result: unknown;
     let native: boolean;
     try {
-      result = (bare ? given : given.fn)(this.ctx, light);
+      result = (bare ? given : given.fn)(this.ctx, new LightScope(this, node, phase));
       // Promoted during the call: the full attempt takes the result as it comes.
-      if (light.full !== undefined) native = false;
+      if (this.#lightPhase(node) !== phase) native = false;
       else native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
     } catch (error) {
-      this.promote(light).afterCall(true, error);
+      this.promote(node, phase).afterCall(true, error);
       return;
     }
     if (!native) {
-      const checked = light.full === undefined; // not a native promise: not asked again
-      this.promote(light).afterCall(false, result, checked);
+      const checked = this.#lightPhase(node) === phase; // not a native promise: not asked again
+      this.promote(node, phase).afterCall(false, result, checked);
       return;
     }
     if (this.#events !== undefined) this.#events.newMoment();
     let onTimeout: (() => void) | undefined;
     try {
-      onTimeout = light.observe(result as Promise<unknown>, timeoutMs !== null);
+      onTimeout = observeLight(this, node, phase, result as Promise<unknown>, timeoutMs !== null);
     } catch (error) {
-      this.promote(light).afterCall(true, error);
+      this.promote(node, phase).afterCall(true, error);
       return;
     }
-    if (onTimeout !== undefined) this.#setLightTimer(light, onTimeout, timeoutMs!);
+    if (onTimeout !== undefined) this.#setLightTimer(node, phase, onTimeout, timeoutMs!);
   }
 
   /** Sets a light attempt's timeout timer; if the clock throws, the attempt fails (spec 5.2). */
-  #setLightTimer(light: LightAttempt, onTimeout: () => void, ms: number): void {
+  #setLightTimer(node: number, phase: PhaseName, onTimeout: () => void, ms: number): void {
     let handle: unknown;
     try {
       handle = this.setTimer(onTimeout, ms);
     } catch (clockError) {
-      this.promote(light).failOnClock(clockError);
+      this.promote(node, phase).failOnClock(clockError);
       return;
     }
-    if (light.full !== undefined) {
-      light.full.adoptTimeout(handle); // promoted from inside the clock's setTimeout
+    if (this.#lightPhase(node) !== phase) {
+      this.promote(node, phase).adoptTimeout(handle); // promoted from inside the clock's setTimeout
       return;
     }
     if (this.#lightTimerSet === undefined) {
       this.#lightTimerSet = new Uint8Array(this.#plan.nodeCount);
       this.#lightTimers = new Array<unknown>(this.#plan.nodeCount);
     }
-    this.#lightTimerSet[light.node] = 1;
-    this.#lightTimers![light.node] = handle;
+    this.#lightTimerSet[node] = 1;
+    this.#lightTimers![node] = handle;
   }
 
   /** Clears a light attempt's timeout timer, if set; returns what the clock threw, or `NO_ERROR`. */
@@ -773,16 +800,16 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
   }
 
   /** Moves a light attempt through the attempt table, reporting the transition. */
-  #moveLight(light: LightAttempt, event: number): void {
-    const from = light.code;
+  #moveLight(node: number, phase: PhaseName, event: number): void {
+    const from = this.#current[node] as number;
     const to = ATTEMPT_MACHINE.next(from, event);
-    if (to < 0) throw ATTEMPT_MACHINE.illegal(from, event, `${light.task} ${light.phase} #1`);
-    light.code = to;
+    if (to < 0) throw ATTEMPT_MACHINE.illegal(from, event, `${this.taskName(node)} ${phase} #1`);
+    this.#current[node] = to;
     if (this.#events !== undefined) {
       const { events, states } = ATTEMPT_MACHINE;
       this.#events.attempt(
-        light.task,
-        light.phase,
+        this.taskName(node),
+        phase,
         1,
         events[event]!,
         states[from]!,
@@ -953,7 +980,10 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
     const state = this.#states[node]!;
     if (state !== TS.preRunning && state !== TS.execRunning) return;
     const latest = this.#current[node]!;
-    const attempt = latest instanceof Attempt ? latest : this.promote(latest);
+    const attempt =
+      typeof latest === "number"
+        ? this.promote(node, state === TS.preRunning ? "preExecute" : "execute")
+        : latest;
     this.#move(node, TE.cancel, attempt.phase);
     // A running attempt waits to settle; a delayed one ends at once, and so does the phase, in
     // this step (INV-23); a failed one still settling ends the phase when it settles.
@@ -1012,4 +1042,22 @@ export class Run<T> implements AttemptHost, LightAttemptHost {
         : undefined,
     );
   }
+}
+
+/**
+ * The phase a light attempt runs in, by its task's state: an attempt is handed to a full record
+ * before its task can leave that phase's running state other than by its success.
+ */
+const RUNNING_PHASE: readonly (PhaseName | undefined)[] = TASK_MACHINE.states.map((state) =>
+  state === "preRunning"
+    ? "preExecute"
+    : state === "execRunning"
+      ? "execute"
+      : state === "postRunning"
+        ? "postExecute"
+        : undefined,
+);
+
+function phaseIndex(phase: PhaseName): number {
+  return phase === "preExecute" ? 0 : phase === "execute" ? 1 : 2;
 }

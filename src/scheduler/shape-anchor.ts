@@ -3,7 +3,7 @@ import type { LevelBuilder } from "../builders/level-builder.js";
 import { task } from "../builders/task.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Attempt } from "../functions/attempt.js";
-import type { LightAttempt } from "../functions/light-attempt.js";
+import type { LightScope } from "../functions/light-scope.js";
 import type { TaskScope } from "../functions/task-scope.js";
 import { AsyncTaskProcessor, planOf } from "../processor.js";
 import { Run } from "./run.js";
@@ -29,8 +29,8 @@ export interface EngineShapes {
   readonly builders: readonly [LevelBuilder<undefined>, GraphBuilder<undefined>];
   readonly processors: readonly AsyncTaskProcessor<undefined>[];
   readonly run: Run<undefined>;
-  /** A light attempt, promoted (its function returned at once)... */
-  readonly lightAttempt: LightAttempt;
+  /** The scope of a light attempt, promoted (its function returned at once)... */
+  readonly lightScope: LightScope;
   /** ...and the full attempt that took it over. */
   readonly attempt: Attempt;
   readonly events: readonly LifecycleEvent[];
@@ -66,8 +66,8 @@ export function keepEngineShapes(): EngineShapes | undefined {
       builders,
       processors: [levels, builders[1].build()],
       run,
-      lightAttempt: scopes[0] as LightAttempt,
-      attempt: (scopes[0] as LightAttempt).full!,
+      lightScope: scopes[0] as LightScope,
+      attempt: (scopes[0] as LightScope).full!,
       events,
     };
     return shapes;

@@ -1,5 +1,5 @@
 /**
- * A function that never touches its scope runs in a light attempt (src/functions/light-attempt.ts)
+ * A function that never touches its scope runs in a light attempt (src/functions/light-scope.ts)
  * until something other than its promise fulfilling happens to it; then a full attempt takes
  * over. The difference must never show: each case here runs one workflow twice, once with
  * functions that never touch their scope and once with the same functions reading
@@ -402,5 +402,100 @@ describe("the scope of a light attempt", () => {
     expect(signal.aborted).toBe(true);
     expect((signal.reason as Error).name).toBe("AbortError");
     expect(checkTrace(h.events, processor)).toEqual([]);
+  });
+  it("INV-30 INV-36: kept past its phase, it still leads to its own attempt: a retried preExecute's first scope, read during execute, has the signal its failure aborted, and the execute running light is left as it is", async () => {
+    const first = new Error("first try");
+    const reads: [boolean, unknown][] = [];
+    let lightPre: TaskScope[] = [];
+    const { events, outcome } = await bothWays((touch) => {
+      const pre: TaskScope[] = [];
+      if (!touch) lightPre = pre;
+      const gate = deferred<void>();
+      return {
+        processor: oneLevel(
+          task<Ctx>("t", {
+            preExecute: phase(
+              () => (_ctx, scope) => {
+                pre.push(scope);
+                return pre.length === 1 ? Promise.reject(first) : Promise.resolve();
+              },
+              touch,
+              { retries: 1, initialDelayMs: 0, retryOn: () => true },
+            ),
+            execute: phase(
+              () => () => {
+                // The light run's reads (the other run reads full attempts' signals).
+                if (!touch)
+                  for (const scope of pre) reads.push([scope.signal.aborted, scope.signal.reason]);
+                return gate.promise;
+              },
+              touch,
+            ),
+          }),
+        ),
+        drive: async (virtual) => {
+          await virtual.advance(0); // the retry's delay
+          gate.resolve();
+        },
+      };
+    });
+    reportOf(outcome);
+    expect(reads.map(([aborted]) => aborted)).toEqual([true, false]);
+    expect(reads[0]![1]).toMatchObject({
+      name: "AbortError",
+      message: 'task "t" preExecute attempt 1 failed',
+    });
+    expect(() => lightPre[0]!.spawn(async () => {})).toThrow(
+      'task "t" preExecute attempt 1: scope.spawn() was called after the attempt ended',
+    );
+    expect(transitions(events, "execute")).toEqual([
+      "t.execute#1 idle-start-running",
+      "t.execute#1 running-succeed-ended",
+    ]);
+  });
+
+  it("INV-27 INV-13: the late settlement of an abandoned execute is its own, never taken for the postExecute running light after it", async () => {
+    const boom = new Error("boom");
+    const { outcome, events } = await bothWays((touch) => {
+      const late = deferred<void>();
+      const cleanup = deferred<void>();
+      return {
+        processor: oneLevel(
+          task<Ctx>("held", {
+            execute: phase(() => () => late.promise, touch, { abandonAfterMs: 10 }),
+            postExecute: phase(() => () => cleanup.promise, touch),
+          }),
+          task<Ctx>("failing", {
+            execute: phase(
+              () => async () => {
+                throw boom;
+              },
+              touch,
+            ),
+          }),
+        ),
+        drive: async (virtual) => {
+          await virtual.advance(20); // held's execute is let go at 10; its postExecute runs
+          late.resolve();
+          await late.promise;
+          await virtual.advance(5);
+          cleanup.resolve();
+        },
+      };
+    });
+    expect(errorOf(outcome).failures.map((f) => [f.task, f.error])).toEqual([["failing", boom]]);
+    const held = transitions(events).filter((t) => t.startsWith("held."));
+    expect(held).toEqual([
+      "held.execute#1 idle-start-running",
+      "held.execute#1 running-cancel-cancelling",
+      "held.execute#1 cancelling-abandon-abandoned",
+      "held.postExecute#1 idle-start-running",
+      "held.execute#1 abandoned-lateSettle-lateSettled",
+      "held.postExecute#1 running-succeed-ended",
+    ]);
+    const ended = events.find(
+      (e) => e.type === "attempt" && e.phase === "postExecute" && e.to === "ended",
+    );
+    expect(ended?.at).toBe(25);
   });
 });

@@ -6,7 +6,7 @@
  * (light, promoted or full) still has the same V8 map as the engine's shape anchor.
  */
 
-import { LightAttempt } from "../../src/functions/light-attempt.js";
+import { LightScope } from "../../src/functions/light-scope.js";
 import {
   AsyncTaskProcessor,
   RetryableError,
@@ -81,20 +81,20 @@ await runner.runNext();
 await runner.runNext();
 await runner.close();
 
-const { run, attempt, lightAttempt, events } = keepEngineShapes()!;
+const { run, attempt, lightScope, events } = keepEngineShapes()!;
 // A scope is a light attempt (with the full attempt that took it over, if one did) or a full one.
 const records = scopes.flatMap((s) =>
-  s instanceof LightAttempt ? (s.full === undefined ? [s] : [s, s.full]) : [s],
+  s instanceof LightScope ? (s.full === undefined ? [s] : [s, s.full]) : [s],
 );
-const anchorOf = (r: unknown) => (r instanceof LightAttempt ? lightAttempt : attempt);
+const anchorOf = (r: unknown) => (r instanceof LightScope ? lightScope : attempt);
 const hosts = scopes.map((s) => (s as unknown as { host: unknown }).host);
 console.log(
   JSON.stringify({
     anchorState: run.state,
     anchorFailures: run.failures.length,
     anchorEvents: events.length,
-    lightAttempts: records.filter((r) => r instanceof LightAttempt).length,
-    promoted: records.filter((r) => r instanceof LightAttempt && r.full !== undefined).length,
+    lightAttempts: records.filter((r) => r instanceof LightScope).length,
+    promoted: records.filter((r) => r instanceof LightScope && r.full !== undefined).length,
     attempts: records.length,
     attemptsSharingTheMap: records.filter((r) => haveSameMap(r, anchorOf(r))).length,
     runs: new Set(hosts).size,
