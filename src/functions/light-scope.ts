@@ -8,10 +8,10 @@ import type { TaskScope } from "./task-scope.js";
 export interface LightScopeHost {
   /**
    * The full attempt of `node`'s `phase` (its first attempt): made now if it is still light,
-   * in the state it reached, and the same one from then on.
+   * in the state it reached, and the same one while it is current or after it failed.
    */
   promote(node: number, phase: PhaseName): Attempt;
-  /** That full attempt if one was made, without making it. */
+  /** That full attempt if one was made and is still current, or failed; never makes one. */
   promoted(node: number, phase: PhaseName): Attempt | undefined;
   /** Its function's promise settled, or its timeout's timer fired: a step of the run's own. */
   deliverLight(node: number, phase: PhaseName, entry: AttemptEntry, error: unknown): void;
@@ -34,6 +34,9 @@ export interface LightScopeHost {
  * scope, even after the phase ended). Every retry is a full attempt from the start.
  */
 export class LightScope implements TaskScope {
+  /** The full attempt reached through this scope, kept so that every read gives the same. */
+  #full: Attempt | undefined = undefined;
+
   constructor(
     readonly host: LightScopeHost,
     readonly node: number,
@@ -49,16 +52,21 @@ export class LightScope implements TaskScope {
   }
 
   get signal(): AbortSignal {
-    return this.host.promote(this.node, this.phase).signal;
+    return this.#attempt().signal;
   }
 
   get spawn(): <R>(fn: (signal: AbortSignal) => R | PromiseLike<R>) => Promise<R> {
-    return this.host.promote(this.node, this.phase).spawn;
+    return this.#attempt().spawn;
   }
 
-  /** The full attempt that took over, if one did. */
+  /** The full attempt that took over, if one did and it is still known. */
   get full(): Attempt | undefined {
-    return this.host.promoted(this.node, this.phase);
+    return this.#full ?? this.host.promoted(this.node, this.phase);
+  }
+
+  #attempt(): Attempt {
+    this.#full ??= this.host.promote(this.node, this.phase);
+    return this.#full;
   }
 }
 

@@ -91,10 +91,12 @@ export class Run<T> implements AttemptHost, LightScopeHost {
    */
   readonly #current: (Attempt | number | undefined)[];
   /**
-   * Per node and phase (`3 * node + phase index`): the full attempt a light one was handed to,
-   * for the scope of that attempt, which may outlive its phase. Made at the first such handover.
+   * Per node and phase (`3 * node + phase index`): the phase's first attempt, kept once it was
+   * decided other than by success, for the scope of a light attempt to reach after the attempt
+   * stopped being current (its signal shows how the attempt ended). Made at the first such
+   * attempt. A first attempt that succeeded is not kept: one made afresh in success behaves alike.
    */
-  #promoted: (Attempt | undefined)[] | undefined;
+  #unsuccessfulFirst: (Attempt | undefined)[] | undefined;
   /**
    * Per node whose current attempt is light: 1 while that attempt's timeout timer is set, and
    * its handle (INV-36: data, never inferred from the handle). Made by the first such timer.
@@ -359,13 +361,12 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   }
 
   /**
-   * The full attempt that takes over the first attempt of `node`'s `phase` in the state it
-   * reached, with its timer: made once. If that attempt is no longer current, it ended in
-   * success while light.
+   * The full attempt of the first attempt of `node`'s `phase`: the current one, or one made now
+   * to take over a light attempt in the state it reached, with its timer. An attempt that is no
+   * longer current and was not kept ended in success, and one is made in that state.
    */
   promote(node: number, phase: PhaseName): Attempt {
-    const key = 3 * node + phaseIndex(phase);
-    const known = this.#promoted?.[key];
+    const known = this.promoted(node, phase);
     if (known !== undefined) return known;
     // The task's getter makes the record of a bare function once and keeps it.
     const fn = this.#tasks[node]![phase]!;
@@ -382,13 +383,16 @@ export class Run<T> implements AttemptHost, LightScopeHost {
       full.adopt(AS.ended);
       full.seen = SEEN_FINISHED; // a success already acted on
     }
-    this.#promoted ??= new Array<Attempt | undefined>(3 * this.#plan.nodeCount);
-    this.#promoted[key] = full;
     return full;
   }
 
+  /** The full attempt of the first attempt of `node`'s `phase`, if it is current or was kept. */
   promoted(node: number, phase: PhaseName): Attempt | undefined {
-    return this.#promoted?.[3 * node + phaseIndex(phase)];
+    const current = this.#current[node];
+    if (current instanceof Attempt && current.phase === phase && current.attempt === 1) {
+      return current;
+    }
+    return this.#unsuccessfulFirst?.[3 * node + phaseIndex(phase)];
   }
 
   /**
@@ -850,6 +854,10 @@ export class Run<T> implements AttemptHost, LightScopeHost {
       attempt.seen = SEEN_FINISHED; // a success is settled: nothing more to act on
       this.#succeeded(node, attempt.phase, attempt.attempt);
       return;
+    }
+    if (attempt.attempt === 1) {
+      this.#unsuccessfulFirst ??= new Array<Attempt | undefined>(3 * this.#plan.nodeCount);
+      this.#unsuccessfulFirst[3 * node + phaseIndex(attempt.phase)] = attempt;
     }
     // Cancelled: the task moved to *Cancelling when it was cancelled; an own failure after it
     // is acted on by #reconcile.

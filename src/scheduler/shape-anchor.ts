@@ -47,6 +47,7 @@ export function keepEngineShapes(): EngineShapes | undefined {
     const scopes: TaskScope[] = [];
     const keepScope = (_ctx: undefined, scope: TaskScope): void => {
       scopes.push(scope);
+      void scope.signal; // the scope keeps the full attempt it reached
     };
     const fail = (): never => {
       throw new Error("the engine's shape anchor: an expected failure");

@@ -371,6 +371,22 @@ describe("the scope of a light attempt", () => {
     expect(checkTrace(h.events, processor)).toEqual([]);
   });
 
+  it("INV-30: its signal read during the attempt is the one it gives after the attempt succeeded", async () => {
+    const seen: { scope: TaskScope; signal: AbortSignal }[] = [];
+    const processor = oneLevel(
+      task<Ctx>("t", {
+        execute: (_ctx, scope) => {
+          seen.push({ scope, signal: scope.signal });
+          return Promise.resolve();
+        },
+      }),
+    );
+    reportOf(await runOn(processor).finish());
+    const { scope, signal } = seen[0]!;
+    expect(scope.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+  });
+
   it("INV-4: its signal, first read after the function returned, aborts when the attempt is cancelled", async () => {
     const boom = new Error("boom");
     let read: (() => AbortSignal) | undefined;

@@ -27,6 +27,11 @@ const scopes: TaskScope[] = [];
 const keep = (_ctx: Ctx, scope: TaskScope): void => {
   scopes.push(scope);
 };
+// Reading the signal hands a light attempt to a full one, which the scope then keeps.
+const keepReading = (_ctx: Ctx, scope: TaskScope): void => {
+  scopes.push(scope);
+  void scope.signal;
+};
 let failedOnce = false;
 const flaky = taskFunc<Ctx>(
   (_ctx, scope) => {
@@ -48,7 +53,7 @@ const hangs = taskFunc<Ctx>(
 );
 
 const bare = AsyncTaskProcessor.builder<Ctx>()
-  .addTask(task("a", { preExecute: keep, execute: keep, postExecute: keep }), 1)
+  .addTask(task("a", { preExecute: keep, execute: keepReading, postExecute: keep }), 1)
   .addTask(task("b", { preExecute: async (ctx, scope) => keep(ctx, scope) }), 2)
   .build();
 await bare.processTasks({ label: "bare" });
