@@ -14,7 +14,7 @@ import type { ImplName } from "./impls/impl.js";
 import { raw } from "./impls/raw.js";
 import { sdax } from "./impls/sdax.js";
 import { costRatios, ratios, type Samples, sample } from "./method.js";
-import { median, quantile } from "./stats.js";
+import { median, quantile, spread } from "./stats.js";
 import { BENCHES, BUILD_TASKS, CONCURRENT_RUNS, smallWorkload } from "./workloads.js";
 
 interface Row {
@@ -37,10 +37,6 @@ interface Target {
 }
 
 const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
-
-function spread(values: readonly number[]) {
-  return { value: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75) };
-}
 
 async function main(): Promise<void> {
   const ids = BENCHES.map((b) => b.id);

@@ -1,10 +1,10 @@
 import { forceGc } from "./gc.js";
-import type { ImplName } from "./impls/impl.js";
 import type { Ctx } from "./workload.js";
 
 /** One implementation prepared for sampling. */
 export interface Contender {
-  readonly name: ImplName;
+  /** How it is reported: an implementation's name (`ImplName`) in the benchmark. */
+  readonly name: string;
   /** One unit of work: a run, or a batch of concurrent runs. */
   readonly unit: (ctx: Ctx) => Promise<unknown>;
   /** Phase calls one unit must make. */
@@ -20,7 +20,7 @@ export interface MethodOptions {
 }
 
 /** Per implementation, the ms of one unit in each round (index = round). */
-export type Samples = Map<ImplName, number[]>;
+export type Samples = Map<string, number[]>;
 
 /**
  * The measuring method. Each sample is `reps` back-to-back units of one implementation, taken
@@ -32,7 +32,7 @@ export type Samples = Map<ImplName, number[]>;
  * does less work fails instead of winning.
  */
 export async function sample(contenders: readonly Contender[], opts: MethodOptions) {
-  const reps = new Map<ImplName, number>();
+  const reps = new Map<string, number>();
   for (const c of contenders) {
     // Warm up until the JIT has settled (at least 3 units and about 300 ms), then calibrate.
     const warmUntil = performance.now() + 300;
@@ -73,7 +73,7 @@ async function timeUnits(c: Contender, n: number): Promise<number> {
 }
 
 /** Per round, `a`'s time over `b`'s. */
-export function ratios(samples: Samples, a: ImplName, b: ImplName): number[] {
+export function ratios(samples: Samples, a: string, b: string): number[] {
   const x = samples.get(a);
   const y = samples.get(b);
   if (x === undefined || y === undefined) return [];
@@ -83,8 +83,8 @@ export function ratios(samples: Samples, a: ImplName, b: ImplName): number[] {
 /** Per round, (a - aRef) over (b - bRef): the cost of a feature against raw code's cost. */
 export function costRatios(
   samples: Samples,
-  [a, aRef]: readonly [ImplName, ImplName],
-  [b, bRef]: readonly [ImplName, ImplName],
+  [a, aRef]: readonly [string, string],
+  [b, bRef]: readonly [string, string],
 ): number[] {
   const xa = samples.get(a)!;
   const xr = samples.get(aRef)!;

@@ -11,3 +11,8 @@ export function quantile(values: readonly number[], q: number): number {
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
+
+/** The median and the quartiles of `values`. */
+export function spread(values: readonly number[]) {
+  return { value: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75) };
+}
