@@ -356,6 +356,11 @@ export class Run<T> implements AttemptHost, LightScopeHost {
       this.#actOn(this.promote(node, phase), CLEAR_THREW, clockError);
       return;
     }
+    if (this.#lightPhase(node) !== phase) {
+      // Promoted by the clock's clearTimeout (its callback fired, or it read a kept scope).
+      this.#actOn(this.promote(node, phase), FULFILLED, undefined);
+      return;
+    }
     this.#moveLight(node, phase, AE.succeed);
     this.#succeeded(node, phase, 1);
   }

@@ -274,6 +274,57 @@ describe("a function that never touches its scope runs exactly as one that does"
     );
   });
 
+  it("INV-36 INV-29 §5.2: a clock whose clearTimeout fires the timer it clears, or reads the attempt's scope, as the function succeeds: the attempt succeeds and ends", async () => {
+    const scopes: TaskScope[] = []; // this run's scope, read by the clock
+    let lightScope: TaskScope | undefined; // the scope of the run that does not touch it
+    const scenario = (touch: boolean): Scenario => {
+      scopes.length = 0;
+      const gate = deferred<void>();
+      const keep = (): TaskFn<Ctx> => (_ctx, scope) => {
+        scopes.push(scope);
+        if (!touch) lightScope = scope;
+        return gate.promise;
+      };
+      return {
+        processor: oneLevel(task<Ctx>("t", { execute: phase(keep, touch, { timeoutMs: 50 }) })),
+        drive: async () => gate.resolve(),
+      };
+    };
+    const firing = (virtual: VirtualClock): Clock => {
+      const callbacks = new Map<unknown, () => void>();
+      return wrapClock(virtual, {
+        setTimeout: (callback, ms) => {
+          const handle = virtual.setTimeout(callback, ms);
+          callbacks.set(handle, callback);
+          return handle;
+        },
+        clearTimeout: (handle) => {
+          callbacks.get(handle)?.();
+          virtual.clearTimeout(handle);
+        },
+      });
+    };
+    const reading = (virtual: VirtualClock): Clock =>
+      wrapClock(virtual, {
+        clearTimeout: (handle) => {
+          void scopes[0]?.signal;
+          virtual.clearTimeout(handle);
+        },
+      });
+    for (const clockFor of [firing, reading]) {
+      lightScope = undefined;
+      const { events, outcome } = await bothWays(scenario, clockFor);
+      reportOf(outcome);
+      expect(transitions(events)).toEqual([
+        "t.execute#1 idle-start-running",
+        "t.execute#1 running-succeed-ended",
+      ]);
+      expect(() => lightScope!.spawn(async () => {})).toThrow(
+        'task "t" execute attempt 1: scope.spawn() was called after the attempt ended',
+      );
+    }
+  });
+
   it("INV-1: results that are not native promises (a value, a thenable, a synchronous throw) are taken as they always are", async () => {
     const thrown = new Error("sync");
     const { outcome } = await bothWays((touch) => ({
