@@ -19,6 +19,8 @@
  *   in that step), then those whose promise was already rejected (each received in a step of
  *   its own, in start order).
  */
+
+import { phaseIndex } from "../../src/functions/phase-name.js";
 import { isRetryable, isSdaxExecutionError, type TaskFailure } from "../../src/index.js";
 import type { BuiltWorkflow } from "../build.js";
 import type { RunRecord } from "../execute-run.js";
@@ -27,7 +29,6 @@ import { PHASES } from "../model.js";
 import { isOrHolds } from "../quirk-clock.js";
 import { attemptOfKey, type OwnRejection, slotOfKey } from "../run-context.js";
 import type { Timeline } from "./timeline.js";
-import { phaseIndex } from "./timeline.js";
 import type { Violation } from "./violation.js";
 
 export function checkOwnErrors(built: BuiltWorkflow, tl: Timeline, record: RunRecord): Violation[] {

@@ -4,6 +4,8 @@
  * skipped, abandoned and finished things (from the trace). Positions are comparable: a log
  * record's position is the number of events emitted before it.
  */
+
+import { phaseIndex } from "../../src/functions/phase-name.js";
 import type { BuiltWorkflow } from "../build.js";
 import type { RunRecord } from "../execute-run.js";
 import { BEGIN, keyOf } from "../run-context.js";
@@ -159,10 +161,6 @@ export class Timeline {
     if (last === 0) return NONE;
     return this.over(keyOf(slot, last)) ?? NONE;
   }
-}
-
-export function phaseIndex(phase: string): number {
-  return phase === "preExecute" ? 0 : phase === "execute" ? 1 : 2;
 }
 
 export { NONE };

@@ -14,7 +14,7 @@ import {
   NO_ERROR,
 } from "../functions/attempt.js";
 import { LightScope, type LightScopeHost, observeLight } from "../functions/light-scope.js";
-import type { PhaseName } from "../functions/phase-name.js";
+import { type PhaseName, phaseIndex } from "../functions/phase-name.js";
 import type { PhaseFn, TaskFunction } from "../functions/task-function.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
@@ -993,10 +993,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     const state = this.#states[node]!;
     if (state !== TS.preRunning && state !== TS.execRunning) return;
     const latest = this.#current[node]!;
-    const attempt =
-      typeof latest === "number"
-        ? this.promote(node, state === TS.preRunning ? "preExecute" : "execute")
-        : latest;
+    const attempt = typeof latest === "number" ? this.promote(node, RUNNING_PHASE[state]!) : latest;
     this.#move(node, TE.cancel, attempt.phase);
     // A running attempt waits to settle; a delayed one ends at once, and so does the phase, in
     // this step (INV-23); a failed one still settling ends the phase when it settles.
@@ -1070,7 +1067,3 @@ const RUNNING_PHASE: readonly (PhaseName | undefined)[] = TASK_MACHINE.states.ma
         ? "postExecute"
         : undefined,
 );
-
-function phaseIndex(phase: PhaseName): number {
-  return phase === "preExecute" ? 0 : phase === "execute" ? 1 : 2;
-}

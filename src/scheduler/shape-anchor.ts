@@ -29,7 +29,7 @@ export interface EngineShapes {
   readonly builders: readonly [LevelBuilder<undefined>, GraphBuilder<undefined>];
   readonly processors: readonly AsyncTaskProcessor<undefined>[];
   readonly run: Run<undefined>;
-  /** The scope of a light attempt, promoted (its function returned at once)... */
+  /** The scope of a light attempt, promoted (its function read its signal)... */
   readonly lightScope: LightScope;
   /** ...and the full attempt that took it over. */
   readonly attempt: Attempt;

@@ -1,22 +1,11 @@
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
-import type { PhaseName } from "../functions/phase-name.js";
+import { PHASES, phaseIndex } from "../functions/phase-name.js";
 
-/** The three phases of a task, by index: `PHASES[PRE]` is `"preExecute"`, and so on. */
-export const PHASES: readonly PhaseName[] = ["preExecute", "execute", "postExecute"];
+/** The three phases of a task, by index (`PHASES[PRE]` is `"preExecute"`, and so on). */
+export { PHASES, phaseIndex };
 export const PRE = 0;
 export const EXEC = 1;
 export const POST = 2;
-
-/** The index of a phase name (-1 for anything that is not one). */
-export function phaseIndex(phase: unknown): number {
-  return phase === "preExecute"
-    ? PRE
-    : phase === "execute"
-      ? EXEC
-      : phase === "postExecute"
-        ? POST
-        : -1;
-}
 
 /** The task state in which phase `p` runs its attempts. */
 export function runningStateOf(p: number): "preRunning" | "execRunning" | "postRunning" {

@@ -227,15 +227,16 @@ describe("a function that never touches its scope runs exactly as one that does"
     ]);
   });
 
-  it("INV-4 INV-27 INV-13: a function cancelled by a sibling's failure is waited for, abandoned after abandonAfterMs, and its late settlement is reported; its postExecute runs after it was let go", async () => {
+  it("INV-4 INV-27 INV-13: a function cancelled by a sibling's failure is waited for, abandoned after abandonAfterMs, and its late settlement is reported; its postExecute runs after it was let go, and the late settlement is never taken for that postExecute running light", async () => {
     const boom = new Error("boom");
     const { outcome, events } = await bothWays((touch) => {
       const late = deferred<void>();
+      const cleanup = deferred<void>();
       return {
         processor: oneLevel(
           task<Ctx>("held", {
             execute: phase(() => () => late.promise, touch, { abandonAfterMs: 10 }),
-            postExecute: phase(() => async () => {}, touch),
+            postExecute: phase(() => () => cleanup.promise, touch),
           }),
           task<Ctx>("failing", {
             execute: phase(
@@ -247,9 +248,11 @@ describe("a function that never touches its scope runs exactly as one that does"
           }),
         ),
         drive: async (virtual) => {
-          await virtual.advance(20);
+          await virtual.advance(20); // held's execute is let go at 10; its postExecute runs
           late.resolve();
           await late.promise;
+          await virtual.advance(5);
+          cleanup.resolve();
         },
       };
     });
@@ -272,6 +275,18 @@ describe("a function that never touches its scope runs exactly as one that does"
     expect(at("held.postExecute#1 idle-start-running")).toBeGreaterThan(
       at("held.execute#1 cancelling-abandon-abandoned"),
     );
+    expect(transitions(events).filter((t) => t.startsWith("held."))).toEqual([
+      "held.execute#1 idle-start-running",
+      "held.execute#1 running-cancel-cancelling",
+      "held.execute#1 cancelling-abandon-abandoned",
+      "held.postExecute#1 idle-start-running",
+      "held.execute#1 abandoned-lateSettle-lateSettled",
+      "held.postExecute#1 running-succeed-ended",
+    ]);
+    const ended = events.find(
+      (e) => e.type === "attempt" && e.phase === "postExecute" && e.to === "ended",
+    );
+    expect(ended?.at).toBe(25);
   });
 
   it("INV-36 INV-29 §5.2: a clock whose clearTimeout fires the timer it clears, or reads the attempt's scope, as the function succeeds: the attempt succeeds and ends", async () => {
@@ -519,50 +534,5 @@ describe("the scope of a light attempt", () => {
       "t.execute#1 idle-start-running",
       "t.execute#1 running-succeed-ended",
     ]);
-  });
-
-  it("INV-27 INV-13: the late settlement of an abandoned execute is its own, never taken for the postExecute running light after it", async () => {
-    const boom = new Error("boom");
-    const { outcome, events } = await bothWays((touch) => {
-      const late = deferred<void>();
-      const cleanup = deferred<void>();
-      return {
-        processor: oneLevel(
-          task<Ctx>("held", {
-            execute: phase(() => () => late.promise, touch, { abandonAfterMs: 10 }),
-            postExecute: phase(() => () => cleanup.promise, touch),
-          }),
-          task<Ctx>("failing", {
-            execute: phase(
-              () => async () => {
-                throw boom;
-              },
-              touch,
-            ),
-          }),
-        ),
-        drive: async (virtual) => {
-          await virtual.advance(20); // held's execute is let go at 10; its postExecute runs
-          late.resolve();
-          await late.promise;
-          await virtual.advance(5);
-          cleanup.resolve();
-        },
-      };
-    });
-    expect(errorOf(outcome).failures.map((f) => [f.task, f.error])).toEqual([["failing", boom]]);
-    const held = transitions(events).filter((t) => t.startsWith("held."));
-    expect(held).toEqual([
-      "held.execute#1 idle-start-running",
-      "held.execute#1 running-cancel-cancelling",
-      "held.execute#1 cancelling-abandon-abandoned",
-      "held.postExecute#1 idle-start-running",
-      "held.execute#1 abandoned-lateSettle-lateSettled",
-      "held.postExecute#1 running-succeed-ended",
-    ]);
-    const ended = events.find(
-      (e) => e.type === "attempt" && e.phase === "postExecute" && e.to === "ended",
-    );
-    expect(ended?.at).toBe(25);
   });
 });
