@@ -751,19 +751,21 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     this.#current[node] = AS.idle;
     this.#moveLight(node, phase, AE.start);
     let result: unknown;
-    let native: boolean;
+    let native = false;
+    let asked = false; // whether `result` was asked for its prototype: it is asked once
     try {
       result = (bare ? given : given.fn)(this.ctx, new LightScope(this, node, phase));
       // Promoted during the call: the full attempt takes the result as it comes.
-      if (this.#lightPhase(node) !== phase) native = false;
-      else native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
+      if (this.#lightPhase(node) === phase) {
+        asked = true;
+        native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
+      }
     } catch (error) {
       this.promote(node, phase).afterCall(true, error);
       return;
     }
     if (!native) {
-      const checked = this.#lightPhase(node) === phase; // not a native promise: not asked again
-      this.promote(node, phase).afterCall(false, result, checked);
+      this.promote(node, phase).afterCall(false, result, asked);
       return;
     }
     if (this.#events !== undefined) this.#events.newMoment();
@@ -812,7 +814,10 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   #moveLight(node: number, phase: PhaseName, event: number): void {
     const from = this.#current[node] as number;
     const to = ATTEMPT_MACHINE.next(from, event);
-    if (to < 0) throw ATTEMPT_MACHINE.illegal(from, event, `${this.taskName(node)} ${phase} #1`);
+    // Not `to < 0`: an entry that is a record, not a light attempt's code, gives NaN.
+    if (!(to >= 0)) {
+      throw ATTEMPT_MACHINE.illegal(from, event, `${this.taskName(node)} ${phase} #1`);
+    }
     this.#current[node] = to;
     if (this.#events !== undefined) {
       const { events, states } = ATTEMPT_MACHINE;

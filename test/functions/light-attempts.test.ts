@@ -289,6 +289,56 @@ describe("a function that never touches its scope runs exactly as one that does"
     expect(ended?.at).toBe(25);
   });
 
+  it("INV-26 INV-13: the late settlement of an abandoned execute leaves the timeout of the postExecute running light after it alone: that postExecute still times out", async () => {
+    const boom = new Error("boom");
+    const { outcome, events } = await bothWays((touch) => {
+      const late = deferred<void>();
+      const cleanup = deferred<void>();
+      return {
+        processor: oneLevel(
+          task<Ctx>("held", {
+            execute: phase(() => () => late.promise, touch, { abandonAfterMs: 10 }),
+            postExecute: phase(() => () => cleanup.promise, touch, {
+              timeoutMs: 10,
+              abandonAfterMs: 1,
+            }),
+          }),
+          task<Ctx>("failing", {
+            execute: phase(
+              () => async () => {
+                throw boom;
+              },
+              touch,
+            ),
+          }),
+        ),
+        drive: async (virtual) => {
+          await virtual.advance(15); // execute let go at 10; postExecute runs, due to time out at 20
+          late.resolve();
+          await late.promise;
+          await virtual.advance(10);
+          cleanup.resolve();
+        },
+      };
+    });
+    const failures = errorOf(outcome).failures;
+    expect(failures.map((f) => [f.task, f.phase])).toEqual([
+      ["failing", "execute"],
+      ["held", "postExecute"],
+    ]);
+    expect(failures[1]!.error).toBeInstanceOf(TaskTimeoutError);
+    expect(transitions(events).filter((t) => t.startsWith("held."))).toEqual([
+      "held.execute#1 idle-start-running",
+      "held.execute#1 running-cancel-cancelling",
+      "held.execute#1 cancelling-abandon-abandoned",
+      "held.postExecute#1 idle-start-running",
+      "held.execute#1 abandoned-lateSettle-lateSettled",
+      "held.postExecute#1 running-timeout-settling",
+      "held.postExecute#1 settling-abandon-abandoned",
+      "held.postExecute#1 abandoned-lateSettle-lateSettled",
+    ]);
+  });
+
   it("INV-36 INV-29 §5.2: a clock whose clearTimeout fires the timer it clears, or reads the attempt's scope, as the function succeeds: the attempt succeeds and ends", async () => {
     const scopes: TaskScope[] = []; // this run's scope, read by the clock
     let lightScope: TaskScope | undefined; // the scope of the run that does not touch it
@@ -371,19 +421,23 @@ describe("a result that is user code", () => {
    * A task whose execute returns a Proxy with `getPrototypeOf` (and which has a postExecute),
    * for {@link bothWays}; `asked` gets, per run, how often the Proxy was asked for its prototype.
    */
-  function proxyResult(getPrototypeOf: () => object, asked: number[]) {
+  function proxyResult(getPrototypeOf: (scope: TaskScope) => object, asked: number[]) {
     return (touch: boolean): Scenario => {
       const at = asked.push(0) - 1;
-      const handler = {
-        getPrototypeOf() {
-          asked[at] = (asked[at] ?? 0) + 1;
-          return getPrototypeOf();
-        },
-      };
+      const result = (scope: TaskScope) =>
+        new Proxy(
+          {},
+          {
+            getPrototypeOf() {
+              asked[at] = (asked[at] ?? 0) + 1;
+              return getPrototypeOf(scope);
+            },
+          },
+        );
       return {
         processor: oneLevel(
           task<Ctx>("t", {
-            execute: phase(() => () => new Proxy({}, handler), touch),
+            execute: phase(() => (_ctx, scope) => result(scope), touch),
             postExecute: phase(() => async () => {}, touch),
           }),
         ),
@@ -411,6 +465,20 @@ describe("a result that is user code", () => {
     const { outcome } = await bothWays(proxyResult(() => Object.prototype, asked));
     reportOf(outcome);
     expect(asked).toEqual([1, 1]);
+  });
+
+  it("INV-1: a Proxy result whose getPrototypeOf reads the scope (which needs a full attempt) is asked once too, and taken as a value", async () => {
+    const asked: number[] = [];
+    const signals: boolean[] = [];
+    const { outcome } = await bothWays(
+      proxyResult((scope) => {
+        signals.push(scope.signal.aborted);
+        return Object.prototype;
+      }, asked),
+    );
+    reportOf(outcome);
+    expect(asked).toEqual([1, 1]);
+    expect(signals).toEqual([false, false]);
   });
 });
 
