@@ -172,7 +172,8 @@ export class Attempt implements TaskScope {
 
   /**
    * Takes over a light attempt (see {@link LightScope}) in the state it reached, without an
-   * event: `running`, its function's promise observed and unsettled, or `ended` in success.
+   * event: `running` (its function still being called, or its promise observed and
+   * unsettled), or `ended` in success.
    */
   adopt(code: number): this {
     this.code = code;

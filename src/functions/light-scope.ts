@@ -8,10 +8,14 @@ import type { TaskScope } from "./task-scope.js";
 export interface LightScopeHost {
   /**
    * The full attempt of `node`'s `phase` (its first attempt): made now if it is still light,
-   * in the state it reached, and the same one while it is current or after it failed.
+   * in the state it reached, or afresh in success if it succeeded; the same one while it is
+   * current, and after it was decided other than by success.
    */
   promote(node: number, phase: PhaseName): Attempt;
-  /** That full attempt if one was made and is still current, or failed; never makes one. */
+  /**
+   * That full attempt if one was made and is still current, or was decided other than by
+   * success; never makes one.
+   */
   promoted(node: number, phase: PhaseName): Attempt | undefined;
   /** Its function's promise settled, or its timeout's timer fired: a step of the run's own. */
   deliverLight(node: number, phase: PhaseName, entry: AttemptEntry, error: unknown): void;
@@ -30,8 +34,8 @@ export interface LightScopeHost {
  *
  * Anything else hands the attempt to a full {@link Attempt}, made then, which goes on from the
  * state it reached: its promise rejecting, its timeout passing, a result that is not a native
- * promise, a cancellation, its function reading `signal` or calling `spawn` (through this
- * scope, even after the phase ended). Every retry is a full attempt from the start.
+ * promise, a cancellation, its function throwing, or reading `signal` or `spawn` (through
+ * this scope, even after the phase ended). Every retry is a full attempt from the start.
  */
 export class LightScope implements TaskScope {
   /** The full attempt reached through this scope, kept so that every read gives the same. */

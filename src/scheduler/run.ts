@@ -742,8 +742,8 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   }
 
   /**
-   * Starts a phase's first attempt, light (see {@link LightAttempt}), and promoted at once
-   * unless the function returned a native promise.
+   * Starts a phase's first attempt, light (see {@link LightScope}), and promoted at once
+   * unless the function returned a native promise that can be observed and timed.
    */
   #startAttempt(node: number, phase: PhaseName, given: PhaseFn<T>): void {
     const bare = typeof given === "function"; // a bare function runs with the defaults
@@ -755,7 +755,8 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     let asked = false; // whether `result` was asked for its prototype: it is asked once
     try {
       result = (bare ? given : given.fn)(this.ctx, new LightScope(this, node, phase));
-      // Promoted during the call: the full attempt takes the result as it comes.
+      // Unless the call promoted the attempt (the full attempt then asks the result itself),
+      // the result is asked here whether it is a native promise.
       if (this.#lightPhase(node) === phase) {
         asked = true;
         native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
