@@ -73,6 +73,46 @@ async function bothWays(
   return light!;
 }
 
+/**
+ * Task "held": its execute is cancelled when its sibling "failing" fails with `boom`, is let go
+ * at 10 (abandonAfterMs), and settles late at `lateAt`, while held's postExecute (with
+ * `postOptions`) runs; that postExecute settles `postRunsFor` ms later.
+ */
+function settlesLateBesidePost(
+  boom: Error,
+  lateAt: number,
+  postRunsFor: number,
+  postOptions?: TaskFunctionOptions,
+): (touch: boolean) => Scenario {
+  return (touch) => {
+    const late = deferred<void>();
+    const cleanup = deferred<void>();
+    return {
+      processor: oneLevel(
+        task<Ctx>("held", {
+          execute: phase(() => () => late.promise, touch, { abandonAfterMs: 10 }),
+          postExecute: phase(() => () => cleanup.promise, touch, postOptions),
+        }),
+        task<Ctx>("failing", {
+          execute: phase(
+            () => async () => {
+              throw boom;
+            },
+            touch,
+          ),
+        }),
+      ),
+      drive: async (virtual) => {
+        await virtual.advance(lateAt);
+        late.resolve();
+        await late.promise;
+        await virtual.advance(postRunsFor);
+        cleanup.resolve();
+      },
+    };
+  };
+}
+
 const transitions = (events: readonly LifecycleEvent[], phaseName?: string) =>
   attemptEvents(events)
     .filter((e) => phaseName === undefined || e.phase === phaseName)
@@ -229,33 +269,7 @@ describe("a function that never touches its scope runs exactly as one that does"
 
   it("INV-4 INV-27 INV-13: a function cancelled by a sibling's failure is waited for, abandoned after abandonAfterMs, and its late settlement is reported; its postExecute runs after it was let go, and the late settlement is never taken for that postExecute running light", async () => {
     const boom = new Error("boom");
-    const { outcome, events } = await bothWays((touch) => {
-      const late = deferred<void>();
-      const cleanup = deferred<void>();
-      return {
-        processor: oneLevel(
-          task<Ctx>("held", {
-            execute: phase(() => () => late.promise, touch, { abandonAfterMs: 10 }),
-            postExecute: phase(() => () => cleanup.promise, touch),
-          }),
-          task<Ctx>("failing", {
-            execute: phase(
-              () => async () => {
-                throw boom;
-              },
-              touch,
-            ),
-          }),
-        ),
-        drive: async (virtual) => {
-          await virtual.advance(20); // held's execute is let go at 10; its postExecute runs
-          late.resolve();
-          await late.promise;
-          await virtual.advance(5);
-          cleanup.resolve();
-        },
-      };
-    });
+    const { outcome, events } = await bothWays(settlesLateBesidePost(boom, 20, 5));
     expect(errorOf(outcome).failures.map((f) => [f.task, f.error])).toEqual([["failing", boom]]);
     expect(transitions(events, "execute")).toEqual([
       "held.execute#1 idle-start-running",
@@ -291,36 +305,10 @@ describe("a function that never touches its scope runs exactly as one that does"
 
   it("INV-26 INV-13: the late settlement of an abandoned execute leaves the timeout of the postExecute running light after it alone: that postExecute still times out", async () => {
     const boom = new Error("boom");
-    const { outcome, events } = await bothWays((touch) => {
-      const late = deferred<void>();
-      const cleanup = deferred<void>();
-      return {
-        processor: oneLevel(
-          task<Ctx>("held", {
-            execute: phase(() => () => late.promise, touch, { abandonAfterMs: 10 }),
-            postExecute: phase(() => () => cleanup.promise, touch, {
-              timeoutMs: 10,
-              abandonAfterMs: 1,
-            }),
-          }),
-          task<Ctx>("failing", {
-            execute: phase(
-              () => async () => {
-                throw boom;
-              },
-              touch,
-            ),
-          }),
-        ),
-        drive: async (virtual) => {
-          await virtual.advance(15); // execute let go at 10; postExecute runs, due to time out at 20
-          late.resolve();
-          await late.promise;
-          await virtual.advance(10);
-          cleanup.resolve();
-        },
-      };
-    });
+    // The postExecute starts at 10 and is due to time out at 20; the execute settles at 15.
+    const { outcome, events } = await bothWays(
+      settlesLateBesidePost(boom, 15, 10, { timeoutMs: 10, abandonAfterMs: 1 }),
+    );
     const failures = errorOf(outcome).failures;
     expect(failures.map((f) => [f.task, f.phase])).toEqual([
       ["failing", "execute"],
