@@ -232,10 +232,18 @@ export const postExecuteOf = BrandedTask.postExecuteOf;
 /**
  * @internal The task as a processor keeps it: the task itself, or, for a task made by another
  * copy of sdax, a task of this copy with the same name and phases, each read once here. A
- * Proxy of a task, or an object inheriting from one, is refused: its phases cannot be read.
+ * Proxy of a task, or an object inheriting from one or imitating one, is refused.
  */
 export function ownTask<T>(task: AsyncTask<T>, method: string): AsyncTask<T> {
   if (BrandedTask.isOwn(task)) return task;
+  if (!isMadeByACopy(task)) {
+    throw new SdaxBuildError(
+      "invalid-task",
+      `${method}: expected a task made by task() or join(), got an object inheriting from a task or imitating one (add the task itself)`,
+      undefined,
+      "task",
+    );
+  }
   let name: unknown;
   let phases: TaskPhases<T>;
   try {
@@ -261,6 +269,20 @@ export function ownTask<T>(task: AsyncTask<T>, method: string): AsyncTask<T> {
     phaseOf(phases, "execute", name),
     phaseOf(phases, "postExecute", name),
   );
+}
+
+/**
+ * True when the object's own prototype carries the task brand: an instance of some copy's task
+ * class, not an object inheriting from a task (whose prototype is the task) nor one with the
+ * brand set on itself. Never throws.
+ */
+function isMadeByACopy(task: object): boolean {
+  try {
+    const prototype: unknown = Object.getPrototypeOf(task);
+    return typeof prototype === "object" && prototype !== null && Object.hasOwn(prototype, brand);
+  } catch {
+    return false;
+  }
 }
 
 /** True when the task has at least one phase (a join has none). */

@@ -131,6 +131,15 @@ export function validateOptions(
       phase ?? "fn",
     );
   }
+  if (isClass(fn)) {
+    throw new SdaxBuildError(
+      "invalid-phase",
+      `${whereOf(task, phase)}: a class cannot be a phase: calling one without \`new\` throws, so ` +
+        "every attempt would fail; give a function that uses the class instead",
+      task,
+      phase ?? "fn",
+    );
+  }
   if (options === undefined) return DEFAULT_OPTIONS;
   if (!isPlainObject(options)) {
     throw new SdaxBuildError(
@@ -207,6 +216,22 @@ function generatorKind(fn: unknown): string | undefined {
     return generatorTags.get(Object.prototype.toString.call(fn));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * True for a `class`, which cannot be called without `new`. Only a function with a `prototype`
+ * object (a `function` or a class; never an arrow, async or method function) has its source
+ * looked at. Never throws. Built-in constructors (`Map`) and bound classes cannot be told from
+ * functions and are not refused.
+ */
+function isClass(fn: unknown): boolean {
+  try {
+    const prototype: unknown = (fn as { prototype?: unknown }).prototype;
+    if (typeof prototype !== "object" || prototype === null) return false;
+    return /^class\b/.test(Function.prototype.toString.call(fn));
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,6 @@
 import { hasBrand } from "../errors/brand.js";
+import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
+import { describeValue } from "../errors/describe-error.js";
 import {
   DEFAULT_OPTIONS,
   type ResolvedOptions,
@@ -28,7 +30,8 @@ export interface TaskFunction<T> extends ResolvedOptions {
 /**
  * Wraps a function with options. Options are validated now: a bad value throws an
  * `SdaxBuildError` naming the field and the value. A generator function (`function*` or
- * `async function*`) is refused: calling it would run none of its body.
+ * `async function*`) is refused: calling it would run none of its body; so is a class, which
+ * cannot be called without `new`.
  *
  * @example
  * const fetchUser = taskFunc(
@@ -48,19 +51,60 @@ export function isTaskFunction(value: unknown): value is TaskFunction<unknown> {
 /**
  * Checks a phase given to `task()` and keeps it as given: a {@link TaskFunction}, or a bare
  * function (which means `taskFunc(fn)` with defaults; its record is made only if someone
- * reads the phase, see {@link asTaskFunction}). Anything else, a generator function included,
- * is refused with a message naming the task and the phase.
+ * reads the phase, see {@link asTaskFunction}). A `TaskFunction` this copy did not make is read
+ * once into one of its own. Anything else, a generator function or a class included, is
+ * refused with a message naming the task and the phase.
  */
 export function toPhaseFn<T>(value: unknown, task: string, phase: PhaseName): PhaseFn<T> {
-  let branded: boolean;
-  try {
-    branded = isTaskFunction(value);
-  } catch {
-    branded = false; // a revoked Proxy, or a getter that throws: refused below
+  if (typeof value === "object" && value !== null && BrandedTaskFunction.isOwn(value)) {
+    return value as TaskFunction<T>;
   }
-  if (branded) return value as TaskFunction<T>;
+  if (isTaskFunction(value)) return adoptTaskFunction(value, task, phase);
   validateOptions(value, undefined, task, phase);
   return value as TaskFn<T>;
+}
+
+/**
+ * A {@link TaskFunction} of this copy for one carrying the brand that this copy did not make:
+ * made by another copy of sdax, a Proxy of one, or an imitation. Its fields are read once,
+ * here, and checked as {@link taskFunc} checks them, so nothing of it is read during a run.
+ */
+function adoptTaskFunction<T>(
+  given: TaskFunction<unknown>,
+  task: string,
+  phase: PhaseName,
+): TaskFunction<T> {
+  let fn: unknown;
+  let options: Record<keyof ResolvedOptions, unknown>;
+  try {
+    fn = given.fn;
+    options = {
+      timeoutMs: given.timeoutMs,
+      retries: given.retries,
+      initialDelayMs: given.initialDelayMs,
+      backoffFactor: given.backoffFactor,
+      maxDelayMs: given.maxDelayMs,
+      retryOn: given.retryOn,
+      abandonAfterMs: given.abandonAfterMs,
+    };
+  } catch (error) {
+    throw unreadableInput(
+      "invalid-phase",
+      `task "${task}" ${phase}: its taskFunc(...) could not be read`,
+      error,
+      task,
+      phase,
+    );
+  }
+  if (typeof fn !== "function") {
+    throw new SdaxBuildError(
+      "invalid-phase",
+      `task "${task}" ${phase}: its taskFunc(...) has no function: \`fn\` is ${describeValue(fn)}`,
+      task,
+      "fn",
+    );
+  }
+  return new BrandedTaskFunction(fn as TaskFn<T>, validateOptions(fn, options, task, phase));
 }
 
 /** The {@link TaskFunction} a checked phase stands for: a bare function gets the defaults. */
@@ -73,6 +117,8 @@ export function asTaskFunction<T>(phase: PhaseFn<T>): TaskFunction<T> {
  * prototype, so making one is an allocation and a freeze, not a spread and a defineProperty.
  */
 class BrandedTaskFunction<T> implements TaskFunction<T> {
+  /** Only this copy's records have it (see {@link BrandedTaskFunction.isOwn}). */
+  readonly #own = true;
   readonly fn: TaskFn<T>;
   readonly timeoutMs: number | null;
   readonly retries: number;
@@ -92,6 +138,11 @@ class BrandedTaskFunction<T> implements TaskFunction<T> {
     this.retryOn = options.retryOn;
     this.abandonAfterMs = options.abandonAfterMs;
     Object.freeze(this);
+  }
+
+  /** True for a record made by this copy (not a Proxy of one, nor an object carrying the brand). */
+  static isOwn(value: object): boolean {
+    return #own in value;
   }
 }
 Object.defineProperty(BrandedTaskFunction.prototype, brand, { value: true });

@@ -453,6 +453,48 @@ describe("INV-33: a generator function is refused as a phase", () => {
   });
 });
 
+describe("INV-33: a class is refused as a phase", () => {
+  class Migrate {
+    run(): void {}
+  }
+  class Derived extends Migrate {}
+  const classes: [string, unknown][] = [
+    ["a class", Migrate],
+    ["a derived class", Derived],
+    ["an anonymous class", class {}],
+  ];
+
+  for (const [label, fn] of classes) {
+    it(`INV-33: ${label} is refused by task() and taskFunc() with invalid-phase, before anything runs`, () => {
+      buildError(() => task("migrate", { execute: fn as TaskFn<unknown> }), {
+        code: "invalid-phase",
+        task: "migrate",
+        field: "execute",
+        message: [/^task "migrate" execute: a class cannot be a phase/, /without `new` throws/],
+      });
+      buildError(() => taskFunc(fn as TaskFn<unknown>, { retries: 1 }), {
+        code: "invalid-phase",
+        task: undefined,
+        field: "fn",
+        message: [/^taskFunc: a class cannot be a phase/],
+      });
+    });
+  }
+
+  it("INV-33: the class check never throws and lets functions with a prototype through", () => {
+    function legacy(this: unknown): void {}
+    const unreadable = new Proxy(function proxied() {}, {
+      get() {
+        throw new Error("trap");
+      },
+    });
+    const classLike = function classify() {};
+    for (const fn of [legacy, unreadable, classLike, Migrate.bind(null)]) {
+      expect(() => task("t", { execute: fn as TaskFn<unknown> })).not.toThrow();
+    }
+  });
+});
+
 describe("INV-33: hostile values at build time get an SdaxBuildError, never a raw error", () => {
   const revokedObject = (): object => {
     const { proxy, revoke } = Proxy.revocable({}, {});
@@ -519,19 +561,34 @@ describe("INV-33: hostile values at build time get an SdaxBuildError, never a ra
     expect(optionError.cause).toBe(boom);
   });
 
-  it("INV-33: a Proxy of a task, or an object inheriting from one, is refused at addTask (its phases cannot be read); the builder goes on", async () => {
+  it("INV-33: a Proxy of a task, or an object inheriting from one or imitating one, is refused at addTask; the builder goes on", async () => {
     const real = step("real");
-    const wrapped = [new Proxy(real, {}), Object.create(real) as AsyncTask<Ctx>];
-    for (const fake of wrapped) {
+    const brand = Symbol.for("sdax.AsyncTask");
+    const shadowing = { name: { value: "copy" }, execute: { value: taskFunc(noop) } };
+    const refused: [AsyncTask<Ctx>, RegExp][] = [
+      // its phases are read through the Proxy, where the task's own fields cannot be reached
+      [new Proxy(real, {}), /addTask: the task could not be read/],
+      [Object.create(real) as AsyncTask<Ctx>, /an object inheriting from a task or imitating one/],
+      // own fields shadowing every field a task has do not make it one
+      [
+        Object.create(real, { ...shadowing, preExecute: { value: undefined } }) as AsyncTask<Ctx>,
+        /an object inheriting from a task or imitating one/,
+      ],
+      // the brand on the object itself, not on the prototype of a task class
+      [
+        { [brand]: true, name: "copy", execute: taskFunc(noop), postexecute: noop } as never,
+        /an object inheriting from a task or imitating one/,
+      ],
+    ];
+    for (const [fake, message] of refused) {
       const levels = AsyncTaskProcessor.builder<Ctx>();
       const graph = AsyncTaskProcessor.graphBuilder<Ctx>();
       for (const add of [() => levels.addTask(fake, 1), () => graph.addTask(fake)]) {
-        const error = buildError(add, {
+        buildError(add, {
           code: "invalid-task",
           field: "task",
-          message: [/addTask: the task could not be read/, /add the task itself/],
+          message: [message, /add the task itself/],
         });
-        expect(error.cause).toBeInstanceOf(TypeError);
       }
       const ctx: Ctx = { ran: [] };
       await levels.addTask(real, 1).build().processTasks(ctx);

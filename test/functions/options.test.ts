@@ -124,6 +124,89 @@ describe("§1 task functions", () => {
     expect(task<Ctx>("t", { execute: tf }).execute).toBe(tf);
   });
 
+  it("INV-33: a TaskFunction of another copy of sdax is read once, at task(), and runs as given", async () => {
+    const reads: string[] = [];
+    const fields: Record<string, unknown> = {
+      fn: (ctx: { ran: string[] }) => {
+        ctx.ran.push("foreign");
+      },
+      timeoutMs: 1000,
+      retries: 0,
+      initialDelayMs: 10,
+      backoffFactor: 2,
+      maxDelayMs: MAX_TIMER_MS,
+      retryOn: isRetryable,
+      abandonAfterMs: undefined,
+    };
+    const foreign = Object.create({ [Symbol.for("sdax.TaskFunction")]: true });
+    for (const key of Object.keys(fields)) {
+      Object.defineProperty(foreign, key, {
+        get: () => {
+          reads.push(key);
+          return fields[key];
+        },
+      });
+    }
+    expect(isTaskFunction(foreign)).toBe(true);
+    const made = task<{ ran: string[] }>("t", {
+      execute: foreign as TaskFunction<{ ran: string[] }>,
+    });
+    expect(reads.sort()).toEqual(Object.keys(fields).sort());
+    expect(made.execute).not.toBe(foreign);
+    expect(made.execute).toMatchObject({ timeoutMs: 1000, initialDelayMs: 10 });
+    fields.fn = () => {
+      throw new Error("a later read is never used");
+    };
+    fields.retries = Number.NaN;
+    const ctx = { ran: [] as string[] };
+    await AsyncTaskProcessor.builder<{ ran: string[] }>()
+      .addTask(made, 1)
+      .build()
+      .processTasks(ctx);
+    expect(ctx.ran).toEqual(["foreign"]);
+    expect(reads).toHaveLength(Object.keys(fields).length);
+  });
+
+  it("INV-33: a TaskFunction of another copy is checked as taskFunc checks one, naming the task, the phase and the field", () => {
+    const brand = Symbol.for("sdax.TaskFunction");
+    const record = (fields: Record<string, unknown>): TaskFunction<Ctx> =>
+      ({ ...taskFunc(noop), [brand]: true, ...fields }) as unknown as TaskFunction<Ctx>;
+    const cases: [TaskFunction<Ctx>, string, RegExp][] = [
+      [record({ retries: Number.NaN }), "retries", /option `retries` must be a whole number/],
+      [record({ timeoutMs: -5 }), "timeoutMs", /option `timeoutMs` must be a number of ms/],
+      [record({ fn: 42 }), "fn", /its taskFunc\(\.\.\.\) has no function: `fn` is 42/],
+      [
+        record({
+          *fn() {
+            yield;
+          },
+        }),
+        "execute",
+        /a generator function cannot be a phase/,
+      ],
+    ];
+    for (const [given, field, message] of cases) {
+      const error = buildError(() => task<Ctx>("loader", { execute: given }));
+      expect(error.task).toBe("loader");
+      expect(error.field).toBe(field);
+      expect(error.message).toMatch(/^task "loader" execute: /);
+      expect(error.message).toMatch(message);
+    }
+    const trapped = new Proxy(taskFunc(noop, { timeoutMs: 5 }), {
+      get(target, key, receiver) {
+        if (key === "timeoutMs") throw new Error("trap");
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const error = buildError(() => task<Ctx>("loader", { execute: trapped }));
+    expect(error.code).toBe("invalid-phase");
+    expect(error.field).toBe("execute");
+    expect(error.message).toMatch(
+      /^task "loader" execute: its taskFunc\(\.\.\.\) could not be read/,
+    );
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
   it("one TaskFunction may serve several tasks and concurrent runs", async () => {
     let calls = 0;
     const tf = taskFunc(
