@@ -151,7 +151,9 @@ export function validateOptions(
   }
   let parsed: ReturnType<typeof optionsSchema.safeParse>;
   try {
-    parsed = optionsSchema.safeParse(options);
+    // With the value each issue saw, so a message never reads an option a second time (a
+    // getter may give another value, or throw).
+    parsed = optionsSchema.safeParse(options, { reportInput: true });
   } catch (error) {
     // A getter or a Proxy trap that throws: refused like any other bad option object.
     throw unreadableInput(
@@ -295,7 +297,7 @@ function optionError(
   const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
   return new SdaxBuildError(
     "invalid-option",
-    `${whereOf(task, phase)}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(readSafely(options, field))}`,
+    `${whereOf(task, phase)}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(issue?.input)}`,
     task,
     field,
   );

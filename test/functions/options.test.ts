@@ -348,6 +348,20 @@ describe("§2.2 validation", () => {
   });
 
   // Regression guard for an engine bug found by this suite.
+  it("an option is read once: the message names the value that was refused", () => {
+    let reads = 0;
+    const options = {
+      get timeoutMs() {
+        reads++;
+        return reads === 1 ? -1 : 3;
+      },
+    };
+    const error = buildError(() => taskFunc(noop, options));
+    expect(error.field).toBe("timeoutMs");
+    expect(error.message).toMatch(/got -1 \(number\)$/);
+    expect(reads).toBe(1);
+  });
+
   it("an unknown key `retry` suggests `retries`, not `retryOn`", () => {
     const error = buildError(() => taskFunc(noop, { retry: 3 } as TaskFunctionOptions));
     expect(error.message).toContain("did you mean `retries`?");
