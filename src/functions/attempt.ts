@@ -66,6 +66,8 @@ export interface AttemptHost {
   setTimer(callback: () => void, ms: number): unknown;
   /** The run clock's `clearTimeout` (user code): what it threw, or {@link NO_ERROR}. */
   clearTimer(handle: unknown): unknown;
+  /** True while the run clock's `clearTimeout` is being called, where `spawn` is refused. */
+  readonly clearingTimer: boolean;
   /** An error with no phase left to fail: rethrown as an uncaught exception. */
   reportUncaught(error: unknown): void;
   /** The attempt's outcome was decided, or it settled, ended or was abandoned. */
@@ -281,6 +283,13 @@ export class Attempt implements TaskScope {
     if (this.code !== AS.running && this.code !== AS.cancelling && this.code !== AS.settling) {
       throw new Error(
         `task "${this.task}" ${this.phase} attempt ${this.attempt}: scope.spawn() was called after the attempt ended; start child work before the function settles`,
+      );
+    }
+    if (this.host.clearingTimer) {
+      // The clock is clearing a timer because an attempt ended or was decided: a child started
+      // now would be left out of that end, with no timeout to cover it (spec 8).
+      throw new Error(
+        `task "${this.task}" ${this.phase} attempt ${this.attempt}: scope.spawn() was called from inside the clock's clearTimeout; start child work from the function or its children`,
       );
     }
     const signal = this.signal;

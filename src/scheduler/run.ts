@@ -75,6 +75,8 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   abort: { readonly reason: unknown; readonly by: AbortedBy } | undefined;
   /** An internal error (an engine bug) that stopped the run. */
   crash: { readonly error: unknown } | undefined;
+  /** True while the clock's `clearTimeout` runs: `scope.spawn` is refused there (spec 8). */
+  clearingTimer = false;
 
   readonly #plan: Plan<T>;
   readonly #tasks: readonly AsyncTask<T>[];
@@ -258,12 +260,15 @@ export class Run<T> implements AttemptHost, LightScopeHost {
 
   clearTimer(handle: unknown): unknown {
     const o = this.#options;
+    const outer = this.clearingTimer;
+    this.clearingTimer = true;
     try {
       o.clearTimeout.call(o.clock, handle);
       return NO_ERROR;
     } catch (clockError) {
       return clockError;
     } finally {
+      this.clearingTimer = outer;
       this.#events?.newMoment();
     }
   }

@@ -3,7 +3,7 @@
  * (contract 3.7).
  */
 import { describe, expect, it } from "vitest";
-import type { TaskScope } from "../../src/index.js";
+import { type TaskScope, taskFunc, VirtualClock } from "../../src/index.js";
 import {
   attemptEvents,
   deferred,
@@ -14,6 +14,7 @@ import {
   taskEvents,
   untilAborted,
   watchUnhandled,
+  wrapClock,
 } from "./helpers.js";
 
 describe("§8 child work: scope.spawn", () => {
@@ -240,6 +241,120 @@ describe("§8 child work: scope.spawn", () => {
     gate.resolve();
     errorOf(await h.finish());
     expect(lateSignal?.aborted).toBe(true);
+  });
+
+  // A child started from inside the clock's clearTimeout, as an attempt's function succeeds, used
+  // to be left out of its end (a full attempt succeeded with the child running, and the run
+  // settled before it), or kept a light one running with its timeout cleared.
+  for (const reads of [false, true]) {
+    const kind = reads ? "a full attempt" : "a light one";
+    it(`INV-29 spawn from inside the clock's clearTimeout as the function succeeds throws, starting nothing: ${kind}`, async () => {
+      const clock = new VirtualClock();
+      let kept: TaskScope | undefined;
+      let started = 0;
+      const runClock = wrapClock(clock, {
+        clearTimeout(handle) {
+          const scope = kept;
+          kept = undefined;
+          clock.clearTimeout(handle);
+          scope?.spawn(() => {
+            started++;
+          });
+        },
+      });
+      const h = runOn(
+        single({
+          execute: taskFunc(
+            (_ctx, scope) => {
+              if (reads) void scope.signal;
+              kept = scope;
+              return new Promise((resolve) => clock.setTimeout(resolve, 1));
+            },
+            { timeoutMs: 100 },
+          ),
+        }),
+        { clock, runClock },
+      );
+      const error = errorOf(await h.finish());
+      expect(started).toBe(0);
+      expect(String(error.failures[0]?.error)).toContain(
+        `task "t" execute attempt 1: scope.spawn() was called from inside the clock's clearTimeout`,
+      );
+      expect(attemptEvents(h.events).map((e) => `${e.event}@${e.at}`)).toEqual([
+        "start@0",
+        "fail@1",
+        "settle@1",
+      ]);
+      expect(h.timersAtSettle()).toBe(0);
+    });
+  }
+
+  it("INV-29 a clock that catches the refusal clears its timer and the attempt succeeds", async () => {
+    const clock = new VirtualClock();
+    let kept: TaskScope | undefined;
+    const refusals: unknown[] = [];
+    const runClock = wrapClock(clock, {
+      clearTimeout(handle) {
+        clock.clearTimeout(handle);
+        try {
+          kept?.spawn(() => {});
+        } catch (error) {
+          refusals.push(error);
+        }
+      },
+    });
+    const h = runOn(
+      single({
+        execute: taskFunc(
+          (_ctx, scope) => {
+            kept = scope;
+            return new Promise((resolve) => clock.setTimeout(resolve, 1));
+          },
+          { timeoutMs: 100 },
+        ),
+      }),
+      { clock, runClock },
+    );
+    reportOf(await h.finish());
+    expect(refusals).toHaveLength(1);
+    expect(onlyAttemptAt(h.events, "succeed")).toBe(1);
+  });
+
+  it("INV-29 spawn from inside the clock's clearTimeout as a cancelled attempt settles fails it after its cancellation", async () => {
+    const clock = new VirtualClock();
+    let kept: TaskScope | undefined;
+    let started = 0;
+    const controller = new AbortController();
+    const runClock = wrapClock(clock, {
+      clearTimeout(handle) {
+        clock.clearTimeout(handle);
+        kept?.spawn(() => {
+          started++;
+        });
+      },
+    });
+    const h = runOn(
+      single({
+        execute: (_ctx, scope) => {
+          kept = scope;
+          return new Promise((resolve) => clock.setTimeout(resolve, 5)); // ignores its signal
+        },
+      }),
+      { clock, runClock, signal: controller.signal, abandonAfterMs: 1000 },
+    );
+    await h.clock.advance(1);
+    controller.abort();
+    const error = errorOf(await h.finish());
+    expect(started).toBe(0);
+    expect(error.failures).toHaveLength(1);
+    expect(error.failures[0]?.afterCancel).toBe(true);
+    expect(String(error.failures[0]?.error)).toContain("from inside the clock's clearTimeout");
+    expect(attemptEvents(h.events).map((e) => `${e.event}@${e.at}`)).toEqual([
+      "start@0",
+      "cancel@1",
+      "fail@5",
+      "settle@5",
+    ]);
   });
 
   // Found while writing these tests: `spawn` was a class method needing `this`, so the
