@@ -562,12 +562,21 @@ export class Run<T> implements AttemptHost, LightScopeHost {
 
   /**
    * After reaching `entered`, `executed` or `failed`: a phase runner stops here; a
-   * `processTasks` run goes on, in a step of its own, so an abort signalled meanwhile (by a
-   * listener of this very transition) takes effect first.
+   * `processTasks` run goes on, in a step of its own. Either way an abort signalled meanwhile
+   * (by a listener of this very transition) takes effect first, in a step of its own: a runner
+   * stops only if the run is still where it stopped, as `processTasks` would go on from there
+   * (INV-19, spec/phase-runner.md PR-10); else it stops where the abort leads.
    */
   #stopUnlessAuto(): boolean {
-    if (!this.#auto) this.#onStop();
-    return this.#auto;
+    if (this.#auto) return true;
+    const stoppedAt = this.state;
+    for (let work = this.#deferred.shift(); work !== undefined; work = this.#deferred.shift()) {
+      this.#events?.newMoment();
+      work();
+    }
+    if (this.state !== stoppedAt) return true;
+    this.#onStop();
+    return false;
   }
 
   /** Enters a node whose dependencies all reached `ready` (spec INV-2, INV-3). */

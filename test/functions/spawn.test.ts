@@ -268,7 +268,7 @@ describe("§8 child work: scope.spawn", () => {
             (_ctx, scope) => {
               if (reads) void scope.signal;
               kept = scope;
-              return new Promise((resolve) => clock.setTimeout(resolve, 1));
+              return new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 1));
             },
             { timeoutMs: 100 },
           ),
@@ -308,7 +308,7 @@ describe("§8 child work: scope.spawn", () => {
         execute: taskFunc(
           (_ctx, scope) => {
             kept = scope;
-            return new Promise((resolve) => clock.setTimeout(resolve, 1));
+            return new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 1));
           },
           { timeoutMs: 100 },
         ),
@@ -337,7 +337,7 @@ describe("§8 child work: scope.spawn", () => {
       single({
         execute: (_ctx, scope) => {
           kept = scope;
-          return new Promise((resolve) => clock.setTimeout(resolve, 5)); // ignores its signal
+          return new Promise<void>((resolve) => clock.setTimeout(() => resolve(), 5)); // ignores its signal
         },
       }),
       { clock, runClock, signal: controller.signal, abandonAfterMs: 1000 },

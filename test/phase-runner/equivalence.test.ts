@@ -106,13 +106,37 @@ interface Outcome {
   readonly failures: unknown;
 }
 
-async function viaProcessTasks(specs: readonly TaskSpec[]): Promise<Outcome> {
+/**
+ * Where a listener aborts the run's signal: never, at the event of that number, or at the run
+ * transition of that name (the transitions into a runner's stops among them: INV-19).
+ */
+type AbortAt = null | number | "allEntered" | "allExecuted" | "quiesce";
+
+const abortAt: fc.Arbitrary<AbortAt> = fc.oneof(
+  fc.constant(null),
+  fc.nat({ max: 40 }),
+  fc.constantFrom("allEntered", "allExecuted", "quiesce"),
+);
+
+/** Run options recording the events into `events`, whose listener aborts at `abortAt`. */
+function optionsOf(events: LifecycleEvent[], abortAt: AbortAt) {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    onEvent: (e: LifecycleEvent) => {
+      events.push(e);
+      if (e.seq === abortAt || (e.type === "run" && e.event === abortAt)) {
+        controller.abort(new Error("aborted by a listener"));
+      }
+    },
+    clock: new VirtualClock(),
+  };
+}
+
+async function viaProcessTasks(specs: readonly TaskSpec[], abortAt: AbortAt): Promise<Outcome> {
   const events: LifecycleEvent[] = [];
   try {
-    await build(specs).processTasks(null, {
-      onEvent: (e) => events.push(e),
-      clock: new VirtualClock(),
-    });
+    await build(specs).processTasks(null, optionsOf(events, abortAt));
     return { events: shape(events), message: null, failures: [] };
   } catch (error) {
     if (!isSdaxExecutionError(error)) throw error;
@@ -120,12 +144,9 @@ async function viaProcessTasks(specs: readonly TaskSpec[]): Promise<Outcome> {
   }
 }
 
-async function viaRunner(specs: readonly TaskSpec[]): Promise<Outcome> {
+async function viaRunner(specs: readonly TaskSpec[], abortAt: AbortAt): Promise<Outcome> {
   const events: LifecycleEvent[] = [];
-  const runner = build(specs).open(null, {
-    onEvent: (e) => events.push(e),
-    clock: new VirtualClock(),
-  });
+  const runner = build(specs).open(null, optionsOf(events, abortAt));
   let steps = 0;
   while (await runner.runNext()) steps++;
   expect(steps).toBeLessThanOrEqual(2);
@@ -139,11 +160,11 @@ async function viaRunner(specs: readonly TaskSpec[]): Promise<Outcome> {
 }
 
 describe("phase-runner §3 PR-10 a runner drives the same run", () => {
-  test.prop([fc.array(taskSpec, { minLength: 1, maxLength: 7 })], { numRuns: 150 })(
-    "PR-10 runNext() until false gives the same transitions, failures and error as processTasks",
-    async (specs) => {
-      const expected = await viaProcessTasks(specs);
-      const actual = await viaRunner(specs);
+  test.prop([fc.array(taskSpec, { minLength: 1, maxLength: 7 }), abortAt], { numRuns: 200 })(
+    "PR-10 INV-19 runNext() until false gives the same transitions, failures and error as processTasks, a listener's abort at any event included",
+    async (specs, abortAt) => {
+      const expected = await viaProcessTasks(specs, abortAt);
+      const actual = await viaRunner(specs, abortAt);
       expect(actual.events).toEqual(expected.events);
       expect(actual.failures).toEqual(expected.failures);
       expect(actual.message).toEqual(expected.message);

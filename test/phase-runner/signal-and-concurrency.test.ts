@@ -179,6 +179,51 @@ describe("phase-runner §3 PR-11 the external signal across stops", () => {
     expect(rec.log).toEqual(["A.pre", "A.post"]);
   });
 
+  // An abort from a listener of the transition into a stop was queued behind the stop: the
+  // runner stopped in `entered` and ran execute at the next runNext(), or stopped in `executed`
+  // and lost the abort; one at `quiesce` would have left the runner waiting for ever.
+  for (const at of ["allEntered", "allExecuted", "quiesce"] as const) {
+    it(`PR-10 PR-11 INV-19 an abort signalled by the listener of ${at} takes effect before the runner stops, as with processTasks`, async () => {
+      const drive = async (withRunner: boolean) => {
+        const rec = new Recorder();
+        const controller = new AbortController();
+        const events: LifecycleEvent[] = [];
+        const processor = twoLevels(rec, { pre: at === "quiesce" ? "fail" : "ok" });
+        const options = {
+          signal: controller.signal,
+          onEvent: (e: LifecycleEvent) => {
+            events.push(e);
+            if (e.type === "run" && e.event === at) controller.abort("client gone");
+          },
+        };
+        let error: unknown;
+        const stops: string[] = [];
+        if (withRunner) {
+          const runner = processor.open(null, options);
+          while (await runner.runNext()) stops.push(`${runner.nextPhase} ${runner.hasFailures()}`);
+          error = raised(() => runner.raiseFailures());
+        } else {
+          error = await processor.processTasks(null, options).then(
+            () => undefined,
+            (reason: unknown) => reason,
+          );
+        }
+        expect(isSdaxExecutionError(error)).toBe(true);
+        const { cause, failures } = error as SdaxExecutionError;
+        return { log: rec.log, steps: runSteps(events), cause, failures, stops };
+      };
+      const expected = await drive(false);
+      const driven = await drive(true);
+      const stops =
+        at === "allExecuted" ? ["execute false", "postExecute true"] : ["postExecute true"];
+      expect(driven).toEqual({ ...expected, stops });
+      expect(driven.steps).toContain("failing -quiesce-> failed");
+      // At quiesce the run is failed already: the abort changes nothing (INV-19).
+      expect(driven.cause).toBe(at === "quiesce" ? undefined : "client gone");
+      if (at === "allEntered") expect(driven.log).not.toContain("A.exec");
+    });
+  }
+
   it("PR-11 INV-19 the listener is added at the first step and removed when teardown begins; a later abort changes nothing", async () => {
     const rec = new Recorder();
     const controller = new AbortController();
