@@ -31,7 +31,10 @@ export interface DriveSettings {
   readonly stallMs: number;
 }
 
-/** More timers than this in one run is a timer loop: the run is aborted, then given up. */
+/**
+ * More timers than this in one run is a timer loop: the run is aborted, and given up if as
+ * many again fire before it settles (an abandonment's timer is among them).
+ */
 const timerLimit = 100_000;
 
 /**
@@ -75,11 +78,11 @@ export async function driveRun<T>(
     )
     .finally(() => watch.pulse());
 
-  for (let timers = 0; ; ) {
+  for (let timers = 0, budget = timerLimit; ; ) {
     await flushPromises();
     if (outcome !== undefined) break;
     const next = clock.nextTimerAt();
-    if (next !== undefined && timers < timerLimit) {
+    if (next !== undefined && timers < budget) {
       timers++;
       await clock.advance(next - clock.now());
       continue;
@@ -89,6 +92,7 @@ export async function driveRun<T>(
     if (controller.signal.aborted) {
       return { state: "unsettled", running: watch.running, fired: watch.fired };
     }
+    budget = timers + timerLimit; // after the abort, time goes on: abandonment takes timers
     controller.abort(
       new StalledRunError(
         timers >= timerLimit

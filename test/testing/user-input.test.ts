@@ -237,6 +237,41 @@ describe("user functions that throw or misbehave never break the explorer", () =
     expect(fn.violations).toEqual([]);
   });
 
+  // The explorer stopped firing timers once it aborted a timer loop, so the abandonment's timer
+  // never fired and the run was reported unsettled.
+  it("a timer loop that ignores its signal is aborted, then abandoned after its abandonAfterMs (INV-27)", async () => {
+    interface Clocked {
+      readonly clock: VirtualClock;
+    }
+    const poll = taskFunc(
+      async (ctx: Clocked) => {
+        for (;;) await new Promise<void>((resolve) => ctx.clock.setTimeout(() => resolve(), 1));
+      },
+      { abandonAfterMs: 10 },
+    );
+    const poller = AsyncTaskProcessor.builder<Clocked>()
+      .addTask(task("poller", { execute: poll }), 1)
+      .build();
+    let abandonedAt: number | undefined;
+    const result = await replayFailure(
+      poller,
+      { faults: [] },
+      {
+        context: ({ clock }) => ({ clock }),
+        check: (_ctx, run) => {
+          expect(run.status).toBe("rejected");
+          const abort = run.events.find((e) => e.type === "run" && e.event === "abort");
+          const abandon = run.events.find((e) => e.type === "attempt" && e.event === "abandon");
+          expect(abandon?.at).toBe((abort?.at ?? Number.NaN) + 10);
+          abandonedAt = abandon?.at;
+        },
+        stallMs: 0,
+      },
+    );
+    expect(result.violations).toEqual([]);
+    expect(abandonedAt).toBeGreaterThan(100_000);
+  });
+
   it("`runOptions.onEvent` hears every event of every run, beside the explorer's own recording", async () => {
     const heard: LifecycleEvent[] = [];
     let recorded = 0;
