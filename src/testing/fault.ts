@@ -74,15 +74,15 @@ export function describeFaults(faults: readonly Fault[]): string {
   return faults.length === 0 ? "no fault" : faults.map(describeFault).join(" and ");
 }
 
-/** The (task, phase) a fault is placed on, as a map key. */
+/**
+ * The (task, phase) a fault is placed on, as a map key. JSON, not a separator: a task name may
+ * hold any character, so two placements joined by one could make the same key.
+ */
 export function placementKey(task: string, phase: FaultPhase): string {
-  return `${phase}\u0000${task}`;
+  return JSON.stringify([phase, task]);
 }
 
-/** A fault set as a key: equal sets, equal keys. */
+/** A fault set as a key: equal sets, equal keys, and different sets, different keys. */
 export function faultsKey(faults: readonly Fault[]): string {
-  return faults
-    .map((f) => `${placementKey(f.task, f.phase)}\u0000${f.kind}`)
-    .sort()
-    .join("\u0001");
+  return JSON.stringify(faults.map((f) => JSON.stringify([f.phase, f.task, f.kind])).sort());
 }

@@ -9,6 +9,9 @@ interface VirtualTimer {
 /**
  * A clock whose time moves only when told: for tests of timeouts, retries and abandonment
  * that take no real time. Timers due at the same time fire in the order they were set.
+ * A start time or a step that is not a finite number (a step: one >= 0) throws a `RangeError`;
+ * a timer's delay that is not one, or is negative, counts as 0, as Node's `setTimeout` fires
+ * such a timer at once.
  *
  * @example
  * const clock = new VirtualClock();
@@ -22,6 +25,11 @@ export class VirtualClock implements Clock {
   #timers: VirtualTimer[] = [];
 
   constructor(startMs = 0) {
+    if (typeof startMs !== "number" || !Number.isFinite(startMs)) {
+      throw new RangeError(
+        `VirtualClock: the start time must be a finite number of ms, got ${String(startMs)} (${typeof startMs})`,
+      );
+    }
     this.#now = startMs;
   }
 
@@ -30,7 +38,13 @@ export class VirtualClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): unknown {
-    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), callback };
+    if (typeof callback !== "function") {
+      throw new TypeError(
+        `VirtualClock.setTimeout: the callback must be a function, got ${typeof callback}`,
+      );
+    }
+    const delay = typeof ms === "number" && ms > 0 && ms <= Number.MAX_VALUE ? ms : 0;
+    const timer = { id: this.#nextId++, at: this.#now + delay, callback };
     // Keep the list sorted by due time, then by creation: insert after every timer due no later.
     let i = this.#timers.length;
     while (i > 0 && this.#timers[i - 1]!.at > timer.at) i--;
@@ -58,6 +72,11 @@ export class VirtualClock implements Clock {
    * callbacks run, so work a timer starts can set further timers within the same window.
    */
   async advance(ms: number): Promise<void> {
+    if (typeof ms !== "number" || !(ms >= 0) || ms === Number.POSITIVE_INFINITY) {
+      throw new RangeError(
+        `VirtualClock.advance: the step must be a finite number of ms >= 0, got ${String(ms)} (${typeof ms})`,
+      );
+    }
     const until = this.#now + ms;
     await flushPromises();
     for (;;) {

@@ -1,6 +1,14 @@
 import type { AttemptTransitionEvent } from "../events/lifecycle-event.js";
 import { ATTEMPT_TRANSITIONS, type AttemptState } from "../lifecycle/attempt-states.js";
-import { early, hasKey, isActive, PHASES, POST, runningStateOf } from "./phases-and-states.js";
+import {
+  early,
+  hasKey,
+  isActive,
+  PHASES,
+  POST,
+  runningStateOf,
+  timeOf,
+} from "./phases-and-states.js";
 import { type AttemptRecord, attemptKey, type ReplayState } from "./replay-state.js";
 import type { RetryReplay } from "./retry-replay.js";
 
@@ -69,7 +77,7 @@ export class AttemptReplay<T> {
       e.event === "cancel"
     ) {
       current.decidedBy = e.event;
-      current.decidedAt = e.at;
+      current.decidedAt = timeOf(e);
     }
     if (e.event === "delay") this.#retries.onDelay(e, k);
     if (e.event === "cancel") {
@@ -114,9 +122,9 @@ export class AttemptReplay<T> {
     return {
       state,
       startIndex: this.#state.index,
-      startAt: e.at,
+      startAt: timeOf(e),
       decidedBy: undefined,
-      decidedAt: e.at,
+      decidedAt: timeOf(e),
       lastIndex: this.#state.index,
     };
   }
@@ -185,7 +193,7 @@ export class AttemptReplay<T> {
         `attempt ${e.attempt} of "${e.task}" ${e.phase} timed out but has no timeoutMs`,
         [e],
       );
-    } else if (early(e.at, record.startAt + fn.timeoutMs)) {
+    } else if (early(timeOf(e), record.startAt + fn.timeoutMs)) {
       state.report(
         "INV-26",
         `attempt ${e.attempt} of "${e.task}" ${e.phase} timed out after ${e.at - record.startAt} ms; its timeoutMs is ${fn.timeoutMs}`,
@@ -203,7 +211,7 @@ export class AttemptReplay<T> {
         `attempt ${e.attempt} of "${e.task}" ${e.phase} was abandoned although its abandonAfterMs is null (wait for ever)`,
         [e],
       );
-    } else if (typeof wait === "number" && early(e.at, record.decidedAt + wait)) {
+    } else if (typeof wait === "number" && early(timeOf(e), record.decidedAt + wait)) {
       state.report(
         "INV-27",
         `attempt ${e.attempt} of "${e.task}" ${e.phase} was abandoned ${e.at - record.decidedAt} ms after its outcome was decided; its abandonAfterMs is ${wait}`,

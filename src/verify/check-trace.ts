@@ -20,6 +20,8 @@ export interface TraceViolation {
  * violation found; an empty array for a good run.
  *
  * Events are plain data: a trace saved with `JSON.stringify` and parsed again checks the same.
+ * Never throws: an event that is not an event object, or cannot be read, is a violation, and so
+ * are `events` that are not an array.
  * Pass the whole trace of one run, from its first event to its `settled` event (and any late
  * settlements after it), and the processor that ran it. Cost: linear in events + tasks + edges.
  *

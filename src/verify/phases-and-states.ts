@@ -54,6 +54,15 @@ export function hasKey<K extends string>(table: object, key: unknown): key is K 
 }
 
 /**
+ * An event's time: its `at`, or `NaN` when that is not a number. A clock's `now()` that threw
+ * gives `NaN`, which a trace saved as JSON holds as `null`; both are unknown times, which
+ * timing checks skip.
+ */
+export function timeOf(e: { readonly at?: unknown }): number {
+  return typeof e.at === "number" ? e.at : Number.NaN;
+}
+
+/**
  * Times are checked as lower bounds (a timer never fires before its delay by the run's own
  * clock), exact up to floating-point rounding: a VirtualClock fires exactly on time and
  * `realClock` waits out any early firing of Node's timers, so this holds for both. Upper bounds

@@ -10,6 +10,7 @@ import {
   isClockFailureOfCancel,
   PHASES,
   runningStateOf,
+  timeOf,
 } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
@@ -137,7 +138,7 @@ export class RetryReplay<T> {
     }
     if (
       this.#retryFor[k] === e.attempt - 1 &&
-      early(e.at, this.#retryAt[k]! + this.#retryDelay[k]!)
+      early(timeOf(e), this.#retryAt[k]! + this.#retryDelay[k]!)
     ) {
       state.report(
         "INV-25",
@@ -216,9 +217,9 @@ export class RetryReplay<T> {
         );
       }
     }
-    if (record !== undefined) record.retryAt = e.at;
+    if (record !== undefined) record.retryAt = timeOf(e);
     this.#retryDelay[k] = typeof e.delayMs === "number" ? e.delayMs : 0;
-    this.#retryAt[k] = e.at;
+    this.#retryAt[k] = timeOf(e);
     this.#retryFor[k] = e.attempt;
     this.#expectDelay = state.index;
   }

@@ -1,5 +1,5 @@
 import type { RunTransitionEvent } from "../events/lifecycle-event.js";
-import { early } from "./phases-and-states.js";
+import { early, timeOf } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
 /** How the deadline's `TaskTimeoutError` describes itself, up to its number of ms. */
@@ -24,7 +24,7 @@ export class RunDeadline<T> {
 
   /** The run started by `e`: its deadline, if it has one. */
   onStart(e: RunTransitionEvent): void {
-    this.#startAt = e.at;
+    this.#startAt = timeOf(e);
     const ms = e.timeoutMs;
     if (ms === undefined) return;
     if (typeof ms !== "number" || !(ms >= 0)) {
@@ -68,7 +68,7 @@ export class RunDeadline<T> {
         `the run was aborted by a deadline of ${said} ms; its start event says timeoutMs ${ms}`,
         [e],
       );
-    } else if (early(e.at, this.#startAt + ms)) {
+    } else if (early(timeOf(e), this.#startAt + ms)) {
       state.report(
         "INV-40",
         `the run's deadline aborted it ${e.at - this.#startAt} ms after it started; its timeoutMs is ${ms}`,

@@ -1,4 +1,4 @@
-import { describeError, safeString } from "../errors/describe-error.js";
+import { describeError, describeValue, safeString } from "../errors/describe-error.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Plan } from "../graph/plan.js";
 import { AttemptReplay } from "./attempt-replay.js";
@@ -74,8 +74,14 @@ export class TraceChecker<T> {
     this.#attempts = new AttemptReplay(state, retries);
   }
 
-  check(events: readonly LifecycleEvent[]): TraceViolation[] {
+  check(given: readonly LifecycleEvent[]): TraceViolation[] {
     const state = this.#state;
+    const read = readEvents(given);
+    if ("problem" in read) {
+      state.report("INV-18", read.problem, []);
+      return state.violations;
+    }
+    const { events, unreadable } = read;
     state.events = events;
     if (events.length === 0) {
       state.report("INV-18", "the trace is empty: a run reports at least its first transition", []);
@@ -83,6 +89,14 @@ export class TraceChecker<T> {
     }
     for (state.index = 0; state.index < events.length; state.index++) {
       const e = events[state.index]!;
+      if (unreadable.has(state.index)) {
+        state.report(
+          "INV-18",
+          `event #${state.index} could not be read: ${describeError(unreadable.get(state.index)).message}`,
+          [],
+        );
+        continue;
+      }
       if (typeof e !== "object" || e === null) {
         state.report(
           "INV-18",
@@ -156,7 +170,8 @@ export class TraceChecker<T> {
       if (e.seq !== 0) state.report("INV-18", `the first event has seq ${e.seq}, expected 0`, [e]);
     } else {
       const prev = state.events[i - 1]!;
-      if (e.seq !== prev.seq + 1) {
+      // An event before that was not an object was reported already.
+      if (typeof prev === "object" && prev !== null && e.seq !== prev.seq + 1) {
         state.report(
           "INV-18",
           `seq ${e.seq} follows seq ${prev.seq}: seq must rise by one per event`,
@@ -188,4 +203,36 @@ export class TraceChecker<T> {
       this.#entryOrder.closeTurn(e);
     }
   }
+}
+
+/**
+ * The events as a plain array, each read once, so a Proxy or a getter cannot show the checks
+ * one thing and the report another; an element whose read throws is kept as what it threw.
+ * Anything but an array gives the problem to report instead.
+ */
+function readEvents(
+  given: unknown,
+):
+  | { events: readonly LifecycleEvent[]; unreadable: ReadonlyMap<number, unknown> }
+  | { problem: string } {
+  let isArray: boolean;
+  let length = 0;
+  try {
+    isArray = Array.isArray(given);
+    if (isArray) length = (given as unknown[]).length;
+  } catch (error) {
+    return { problem: `the events could not be read: ${describeError(error).message}` };
+  }
+  if (!isArray) return { problem: `the events are not an array: got ${describeValue(given)}` };
+  const events: LifecycleEvent[] = [];
+  const unreadable = new Map<number, unknown>();
+  for (let i = 0; i < length; i++) {
+    try {
+      events.push((given as LifecycleEvent[])[i]!);
+    } catch (error) {
+      events.push(undefined as unknown as LifecycleEvent);
+      unreadable.set(i, error);
+    }
+  }
+  return { events, unreadable };
 }

@@ -174,6 +174,36 @@ describe("replay reproduces the very run", () => {
   });
 });
 
+describe("every case is its own", () => {
+  // Fault sets were keyed by joining names with control characters, which a task name may
+  // hold: a single fault on this name had the key of a pair on "a" and "b", and the pair was
+  // taken for tried.
+  it("a task name holding any character never makes two fault sets one case", async () => {
+    const noop = () => {};
+    const forged = "a\u0000failAtStart\u0001preExecute\u0000b";
+    const processor = AsyncTaskProcessor.builder<object>();
+    for (const name of ["a", "b", forged]) {
+      processor.addTask(task(name, { preExecute: noop, postExecute: noop }), 1);
+    }
+    const tried = new Set<string>();
+    const result = await exploreFailures(processor.build(), {
+      context: ({ faults }) => {
+        tried.add(JSON.stringify(faults));
+        return {};
+      },
+      check: (_ctx, run) => {
+        const failing = run.faults.filter((f) => f.kind === "failAtStart").map((f) => f.task);
+        if (failing.includes("a") && failing.includes("b")) throw new Error("a and b fail");
+      },
+      seed: 1,
+    });
+    // 3 placements x 3 kinds: the no-fault run, 9 singles and 27 pairs, each run once.
+    expect(result).toMatchObject({ runs: 37, exhaustive: true });
+    expect(tried.size).toBe(37);
+    expect(result.violations.map((v) => v.error)).toEqual([new Error("a and b fail")]);
+  });
+});
+
 describe("seeds", () => {
   const record = async (seed: number, runs: number) => {
     const tried: string[] = [];

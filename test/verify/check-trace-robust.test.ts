@@ -96,6 +96,64 @@ describe("INV-18 INV-33: checkTrace never throws", () => {
     }
   });
 
+  // The array itself was read outside any guard: null gave an internal TypeError, a Proxy's
+  // throwing element escaped as is, and an event after a null one was blamed for it.
+  it("INV-18 INV-33: events that are not an array, or whose elements cannot be read, are violations, not exceptions", async () => {
+    const r = await recordRun(processor, {});
+    for (const bad of [null, undefined, { length: 2 }, "events", revokedProxy()]) {
+      const v = check(bad as unknown as unknown[]);
+      expect(ids(v)).toEqual(["INV-18"]);
+      expect(v[0]?.message).toMatch(/^the events (are not an array|could not be read)/);
+    }
+    const reads: number[] = [];
+    const proxied = new Proxy([...r.events], {
+      get(target, key, receiver) {
+        if (key === "1") {
+          reads.push(1);
+          throw new Error("element 1");
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const v = check(proxied);
+    expect(v[0]).toMatchObject({
+      invariant: "INV-18",
+      message: "event #1 could not be read: element 1",
+    });
+    expect(reads).toEqual([1]);
+    const afterNull = check([r.events[0], null, ...r.events.slice(2)]);
+    expect(afterNull.some((x) => x.message.includes("event #2"))).toBe(false);
+  });
+
+  // A clock whose now() throws gives `at: NaN`, which JSON saves as null; null was taken for 0,
+  // so a saved trace of such a run showed early timeouts and retries.
+  it("INV-24 INV-26 INV-27 INV-40: unknown times (NaN, or null after JSON) are not timing violations", async () => {
+    const clock = new VirtualClock();
+    const p = Processor.builder<Ctx>()
+      .addTask(
+        task("a", {
+          execute: taskFunc(
+            (_ctx: Ctx, scope: TaskScope) =>
+              new Promise((resolve) => clock.setTimeout(() => resolve(scope.attempt), 20)),
+            { timeoutMs: 5, retries: 1, initialDelayMs: 10, abandonAfterMs: 3 },
+          ),
+        }),
+        1,
+      )
+      .build();
+    const r = await recordRun(p, {}, { clock, timeoutMs: 1_000 });
+    const kinds = r.events.map((e) => (e.type === "attempt" ? e.event : e.type));
+    expect(kinds).toEqual(expect.arrayContaining(["timeout", "abandon", "retry"]));
+    expect(check(r.events, p)).toEqual([]);
+    for (const unknown of [Number.NaN, null]) {
+      // Every time unknown, or only the first: a start time unknown, the rest known.
+      const all = r.events.map((e) => ({ ...e, at: unknown }));
+      const first = r.events.map((e, i) => (i === 0 ? { ...e, at: unknown } : e));
+      expect(explain(check(all, p))).toBe("");
+      expect(explain(check(first, p))).toBe("");
+    }
+  });
+
   it("INV-18 INV-33: an event whose error is hostile (a getter that throws, a revoked Proxy) is checked without throwing", async () => {
     const p = Processor.builder<Ctx>()
       .addTask(

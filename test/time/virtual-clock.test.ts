@@ -1,0 +1,52 @@
+/**
+ * The VirtualClock of the test kit: time moves only when told, timers fire in due order, and
+ * input it cannot use is refused with a clear error instead of turning its time into NaN.
+ */
+import { describe, expect, it } from "vitest";
+import { VirtualClock } from "../../src/index.js";
+
+describe("VirtualClock", () => {
+  it("fires timers in due order, those due together in the order they were set", async () => {
+    const clock = new VirtualClock(5);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push("b@10"), 10);
+    clock.setTimeout(() => fired.push("a@0"), 0);
+    clock.setTimeout(() => fired.push("c@10"), 10);
+    await clock.advance(9);
+    expect(fired).toEqual(["a@0"]);
+    expect(clock.now()).toBe(14);
+    await clock.runAll();
+    expect(fired).toEqual(["a@0", "b@10", "c@10"]);
+    expect(clock.now()).toBe(15);
+  });
+
+  it("a delay that is not a number >= 0 counts as 0, as Node fires such a timer at once", async () => {
+    const clock = new VirtualClock();
+    const fired: unknown[] = [];
+    for (const ms of [Number.NaN, undefined, -5, "7", Number.POSITIVE_INFINITY]) {
+      clock.setTimeout(() => fired.push(ms), ms as number);
+    }
+    expect(clock.nextTimerAt()).toBe(0);
+    await clock.advance(0);
+    expect(fired).toHaveLength(5);
+    expect(clock.now()).toBe(0);
+  });
+
+  it("a step or a start time that is not a finite number is refused, and time stays as it was", async () => {
+    const clock = new VirtualClock();
+    clock.setTimeout(() => {}, 1);
+    for (const ms of [Number.NaN, -5, Number.POSITIVE_INFINITY, "5", undefined]) {
+      await expect(clock.advance(ms as number)).rejects.toThrow(
+        /^VirtualClock\.advance: the step must be a finite number of ms >= 0, got /,
+      );
+    }
+    expect(clock.now()).toBe(0);
+    expect(clock.pendingTimers).toBe(1);
+    for (const start of [Number.NaN, "5", Number.NEGATIVE_INFINITY]) {
+      expect(() => new VirtualClock(start as number)).toThrow(RangeError);
+    }
+    expect(() => clock.setTimeout(undefined as never, 1)).toThrow(
+      "VirtualClock.setTimeout: the callback must be a function, got undefined",
+    );
+  });
+});
