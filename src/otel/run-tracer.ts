@@ -111,19 +111,23 @@ export class RunTracer {
       span.addEvent(SDAX_EVENTS.abort, { [A.reason]: this.#abortReason });
     }
     if (event.to !== "settled") return;
-    const failures = event.failures ?? [];
-    span.setAttribute(A.outcome, event.outcome ?? "succeeded");
-    span.setAttribute(A.aborted, event.aborted === true);
-    span.setAttribute(A.failures, failures.length);
-    if (event.outcome === "failed") {
-      const first = failures[0];
-      const message =
-        first === undefined
-          ? `the run was aborted: ${this.#abortReason}`
-          : `task "${first.task}" ${first.phase} failed: ${first.error.message}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""}`;
-      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    // The span ends even if the tracer throws decorating it (the error still surfaces).
+    try {
+      const failures = event.failures ?? [];
+      span.setAttribute(A.outcome, event.outcome ?? "succeeded");
+      span.setAttribute(A.aborted, event.aborted === true);
+      span.setAttribute(A.failures, failures.length);
+      if (event.outcome === "failed") {
+        const first = failures[0];
+        const message =
+          first === undefined
+            ? `the run was aborted: ${this.#abortReason}`
+            : `task "${first.task}" ${first.phase} failed: ${first.error.message}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""}`;
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+      }
+    } finally {
+      span.end();
     }
-    span.end();
   }
 
   #onRetry(event: RetryScheduledEvent): void {
@@ -154,8 +158,11 @@ export class RunTracer {
     const span = this.#spans[slot]!;
     switch (event.event) {
       case "succeed":
-        span.setAttribute(A.outcome, "succeeded");
-        this.#end(slot, span);
+        try {
+          span.setAttribute(A.outcome, "succeeded");
+        } finally {
+          this.#end(slot, span);
+        }
         return;
       case "fail":
         this.#failed(
@@ -176,11 +183,14 @@ export class RunTracer {
         this.#end(slot, span);
         return;
       case "abandon":
-        span.setAttribute(A.abandoned, true);
-        span.addEvent(SDAX_EVENTS.abandon);
         this.#abandoned ??= [];
         this.#abandoned.push({ slot, attempt: event.attempt, span });
-        this.#end(slot, span);
+        try {
+          span.setAttribute(A.abandoned, true);
+          span.addEvent(SDAX_EVENTS.abandon);
+        } finally {
+          this.#end(slot, span);
+        }
         return;
     }
   }
@@ -230,7 +240,10 @@ export class RunTracer {
       },
       trace.setSpan(this.#runContext, span),
     );
-    if (event.error !== undefined) late.recordException(event.error);
-    late.end();
+    try {
+      if (event.error !== undefined) late.recordException(event.error);
+    } finally {
+      late.end();
+    }
   }
 }

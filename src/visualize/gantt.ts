@@ -41,6 +41,12 @@ interface AttemptBar {
 }
 
 const RUN_SECTION = "run";
+/**
+ * The run section's title: "run", its "r" written as an entity code, which {@link mermaidLabel}
+ * never writes for a letter. Mermaid draws sections of one title as one, so a task named "run"
+ * needs a title of its own; both read "run".
+ */
+const RUN_TITLE = "#114;un";
 
 /** Attempt events that say how the attempt went, as the words its bar shows. */
 const ATTEMPT_MARKS: ReadonlyMap<string, string> = new Map([
@@ -208,8 +214,8 @@ class GanttBuilder {
     const lines = ["gantt", "  dateFormat x", `  axisFormat ${axisFormat(this.#now)}`];
     lines.push("  todayMarker off");
     for (const [key, bars] of this.#sections) {
-      const title = key === RUN_SECTION ? "run" : key.slice("task:".length);
-      lines.push(`  section ${mermaidLabel(title)}`);
+      const title = key === RUN_SECTION ? RUN_TITLE : mermaidLabel(key.slice("task:".length));
+      lines.push(`  section ${title}`);
       for (const bar of bars) lines.push(`    ${barLine(bar, this.#now)}`);
     }
     return `${lines.join("\n")}\n`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flattenErrors, TaskTimeoutError } from "../../src/index.js";
+import { flattenErrors, isRetryable, TaskTimeoutError } from "../../src/index.js";
 
 describe("flattenErrors", () => {
   it("INV-33: an AggregateError's errors, recursively, depth first and in order", () => {
@@ -30,9 +30,22 @@ describe("flattenErrors", () => {
     const self = new AggregateError([x], "self");
     self.errors.push(self, y);
     expect(flattenErrors(self)).toEqual([x, y]);
-    const onlySelf = new AggregateError([]);
+  });
+
+  // A failure used to flatten to nothing, so a failed run could have no leaf error, and
+  // isRetryable found "every leaf retryable" of none.
+  it("INV-33: an aggregate that gives no leaf of its own, holding only itself or a cycle, is a leaf", () => {
+    const onlySelf = new AggregateError([], "only itself");
     onlySelf.errors.push(onlySelf);
-    expect(flattenErrors(onlySelf)).toEqual([]);
+    expect(flattenErrors(onlySelf)).toEqual([onlySelf]);
+    expect(flattenErrors(onlySelf)[0]).toBe(onlySelf);
+    expect(isRetryable(onlySelf)).toBe(false);
+    const a = new AggregateError([], "a");
+    const b = new AggregateError([a], "b");
+    a.errors.push(b);
+    expect(flattenErrors(a)).toHaveLength(1);
+    const x = new Error("x");
+    expect(flattenErrors(new AggregateError([onlySelf, x, onlySelf]))).toEqual([onlySelf, x]);
   });
 
   it("INV-33: an indirect cycle terminates, each aggregate expanded once", () => {

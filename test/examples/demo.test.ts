@@ -136,7 +136,7 @@ const FAILING_RUN_GANTT = [
   "  dateFormat x",
   "  axisFormat %-L ms",
   "  todayMarker off",
-  "  section run",
+  "  section #114;un",
   "    run failed :crit, 0, 30ms",
   "  section Database",
   "    preExecute :done, 0, 20ms",

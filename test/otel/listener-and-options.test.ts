@@ -15,7 +15,7 @@ import {
 } from "../../src/index.js";
 import { instrument } from "../../src/otel/index.js";
 import { captureUncaught } from "../functions/helpers.js";
-import { isChildOf, span, spans, tracer, useTracing } from "./support.js";
+import { isChildOf, openSpans, span, spans, tracer, useTracing } from "./support.js";
 
 useTracing();
 
@@ -99,6 +99,48 @@ describe("the user's onEvent", () => {
       ]);
     }
   });
+});
+
+// A span method that threw skipped the span's end: the run span, or an attempt's, was never
+// exported, and the run's trace was lost.
+describe("a tracer whose span methods throw", () => {
+  for (const method of ["setAttribute", "setStatus", "addEvent", "recordException"] as const) {
+    it(`ends every span anyway when ${method} throws, its errors rethrown as uncaught (spec INV-33)`, async () => {
+      const throwing = {
+        startSpan(...args: Parameters<typeof tracer.startSpan>) {
+          const started = tracer.startSpan(...args);
+          started[method] = () => {
+            throw new Error(`${method} failed`);
+          };
+          return started;
+        },
+      } as unknown as typeof tracer;
+      const workflow = AsyncTaskProcessor.builder<Ctx>()
+        .addTask(task("ok", { preExecute: () => {} }), 1)
+        .addTask(
+          task("stuck", {
+            execute: taskFunc(() => new Promise(() => {}), { timeoutMs: 1, abandonAfterMs: 1 }),
+          }),
+          1,
+        )
+        .build();
+      let outcome: unknown;
+      const uncaught = await captureUncaught(async () => {
+        outcome = await outcomeOf(() =>
+          instrument(workflow, { tracer: throwing }).processTasks({}),
+        );
+      });
+      expect(outcome).toMatchObject({ name: "SdaxExecutionError" });
+      expect(uncaught.length).toBeGreaterThan(0);
+      expect(uncaught.every((e) => (e as Error).message === `${method} failed`)).toBe(true);
+      expect(openSpans.size).toBe(0);
+      expect(
+        spans()
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(["ok preExecute", "sdax run", "stuck execute"].sort());
+    });
+  }
 });
 
 describe("run options", () => {
