@@ -302,7 +302,7 @@ function checkName(name: unknown, maker: string): asserts name is string {
   if (typeof name !== "string" || name.trim() === "") {
     throw new SdaxBuildError(
       "invalid-name",
-      `${maker}(): a task name must be a non-empty string, got ${describeValue(name)}`,
+      `${maker}(): a task name must be a non-empty string, not only spaces, got ${describeValue(name)}`,
       undefined,
       "name",
     );

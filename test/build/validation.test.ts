@@ -177,7 +177,7 @@ describe("spec 1: build-time validation", () => {
         code: "invalid-name",
         task: undefined,
         field: "name",
-        message: [/non-empty string/],
+        message: [/non-empty string, not only spaces, got /],
       });
       buildError(() => join(name as string), { code: "invalid-name", field: "name" });
     });
