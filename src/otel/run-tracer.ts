@@ -35,7 +35,8 @@ export class RunTracer {
   /** The context active where the run was started: the run span's parent. */
   readonly #parent: Context;
   readonly #user: ((event: LifecycleEvent) => void) | undefined;
-  #runSpan: Span | undefined;
+  /** `undefined` until the run's first event; `null` if the tracer threw starting it. */
+  #runSpan: Span | null | undefined;
   /** The parent context of every attempt's span: `#parent` with the run span. */
   #runContext: Context;
   /** Per phase slot: the span of the attempt running, and that attempt (its scope). */
@@ -100,8 +101,10 @@ export class RunTracer {
 
   #onRun(event: RunTransitionEvent): void {
     let span = this.#runSpan;
+    if (span === null) return; // the tracer threw starting it: that was reported, once
     if (span === undefined) {
       const shape = this.#shape;
+      this.#runSpan = null; // until it has started: a tracer that throws is not asked again
       span = shape.tracer.startSpan(shape.runName, shape.runOptions, this.#parent);
       this.#runSpan = span;
       this.#runContext = trace.setSpan(this.#parent, span);

@@ -143,6 +143,31 @@ describe("a tracer whose span methods throw", () => {
   }
 });
 
+describe("a tracer that cannot start the run's span", () => {
+  // It was asked again at every run event, and each failure was reported.
+  it("is asked once; its error is rethrown as uncaught once, and the attempts are traced under the caller's context", async () => {
+    let asked = 0;
+    const failing = {
+      startSpan(...args: Parameters<typeof tracer.startSpan>) {
+        if (args[0] === "sdax run") {
+          asked++;
+          throw new Error("no run span");
+        }
+        return tracer.startSpan(...args);
+      },
+    } as unknown as typeof tracer;
+    let outcome: unknown;
+    const uncaught = await captureUncaught(async () => {
+      outcome = await outcomeOf(() => instrument(processor, { tracer: failing }).processTasks({}));
+    });
+    expect(outcome).toMatchObject({ value: { tasks: 2 } });
+    expect(asked).toBe(1);
+    expect(uncaught).toEqual([new Error("no run span")]);
+    expect(spans().map((s) => s.name)).toEqual(["a preExecute", "b execute", "a postExecute"]);
+    expect(spans().every((s) => s.parentSpanContext === undefined)).toBe(true);
+  });
+});
+
 describe("run options", () => {
   it("are each read once", async () => {
     const reads: string[] = [];
