@@ -149,6 +149,13 @@ class Explorer<T> {
         { cause },
       );
     }
+    if (ctx instanceof Promise) {
+      // Its phases would be handed the promise; a rejection of it would go unhandled.
+      ctx.catch(() => {});
+      throw new Error(
+        `exploreFailures: \`context\` returned a promise for the run with ${describeFaults(faults)}; it must return the context itself (set up what needs awaiting inside the phases)`,
+      );
+    }
     const driven = await driveRun(this.#processor, faults, ctx, clock, { runOptions, stallMs });
     if (driven.state === "unsettled") {
       const error = new Error(

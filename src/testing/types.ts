@@ -98,7 +98,10 @@ export interface ExplorationResult {
 
 /** Options of `exploreFailures`. */
 export interface ExploreOptions<T> {
-  /** Makes a fresh context for each run (it may throw: exploration then rejects, naming the run). */
+  /**
+   * Makes a fresh context for each run, synchronously (it may throw: exploration then
+   * rejects, naming the run; so does a promise returned instead of a context).
+   */
   readonly context: (run: RunSetup) => T;
   /**
    * Checks a run's context and outcome after it settled: throw (or reject) to report a

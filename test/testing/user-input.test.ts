@@ -148,6 +148,17 @@ describe("user functions that throw or misbehave never break the explorer", () =
     expect((failure as Error).cause).toBeInstanceOf(RangeError);
   });
 
+  // An async `context` was taken as it was: every phase was handed a promise as its context.
+  it("a `context` that returns a promise rejects the exploration, saying it must return the context", async () => {
+    const failure = await explore({
+      context: async (run: Parameters<typeof poolContext>[0]) => poolContext(run),
+      seed: 1,
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).toBe(
+      "exploreFailures: `context` returned a promise for the run with no fault; it must return the context itself (set up what needs awaiting inside the phases)",
+    );
+  });
+
   it("a `check` that throws a non-Error, or rejects, is a violation carrying what it threw", async () => {
     const thrown = await replayFailure(
       processor,
