@@ -41,7 +41,10 @@ export class SdaxExecutionError extends AggregateError {
   override readonly name = "SdaxExecutionError";
   /** Every failed phase, in the order they failed. */
   readonly failures: readonly TaskFailure[];
-  /** True when the run's external signal aborted before cleanup began. */
+  /**
+   * True when the run was aborted before cleanup began: by its signal, or at its deadline (the
+   * run option `timeoutMs`; `cause` is then a `TaskTimeoutError`).
+   */
   readonly aborted: boolean;
 
   constructor(failures: readonly TaskFailure[], abortReason?: { readonly reason: unknown }) {
