@@ -3,6 +3,7 @@ import { describeValue } from "../errors/describe-error.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type Clock, realClock } from "../time/clock.js";
+import { isAbortSignal } from "./abort-watch.js";
 
 /** Options of one run. */
 export interface RunOptions {
@@ -107,9 +108,10 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
   const o = options as Record<string, unknown>;
   const signal = read(o, "signal");
   if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new TypeError(
-      `run options: \`signal\` must be an AbortSignal, got ${describeValue(signal)}`,
-    );
+    const got = inheritsFromAbortSignal(signal)
+      ? "an object that inherits from AbortSignal.prototype but is no signal (use an AbortController's signal)"
+      : describeValue(signal);
+    throw new TypeError(`run options: \`signal\` must be an AbortSignal, got ${got}`);
   }
   const onEvent = readFunction(o, "onEvent");
   const random = readFunction(o, "random");
@@ -176,11 +178,11 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
   };
 }
 
-function isAbortSignal(value: unknown): boolean {
+function inheritsFromAbortSignal(value: unknown): boolean {
   try {
     return value instanceof AbortSignal;
   } catch {
-    return false; // a proxy whose prototype cannot be read
+    return false; // a Proxy whose prototype cannot be read
   }
 }
 

@@ -30,7 +30,7 @@ import {
 } from "../lifecycle/machines.js";
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
 import type { TaskState } from "../lifecycle/task-states.js";
-import { unwatchAbort, watchAbort } from "./abort-watch.js";
+import { abortReason, isAborted, unwatchAbort, watchAbort } from "./abort-watch.js";
 import { judgeRetry } from "./retry-policy.js";
 import type { ResolvedRunOptions } from "./run-options.js";
 import type { PhaseAttempts, RunReport } from "./run-report.js";
@@ -184,7 +184,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     this.#current = new Array<Attempt | number | undefined>(plan.nodeCount);
     if (this.#signal !== undefined) {
       const signal = this.#signal;
-      this.#onAbort = () => this.#drain(() => this.#abortRun(signal.reason));
+      this.#onAbort = () => this.#drain(() => this.#abortRun(signalReason(signal)));
     }
   }
 
@@ -196,15 +196,35 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     this.#drain(() => {
       this.#startedAt = this.#events === undefined ? this.now() : this.#events.momentTime();
       this.#moveRun("start");
-      const signal = this.#signal;
-      if (signal?.aborted) {
-        this.#abortRun(signal.reason);
-        return;
-      }
+      if (this.#abortedAtStart(false)) return;
       if (!this.#setDeadline()) return;
-      if (signal !== undefined) watchAbort(signal, this.#onAbort!);
+      // Asked again once watched: the clock's setTimeout (user code) may have aborted it.
+      if (this.#abortedAtStart(true)) return;
       for (const root of this.#plan.roots) this.#queueNode(root);
     });
+  }
+
+  /**
+   * True if the run's signal aborted before any task was entered, which then aborts the run
+   * (INV-17); with `watch`, it is watched from now on if not. A signal that cannot be read or
+   * watched (a getter or a method replaced on it throws) aborts the run with an error saying
+   * so (INV-33).
+   */
+  #abortedAtStart(watch: boolean): boolean {
+    const signal = this.#signal;
+    if (signal === undefined) return false;
+    let aborted: boolean;
+    try {
+      if (watch) watchAbort(signal, this.#onAbort!);
+      aborted = isAborted(signal);
+    } catch (error) {
+      this.#abortRun(
+        new Error("sdax run: its signal could not be read or watched", { cause: error }),
+      );
+      return true;
+    }
+    if (aborted) this.#abortRun(signalReason(signal));
+    return aborted;
   }
 
   /**
@@ -1087,3 +1107,15 @@ const RUNNING_PHASE: readonly (PhaseName | undefined)[] = TASK_MACHINE.states.ma
         ? "postExecute"
         : undefined,
 );
+
+/**
+ * The signal's reason; for one that cannot be read (a getter replaced on the signal throws),
+ * an error saying so, so the run still aborts (INV-33).
+ */
+function signalReason(signal: AbortSignal): unknown {
+  try {
+    return abortReason(signal);
+  } catch (error) {
+    return new Error("sdax run: its signal's reason could not be read", { cause: error });
+  }
+}

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  checkTrace,
   isRetryable,
   MAX_TIMER_MS,
   RetryableError,
@@ -239,6 +240,30 @@ describe("§7.2 the delay", () => {
     const h = runOn(single({ execute: fn }), { random: sequence(7, -3, Number.NaN) });
     reportOf(await h.finish());
     expect(retryEvents(h.events).map((e) => e.delayMs)).toEqual([100, 50, 50]);
+  });
+
+  // An object's valueOf was called at each comparison, and could give another value each time:
+  // a delay of NaN, or outside its bounds.
+  it("INV-24 a random() value that is not a number counts as 0, never converted", async () => {
+    let conversions = 0;
+    const shifty = {
+      valueOf() {
+        conversions++;
+        return conversions === 1 ? 0.5 : 1_000;
+      },
+    };
+    const fn = taskFunc(failing(3), { retries: 3, initialDelayMs: 100, backoffFactor: 1 });
+    const h = runOn(single({ execute: fn }), {
+      random: sequence(
+        shifty as unknown as number,
+        10n as unknown as number,
+        "1" as unknown as number,
+      ),
+    });
+    reportOf(await h.finish());
+    expect(retryEvents(h.events).map((e) => e.delayMs)).toEqual([50, 50, 50]);
+    expect(conversions).toBe(0);
+    expect(checkTrace(h.events, single({ execute: fn }))).toEqual([]);
   });
 
   it("INV-24 maxDelayMs caps each delay", async () => {

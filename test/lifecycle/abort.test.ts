@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import {
   AsyncTaskProcessor,
@@ -6,6 +7,7 @@ import {
   type TaskScope,
   task,
 } from "../../src/index.js";
+import { captureUncaught } from "../functions/helpers.js";
 import { executionErrorOf, isAbortError } from "../helpers/async.js";
 import {
   collectEvents,
@@ -458,5 +460,153 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
       ),
     );
     expect(listeners.active).toBe(0);
+  });
+});
+
+// A signal is user input. Its replaced methods and getters used to crash a run at cleanup
+// (skipping postExecute), lose an abort, or settle a run while a function still ran; an object
+// merely inheriting from AbortSignal.prototype was accepted, and an abort signalled by the
+// clock while the deadline was set was lost.
+describe("INV-33: the signal is user input", () => {
+  const workflow = (rec: Recorder) =>
+    AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: true, post: true }), 1)
+      .addTask(rec.task("B", { pre: true, post: true }), 2)
+      .build();
+  const replaced = (signal: AbortSignal, key: string, thrown: Error) =>
+    Object.defineProperty(signal, key, {
+      configurable: true,
+      get() {
+        throw thrown;
+      },
+    });
+
+  it("INV-33 INV-7 INV-13: a removeEventListener that throws is rethrown as uncaught; cleanup runs, no listener is left, an abort still takes effect", async () => {
+    for (const abort of [false, true]) {
+      const rec = new Recorder();
+      const controller = new AbortController();
+      const gate = deferred();
+      const thrown = new Error("removeEventListener throws");
+      Object.defineProperty(controller.signal, "removeEventListener", {
+        configurable: true,
+        value: () => {
+          throw thrown;
+        },
+      });
+      const processor = AsyncTaskProcessor.builder()
+        .addTask(rec.task("A", { pre: waitFor(gate), post: true }), 1)
+        .build();
+      let outcome: unknown;
+      const uncaught = await captureUncaught(async () => {
+        const run = processor.processTasks(undefined, { signal: controller.signal }).then(
+          () => "resolved",
+          (error: unknown) => error,
+        );
+        await flush();
+        if (abort) controller.abort("stop");
+        else gate.resolve();
+        outcome = await run;
+      });
+      expect(rec.log).toEqual(["A.pre>", abort ? "A.pre!" : "A.pre<", "A.post>", "A.post<"]);
+      if (abort) expect((outcome as SdaxExecutionError).cause).toBe("stop");
+      else expect(outcome).toBe("resolved");
+      expect(uncaught).toEqual([thrown]);
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    }
+  });
+
+  it("INV-33 INV-17: an aborted getter or addEventListener that throws when the run starts aborts it before anything is entered, saying so", async () => {
+    for (const key of ["aborted", "addEventListener"]) {
+      const rec = new Recorder();
+      const controller = new AbortController();
+      const thrown = new Error(`${key} throws`);
+      replaced(controller.signal, key, thrown);
+      const { events, onEvent } = collectEvents();
+      const error = await executionErrorOf(
+        workflow(rec).processTasks(undefined, { signal: controller.signal, onEvent }),
+      );
+      expect(rec.log).toEqual([]);
+      expect(error.aborted).toBe(true);
+      expect(error.cause).toMatchObject({
+        message: "sdax run: its signal could not be read or watched",
+        cause: thrown,
+      });
+      expect(events.map((e) => (e.type === "run" ? e.event : e.type))).toEqual([
+        "start",
+        "abort",
+        "quiesce",
+        "cleanup",
+        "allTornDown",
+      ]);
+    }
+  });
+
+  it("INV-33 INV-7 INV-13: a reason getter that throws when the signal aborts: the run aborts with an error saying so, waits for its functions and cleans up", async () => {
+    const rec = new Recorder();
+    const controller = new AbortController();
+    const gate = deferred();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: waitFor(gate, false), post: true }), 1)
+      .build();
+    let settled = false;
+    const run = executionErrorOf(processor.processTasks(undefined, { signal: controller.signal }));
+    void run.then(() => {
+      settled = true;
+    });
+    await flush();
+    const thrown = new Error("reason getter");
+    replaced(controller.signal, "reason", thrown);
+    controller.abort();
+    await flush();
+    expect(settled).toBe(false); // A.pre ignores its signal and still runs
+    gate.resolve();
+    const error = await run;
+    expect(rec.log).toEqual(["A.pre>", "A.pre<", "A.post>", "A.post<"]);
+    expect(error.cause).toMatchObject({
+      message: "sdax run: its signal's reason could not be read",
+      cause: thrown,
+    });
+  });
+
+  it("INV-33: an object that only inherits from AbortSignal.prototype is refused before anything runs", async () => {
+    const rec = new Recorder();
+    const fake = Object.create(AbortSignal.prototype) as AbortSignal;
+    await expect(workflow(rec).processTasks(undefined, { signal: fake })).rejects.toThrow(
+      "run options: `signal` must be an AbortSignal, got an object that inherits from AbortSignal.prototype but is no signal (use an AbortController's signal)",
+    );
+    expect(() => workflow(rec).open(undefined, { signal: fake })).toThrow(TypeError);
+    expect(rec.log).toEqual([]);
+  });
+
+  it("INV-17 INV-19: a signal aborted from inside the clock's setTimeout, as the deadline is set, counts as aborted when the run started", async () => {
+    const rec = new Recorder();
+    const controller = new AbortController();
+    const clock = {
+      now: () => 0,
+      setTimeout: () => {
+        controller.abort("from the clock");
+        return 1;
+      },
+      clearTimeout: () => {},
+    };
+    const { events, onEvent } = collectEvents();
+    const error = await executionErrorOf(
+      workflow(rec).processTasks(undefined, {
+        signal: controller.signal,
+        clock,
+        timeoutMs: 50,
+        onEvent,
+      }),
+    );
+    expect(rec.log).toEqual([]);
+    expect(error.cause).toBe("from the clock");
+    expect(events.map((e) => (e.type === "run" ? e.event : e.type))).toEqual([
+      "start",
+      "abort",
+      "quiesce",
+      "cleanup",
+      "allTornDown",
+    ]);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 });
