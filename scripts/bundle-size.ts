@@ -6,7 +6,7 @@
  * prints its size raw and gzipped, with the largest inputs. Exits 1 above the limits.
  *
  *   npm run size
- *   npx tsx scripts/bundle-size.ts --max-raw 70000 --max-gzip 21500
+ *   npx tsx scripts/bundle-size.ts --max-raw 70000 --max-gzip 22000
  */
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
@@ -14,12 +14,14 @@ import { build, type Metafile } from "esbuild";
 import { root } from "./package-tools.js";
 
 /**
- * The limits, in bytes: 70 KB minified, 21.5 KB gzipped. (20 KB gzipped until the engine's
+ * The limits, in bytes: 70 KB minified, 22 KB gzipped. (20 KB gzipped until the engine's
  * light attempts, which run a bare phase without a full attempt record, added 0.76 KB; 21 KB
- * until build-time checks of task functions of another copy and of classes added 0.29 KB.)
+ * until checks of user input that could half-run a workflow or crash a run added 0.7 KB: task
+ * functions of another copy and classes at build time, the run's signal, a clock's
+ * clearTimeout starting child work, each with its message.)
  */
 const MAX_RAW = 70_000;
-const MAX_GZIP = 21_500;
+const MAX_GZIP = 22_000;
 
 const WORKFLOW = `
 import { AsyncTaskProcessor, isSdaxExecutionError, task, taskFunc } from "./src/index.ts";
