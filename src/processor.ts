@@ -23,7 +23,7 @@ export interface TaskDescription {
   readonly name: string;
   /** Level mode: the task's level. */
   readonly level?: number;
-  /** Graph mode: the names it depends on. */
+  /** Graph mode: the names it depends on, each once, in the order the tasks were added. */
   readonly dependsOn?: readonly string[];
   /** The phases it has. */
   readonly phases: readonly PhaseName[];

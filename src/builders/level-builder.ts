@@ -50,7 +50,7 @@ export class LevelBuilder<T> {
       );
     }
     this.#tasks.push(kept);
-    this.#levels.push(level);
+    this.#levels.push(level + 0); // -0 is level 0, and describe() says so
     return this;
   }
 

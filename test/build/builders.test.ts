@@ -67,6 +67,14 @@ describe("INV-35: builders add in place", () => {
     expect(await ran(processor)).toEqual(names);
   });
 
+  it("spec 1: level -0 is level 0, and describe() gives it as 0", () => {
+    const processor = AsyncTaskProcessor.builder<Ctx>()
+      .addTask(step("a"), -0)
+      .addTask(step("b"), 0)
+      .build();
+    expect(processor.describe().map((d) => Object.is(d.level, 0))).toEqual([true, true]);
+  });
+
   it("INV-35: a graph builder filled in a loop that ignores addTask's result builds every task with its dependencies", async () => {
     const deps: Record<string, string[]> = { c: ["a", "b"], a: [], b: ["a"] };
     const builder = AsyncTaskProcessor.graphBuilder<Ctx>();
