@@ -79,7 +79,8 @@ export class AsyncTaskProcessor<T> {
         (p) => t[p] !== undefined,
       );
       const level = plan.levels[i];
-      if (level !== undefined) return { name: t.name, level, phases };
+      // + 0: a task added on level -0 is on level 0, and says so.
+      if (level !== undefined) return { name: t.name, level: level + 0, phases };
       const dependsOn: string[] = [];
       for (let k = dependenciesStart[i]!; k < dependenciesStart[i + 1]!; k++) {
         dependsOn.push(plan.tasks[dependencies[k]!]!.name);

@@ -50,7 +50,7 @@ export class LevelBuilder<T> {
       );
     }
     this.#tasks.push(kept);
-    this.#levels.push(level + 0); // -0 is level 0, and describe() says so
+    this.#levels.push(level);
     return this;
   }
 

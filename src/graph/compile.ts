@@ -8,6 +8,9 @@ import { type Plan, planFromDependencies } from "./plan.js";
  * task of the lower level and every task of the upper level depends on it, so edges stay
  * linear in the number of tasks (spec 1).
  */
+/** The longest cycle a build error lists whole (its path, first task repeated, included). */
+const MAX_CYCLE_SHOWN = 25;
+
 export function compileLevels<T>(
   tasks: readonly AsyncTask<T>[],
   levels: readonly number[],
@@ -88,7 +91,14 @@ export function compileGraph<T>(
   });
   const cycle = findCycle(dependencyLists);
   if (cycle !== undefined) {
-    const path = cycle.map((i) => `"${tasks[i]!.name}"`).join(" -> ");
+    // A long cycle is shown by its ends: a message of thousands of names helps nobody.
+    const shown =
+      cycle.length <= MAX_CYCLE_SHOWN
+        ? cycle
+        : [...cycle.slice(0, 10), -1, ...cycle.slice(cycle.length - 10)];
+    const path = shown
+      .map((i) => (i < 0 ? `... ${cycle.length - 20} more ...` : `"${tasks[i]!.name}"`))
+      .join(" -> ");
     throw new SdaxBuildError(
       "cycle",
       `dependency cycle: ${path} (each task depends on the next)`,
