@@ -256,7 +256,7 @@ export function ownTask<T>(task: AsyncTask<T>, method: string): AsyncTask<T> {
   } catch (error) {
     throw unreadableInput(
       "invalid-task",
-      `${method}: the task could not be read; a Proxy of a task, or an object inheriting from one, cannot be added (add the task itself)`,
+      `${method}: the task could not be read; a Proxy of a task cannot be added (add the task itself)`,
       error,
       undefined,
       "task",

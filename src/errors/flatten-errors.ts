@@ -40,15 +40,10 @@ function childrenOf(value: unknown): unknown[] | undefined {
 }
 
 /**
- * On the stack after an aggregate's errors: its expansion ends there. A symbol, compared by
- * identity, since a thrown value can be anything (`instanceof` throws for a revoked Proxy).
- */
-const EXPANSION_END = Symbol("expansion end");
-
-/**
  * Appends the leaves of each of `roots` to `leaves`, depth first and in order, expanding each
- * aggregate at most once (those in `expanded` are skipped). An aggregate whose expansion gave
- * no leaf (it holds only aggregates expanded already, itself say) is a leaf itself.
+ * aggregate at most once (those in `expanded` are skipped). A root that gives no leaf at all
+ * (an aggregate holding only itself, or only a cycle of aggregates) is a leaf itself, so a
+ * failure is never flattened to nothing.
  */
 export function flattenInto(
   roots: readonly unknown[],
@@ -56,28 +51,22 @@ export function flattenInto(
   leaves: unknown[],
 ): unknown[] {
   const stack: unknown[] = [];
-  // The aggregates being expanded, innermost last, with the number of leaves before each.
-  const open: unknown[] = [];
-  const leavesBefore: number[] = [];
-  for (let i = roots.length - 1; i >= 0; i--) stack.push(roots[i]);
-  while (stack.length > 0) {
-    const error = stack.pop();
-    if (error === EXPANSION_END) {
-      const aggregate = open.pop();
-      if (leaves.length === leavesBefore.pop()) leaves.push(aggregate);
-      continue;
+  for (const root of roots) {
+    if (expanded.has(root)) continue;
+    const before = leaves.length;
+    stack.push(root);
+    while (stack.length > 0) {
+      const error = stack.pop();
+      if (expanded.has(error)) continue;
+      const children = childrenOf(error);
+      if (children === undefined) {
+        leaves.push(error);
+        continue;
+      }
+      expanded.add(error);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
-    if (expanded.has(error)) continue;
-    const children = childrenOf(error);
-    if (children === undefined) {
-      leaves.push(error);
-      continue;
-    }
-    expanded.add(error);
-    open.push(error);
-    leavesBefore.push(leaves.length);
-    stack.push(EXPANSION_END);
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    if (leaves.length === before) leaves.push(root);
   }
   return leaves;
 }
@@ -92,7 +81,7 @@ export function flattenInto(
  *   contains itself (directly or through others), or appears twice, contributes its leaves
  *   once. Leaves themselves are not deduplicated.
  * - An empty `AggregateError` is a leaf itself (it stands for a failure with no detail), and so
- *   is one whose errors are all aggregates expanded already (one that holds only itself).
+ *   is an aggregate that gives no leaf at all (one that holds only itself, or a cycle).
  * - Never throws: an aggregate whose `errors` cannot be read, or is not an array, is a leaf;
  *   so is a revoked `Proxy`.
  *

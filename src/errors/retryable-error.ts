@@ -91,11 +91,9 @@ const retryableCodes: ReadonlySet<string> = new Set([
 export function isRetryable(error: unknown): boolean {
   if (isRetryableLeaf(error)) return true;
   if (!isAggregateError(error)) return false;
-  const leaves = flattenErrors(error);
-  // No leaf at all (an aggregate that holds only itself): not retryable. An empty aggregate,
-  // or one whose errors cannot be read, is its own leaf, and an aggregate leaf is not retryable.
-  if (leaves.length === 0) return false;
-  for (const leaf of leaves) {
+  // An aggregate that gives no leaf of its own (empty, unreadable, or holding only itself) is
+  // its own leaf, and an aggregate leaf is not retryable.
+  for (const leaf of flattenErrors(error)) {
     if (isAggregateError(leaf) || !isRetryableLeaf(leaf)) return false;
   }
   return true;

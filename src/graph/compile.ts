@@ -3,14 +3,16 @@ import { SdaxBuildError } from "../errors/build-error.js";
 import { NameIndex, refuseDuplicateNames } from "./name-index.js";
 import { type Plan, planFromDependencies } from "./plan.js";
 
+/** A cycle's path longer than this (first task repeated, included) is shown by its ends. */
+const MAX_CYCLE_SHOWN = 25;
+/** How many steps of a long cycle's path are shown at each end. */
+const CYCLE_ENDS = 10;
+
 /**
  * Compiles level mode: between consecutive populated levels one barrier node depends on every
  * task of the lower level and every task of the upper level depends on it, so edges stay
  * linear in the number of tasks (spec 1).
  */
-/** The longest cycle a build error lists whole (its path, first task repeated, included). */
-const MAX_CYCLE_SHOWN = 25;
-
 export function compileLevels<T>(
   tasks: readonly AsyncTask<T>[],
   levels: readonly number[],
@@ -95,9 +97,9 @@ export function compileGraph<T>(
     const shown =
       cycle.length <= MAX_CYCLE_SHOWN
         ? cycle
-        : [...cycle.slice(0, 10), -1, ...cycle.slice(cycle.length - 10)];
+        : [...cycle.slice(0, CYCLE_ENDS), -1, ...cycle.slice(cycle.length - CYCLE_ENDS)];
     const path = shown
-      .map((i) => (i < 0 ? `... ${cycle.length - 20} more ...` : `"${tasks[i]!.name}"`))
+      .map((i) => (i < 0 ? `... ${cycle.length - 2 * CYCLE_ENDS} more ...` : `"${tasks[i]!.name}"`))
       .join(" -> ");
     throw new SdaxBuildError(
       "cycle",

@@ -216,9 +216,9 @@ export class RunTracer {
   }
 
   #end(slot: number, span: Span): void {
-    span.end();
-    this.#spans[slot] = undefined;
+    this.#spans[slot] = undefined; // first: a tracer's end() may throw
     this.#scopes[slot] = undefined;
+    span.end();
   }
 
   /**

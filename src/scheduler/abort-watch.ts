@@ -11,31 +11,29 @@
  */
 import { reportUncaught } from "../errors/report-uncaught.js";
 
-const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")!.get!;
-const removeListener = EventTarget.prototype.removeEventListener;
+/**
+ * `AbortSignal.prototype`'s own `aborted` getter, which checks its receiver's internal brand;
+ * `null` where there is none (a polyfill with a plain property). Looked up on first use, so
+ * importing sdax never depends on the platform's signal.
+ */
+let brandedAborted: ((this: unknown) => unknown) | null | undefined;
 
 /**
  * True for an `AbortSignal` by its internal brand, not its prototype chain (an object made by
- * `Object.create(AbortSignal.prototype)` is none). Never throws.
+ * `Object.create(AbortSignal.prototype)` is none); by `instanceof` where the platform has no
+ * such getter. Never throws.
  */
 export function isAbortSignal(value: unknown): value is AbortSignal {
   if (typeof value !== "object" || value === null) return false;
   try {
-    abortedGetter.call(value);
+    brandedAborted ??=
+      Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get ?? null;
+    if (brandedAborted === null) return value instanceof AbortSignal;
+    brandedAborted.call(value);
     return true;
   } catch {
     return false;
   }
-}
-
-/** Whether the signal aborted. May throw (a getter replaced on the signal). */
-export function isAborted(signal: AbortSignal): boolean {
-  return signal.aborted;
-}
-
-/** The signal's reason. May throw (a getter replaced on the signal). */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason;
 }
 
 interface Watch {
@@ -54,9 +52,10 @@ export function watchAbort(signal: AbortSignal, onAbort: () => void): void {
   if (watch === undefined) {
     const runs = new Set<() => void>();
     const listener = (): void => {
-      // A run may leave the set while it handles the abort: call the ones watching now.
-      for (const run of [...runs]) run();
+      // Removed first (forget never throws), so a run reaching cleanup as it handles the abort
+      // finds nothing left to remove; then the runs watching now are told.
       forget(signal, listener);
+      for (const run of [...runs]) run();
     };
     signal.addEventListener("abort", listener);
     watch = { listener, runs };
@@ -85,7 +84,7 @@ function forget(signal: AbortSignal, listener: () => void): void {
   } catch (error) {
     reportUncaught(error);
     try {
-      removeListener.call(signal, "abort", listener);
+      EventTarget.prototype.removeEventListener.call(signal, "abort", listener);
     } catch {
       // Not an EventTarget's own listener list after all: nothing more can be done.
     }

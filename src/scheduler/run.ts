@@ -30,7 +30,7 @@ import {
 } from "../lifecycle/machines.js";
 import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
 import type { TaskState } from "../lifecycle/task-states.js";
-import { abortReason, isAborted, unwatchAbort, watchAbort } from "./abort-watch.js";
+import { unwatchAbort, watchAbort } from "./abort-watch.js";
 import { judgeRetry } from "./retry-policy.js";
 import type { ResolvedRunOptions } from "./run-options.js";
 import type { PhaseAttempts, RunReport } from "./run-report.js";
@@ -216,7 +216,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     let aborted: boolean;
     try {
       if (watch) watchAbort(signal, this.#onAbort!);
-      aborted = isAborted(signal);
+      aborted = signal.aborted; // user code: a getter may have been replaced on the signal
     } catch (error) {
       this.#abortRun(
         new Error("sdax run: its signal could not be read or watched", { cause: error }),
@@ -503,8 +503,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
       let attemptAt = 0;
       for (;;) {
         if (deferred.length > 0) {
-          this.#events?.newMoment();
-          deferred.shift()!();
+          this.#takeDeferred();
         } else if (nodeAt < this.#nodeQueueSize) {
           const node = nodes[nodeAt++]!;
           if (this.state === "cleaningUp") this.#tearDown(node);
@@ -522,6 +521,12 @@ export class Run<T> implements AttemptHost, LightScopeHost {
       this.#nodeQueueSize = 0;
       this.#attemptQueueSize = 0;
     } while (this.#advance());
+  }
+
+  /** Takes the oldest step that arrived mid-step from outside, as a step of its own. */
+  #takeDeferred(): void {
+    this.#events?.newMoment();
+    this.#deferred.shift()!();
   }
 
   #queueNode(node: number): void {
@@ -590,10 +595,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   #stopUnlessAuto(): boolean {
     if (this.#auto) return true;
     const stoppedAt = this.state;
-    for (let work = this.#deferred.shift(); work !== undefined; work = this.#deferred.shift()) {
-      this.#events?.newMoment();
-      work();
-    }
+    while (this.#deferred.length > 0) this.#takeDeferred();
     if (this.state !== stoppedAt) return true;
     this.#onStop();
     return false;
@@ -1114,7 +1116,7 @@ const RUNNING_PHASE: readonly (PhaseName | undefined)[] = TASK_MACHINE.states.ma
  */
 function signalReason(signal: AbortSignal): unknown {
   try {
-    return abortReason(signal);
+    return signal.reason;
   } catch (error) {
     return new Error("sdax run: its signal's reason could not be read", { cause: error });
   }

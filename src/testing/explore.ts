@@ -151,7 +151,11 @@ class Explorer<T> {
     }
     if (ctx instanceof Promise) {
       // Its phases would be handed the promise; a rejection of it would go unhandled.
-      ctx.catch(() => {});
+      try {
+        ctx.catch(() => {});
+      } catch {
+        // A promise subclass whose then throws: it cannot be observed, and is refused anyway.
+      }
       throw new Error(
         `exploreFailures: \`context\` returned a promise for the run with ${describeFaults(faults)}; it must return the context itself (set up what needs awaiting inside the phases)`,
       );

@@ -9,9 +9,9 @@ interface VirtualTimer {
 /**
  * A clock whose time moves only when told: for tests of timeouts, retries and abandonment
  * that take no real time. Timers due at the same time fire in the order they were set.
- * A start time or a step that is not a finite number (a step: one >= 0) throws a `RangeError`;
- * a timer's delay that is not one, or is negative, counts as 0, as Node's `setTimeout` fires
- * such a timer at once.
+ * A start time that is not a finite number throws a `RangeError`, and `advance` rejects with
+ * one for a step that is not a finite number >= 0. A timer's delay that is not a number
+ * (never converted), is negative or is not finite counts as 0: the timer is due at once.
  *
  * @example
  * const clock = new VirtualClock();

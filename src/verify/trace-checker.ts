@@ -206,8 +206,9 @@ export class TraceChecker<T> {
 }
 
 /**
- * The events as a plain array, each read once, so a Proxy or a getter cannot show the checks
- * one thing and the report another; an element whose read throws is kept as what it threw.
+ * The events as a plain array, each element read once, so a Proxy of the array cannot show the
+ * checks one event and the report another; an element whose read throws is kept as what it
+ * threw.
  * Anything but an array gives the problem to report instead.
  */
 function readEvents(

@@ -32,9 +32,8 @@ describe("flattenErrors", () => {
     expect(flattenErrors(self)).toEqual([x, y]);
   });
 
-  // A failure used to flatten to nothing, so a failed run could have no leaf error, and
-  // isRetryable found "every leaf retryable" of none.
-  it("INV-33: an aggregate that gives no leaf of its own, holding only itself or a cycle, is a leaf", () => {
+  // A failure used to flatten to nothing, so a failed run could have no leaf error.
+  it("INV-33: an aggregate that gives no leaf at all, holding only itself or a cycle, is its own leaf", () => {
     const onlySelf = new AggregateError([], "only itself");
     onlySelf.errors.push(onlySelf);
     expect(flattenErrors(onlySelf)).toEqual([onlySelf]);
@@ -43,9 +42,19 @@ describe("flattenErrors", () => {
     const a = new AggregateError([], "a");
     const b = new AggregateError([a], "b");
     a.errors.push(b);
-    expect(flattenErrors(a)).toHaveLength(1);
+    expect(flattenErrors(a)).toEqual([a]);
+    // Nested, it gives nothing: the leaves are those of the rest.
     const x = new Error("x");
-    expect(flattenErrors(new AggregateError([onlySelf, x, onlySelf]))).toEqual([onlySelf, x]);
+    expect(flattenErrors(new AggregateError([onlySelf, x, onlySelf]))).toEqual([x]);
+  });
+
+  it("INV-33: an aggregate met twice gives its leaves once, and is no leaf itself", () => {
+    const t1 = new TaskTimeoutError("a", "execute", 1, 10);
+    const t2 = new TaskTimeoutError("b", "execute", 1, 10);
+    const shared = new AggregateError([t1, t2]);
+    const outer = new AggregateError([shared, new AggregateError([shared])]);
+    expect(flattenErrors(outer)).toEqual([t1, t2]);
+    expect(isRetryable(outer)).toBe(true);
   });
 
   it("INV-33: an indirect cycle terminates, each aggregate expanded once", () => {

@@ -348,6 +348,12 @@ describe("§2.2 validation", () => {
   });
 
   // Regression guard for an engine bug found by this suite.
+  it("an unknown key `retry` suggests `retries`, not `retryOn`", () => {
+    const error = buildError(() => taskFunc(noop, { retry: 3 } as TaskFunctionOptions));
+    expect(error.message).toContain("did you mean `retries`?");
+  });
+
+  // A getter was read again for the message, and could show another value.
   it("an option is read once: the message names the value that was refused", () => {
     let reads = 0;
     const options = {
@@ -360,11 +366,6 @@ describe("§2.2 validation", () => {
     expect(error.field).toBe("timeoutMs");
     expect(error.message).toMatch(/got -1 \(number\)$/);
     expect(reads).toBe(1);
-  });
-
-  it("an unknown key `retry` suggests `retries`, not `retryOn`", () => {
-    const error = buildError(() => taskFunc(noop, { retry: 3 } as TaskFunctionOptions));
-    expect(error.message).toContain("did you mean `retries`?");
   });
 
   it("an unknown key without a close option lists the known options", () => {
