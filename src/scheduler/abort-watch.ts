@@ -28,9 +28,18 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
   try {
     brandedAborted ??=
       Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get ?? null;
-    if (brandedAborted === null) return value instanceof AbortSignal;
+    if (brandedAborted === null) return inheritsFromAbortSignal(value);
     brandedAborted.call(value);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `value instanceof AbortSignal`, never throwing (a Proxy whose prototype cannot be read). */
+export function inheritsFromAbortSignal(value: unknown): boolean {
+  try {
+    return value instanceof AbortSignal;
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@ import { describeValue } from "../errors/describe-error.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type Clock, realClock } from "../time/clock.js";
-import { isAbortSignal } from "./abort-watch.js";
+import { inheritsFromAbortSignal, isAbortSignal } from "./abort-watch.js";
 
 /** Options of one run. */
 export interface RunOptions {
@@ -176,14 +176,6 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
     maxConcurrency: maxConcurrency as number | undefined,
     timeoutMs: (timeoutMs as number | null | undefined) ?? null,
   };
-}
-
-function inheritsFromAbortSignal(value: unknown): boolean {
-  try {
-    return value instanceof AbortSignal;
-  } catch {
-    return false; // a Proxy whose prototype cannot be read
-  }
 }
 
 function read(o: Record<string, unknown>, key: string, prefix = ""): unknown {

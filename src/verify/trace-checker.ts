@@ -207,9 +207,8 @@ export class TraceChecker<T> {
 
 /**
  * The events as a plain array, each element read once, so a Proxy of the array cannot show the
- * checks one event and the report another; an element whose read throws is kept as what it
- * threw.
- * Anything but an array gives the problem to report instead.
+ * checks one event and the report another; what reading an element threw is kept by its
+ * index. Anything but an array gives the problem to report instead.
  */
 function readEvents(
   given: unknown,

@@ -165,6 +165,20 @@ export function collectEvents(): {
   return { events, onEvent: (event) => events.push(event) };
 }
 
+/** Each event as one word: a run transition's event, or the type of any other event. */
+export function eventWords(events: readonly LifecycleEvent[]): string[] {
+  return events.map((e) => (e.type === "run" ? e.event : e.type));
+}
+
+/** The events of a run aborted before it started (INV-17), as {@link eventWords} gives them. */
+export const ABORTED_AT_START: readonly string[] = [
+  "start",
+  "abort",
+  "quiesce",
+  "cleanup",
+  "allTornDown",
+];
+
 /** Counts `abort` listeners added to and removed from `signal` (wraps its two methods). */
 export function trackAbortListeners(signal: AbortSignal): {
   /** Listeners added and not removed yet. */

@@ -10,8 +10,10 @@ import {
 import { captureUncaught } from "../functions/helpers.js";
 import { executionErrorOf, isAbortError } from "../helpers/async.js";
 import {
+  ABORTED_AT_START,
   collectEvents,
   deferred,
+  eventWords,
   flush,
   lastRunEvent,
   Recorder,
@@ -40,13 +42,7 @@ describe("spec 5: external abort (RunOptions.signal)", () => {
     expect(error.errors).toEqual([]);
     expect(error.cause).toBe(reason);
     expect(error.aborted).toBe(true);
-    expect(events.map((e) => (e.type === "run" ? e.event : e.type))).toEqual([
-      "start",
-      "abort",
-      "quiesce",
-      "cleanup",
-      "allTornDown",
-    ]);
+    expect(eventWords(events)).toEqual(ABORTED_AT_START);
     expect(events.at(-1)).toMatchObject({ to: "settled", outcome: "failed", aborted: true });
     expect(listeners.active).toBe(0);
   });
@@ -531,13 +527,7 @@ describe("INV-33: the signal is user input", () => {
         message: "sdax run: its signal could not be read or watched",
         cause: thrown,
       });
-      expect(events.map((e) => (e.type === "run" ? e.event : e.type))).toEqual([
-        "start",
-        "abort",
-        "quiesce",
-        "cleanup",
-        "allTornDown",
-      ]);
+      expect(eventWords(events)).toEqual(ABORTED_AT_START);
     }
   });
 
@@ -600,13 +590,7 @@ describe("INV-33: the signal is user input", () => {
     );
     expect(rec.log).toEqual([]);
     expect(error.cause).toBe("from the clock");
-    expect(events.map((e) => (e.type === "run" ? e.event : e.type))).toEqual([
-      "start",
-      "abort",
-      "quiesce",
-      "cleanup",
-      "allTornDown",
-    ]);
+    expect(eventWords(events)).toEqual(ABORTED_AT_START);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 });
