@@ -1,5 +1,7 @@
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { escapedText } from "../errors/quoted.js";
+import { isPlainObject, ownOption } from "../functions/option-object.js";
 import type { Plan } from "../graph/plan.js";
 
 /** Options of `build()`: defaults every run of the processor starts from. */
@@ -26,10 +28,10 @@ export function isConcurrencyLimit(value: unknown): value is number {
  */
 export function applyBuildOptions<T>(plan: Plan<T>, options: unknown): Plan<T> {
   if (options === undefined) return plan;
-  if (typeof options !== "object" || options === null) {
+  if (!isPlainObject(options)) {
     throw new SdaxBuildError(
       "invalid-option",
-      `build(): options must be an object like { maxConcurrency }, got ${describeValue(options)}`,
+      `build(): options must be a plain object like { maxConcurrency }, got ${describeValue(options)}`,
       undefined,
       "options",
     );
@@ -38,7 +40,7 @@ export function applyBuildOptions<T>(plan: Plan<T>, options: unknown): Plan<T> {
   let maxConcurrency: unknown;
   try {
     keys = Object.keys(options);
-    maxConcurrency = (options as BuildOptions).maxConcurrency;
+    maxConcurrency = ownOption(options, "maxConcurrency");
   } catch (error) {
     throw unreadableInput(
       "invalid-option",
@@ -52,7 +54,7 @@ export function applyBuildOptions<T>(plan: Plan<T>, options: unknown): Plan<T> {
     if (key !== "maxConcurrency") {
       throw new SdaxBuildError(
         "invalid-option",
-        `build(): unknown option \`${key}\`; the only build option is maxConcurrency`,
+        `build(): unknown option \`${escapedText(key)}\`; the only build option is maxConcurrency`,
         undefined,
         key,
       );

@@ -1,5 +1,6 @@
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { quoted } from "../errors/quoted.js";
 import { type AsyncTask, isAsyncTask, ownTask } from "./task.js";
 
 /**
@@ -35,14 +36,14 @@ export function copyDependsOn(taskName: string, dependsOn: unknown): readonly st
   const refuse = (problem: string): SdaxBuildError =>
     new SdaxBuildError(
       "invalid-dependencies",
-      `task "${taskName}": ${problem}`,
+      `task ${quoted(taskName)}: ${problem}`,
       taskName,
       "dependsOn",
     );
   const unreadablePart = (part: string, thrown: unknown): SdaxBuildError =>
     unreadableInput(
       "invalid-dependencies",
-      `task "${taskName}": ${part} could not be read`,
+      `task ${quoted(taskName)}: ${part} could not be read`,
       thrown,
       taskName,
       "dependsOn",

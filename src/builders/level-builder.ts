@@ -1,5 +1,6 @@
 import { SdaxBuildError } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { quoted } from "../errors/quoted.js";
 import { compileLevels } from "../graph/compile.js";
 import { AsyncTaskProcessor } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
@@ -44,7 +45,7 @@ export class LevelBuilder<T> {
     if (!Number.isSafeInteger(level)) {
       throw new SdaxBuildError(
         "invalid-level",
-        `task "${kept.name}": level must be a safe integer, got ${describeValue(level)}`,
+        `task ${quoted(kept.name)}: level must be a safe integer, got ${describeValue(level)}`,
         kept.name,
         "level",
       );

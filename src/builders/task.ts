@@ -1,6 +1,7 @@
 import { hasBrand } from "../errors/brand.js";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { escapedText, quoted } from "../errors/quoted.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import {
   asTaskFunction,
@@ -50,7 +51,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   if (typeof phases !== "object" || phases === null) {
     throw new SdaxBuildError(
       "invalid-task",
-      `task "${name}": phases must be an object like { preExecute, execute, postExecute }, got ${describeValue(phases)}`,
+      `task ${quoted(name)}: phases must be an object like { preExecute, execute, postExecute }, got ${describeValue(phases)}`,
       name,
       "phases",
     );
@@ -67,7 +68,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   } catch (error) {
     throw unreadableInput(
       "invalid-task",
-      `task "${name}": phases could not be read`,
+      `task ${quoted(name)}: phases could not be read`,
       error,
       name,
       "phases",
@@ -76,7 +77,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   if (unknownKey !== undefined) {
     throw new SdaxBuildError(
       "invalid-phase",
-      `task "${name}": unknown phase \`${unknownKey}\`; the phases are preExecute, execute and postExecute`,
+      `task ${quoted(name)}: unknown phase \`${escapedText(unknownKey)}\`; the phases are preExecute, execute and postExecute`,
       name,
       unknownKey,
     );
@@ -90,7 +91,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   if (!hasPhases(made)) {
     throw new SdaxBuildError(
       "no-phase",
-      `task "${name}" has no phase; give it preExecute, execute or postExecute, or use join("${name}") for a synchronisation point`,
+      `task ${quoted(name)} has no phase; give it preExecute, execute or postExecute, or use join(${quoted(name)}) for a synchronisation point`,
       name,
       "phases",
     );
@@ -142,7 +143,7 @@ function phaseOf<T>(phases: TaskPhases<T>, phase: PhaseName, name: string): Phas
   } catch (error) {
     throw unreadableInput(
       "invalid-phase",
-      `task "${name}" ${phase}: could not be read`,
+      `task ${quoted(name)} ${phase}: could not be read`,
       error,
       name,
       phase,

@@ -1,3 +1,5 @@
+import { escapedText } from "./quoted.js";
+
 /** A serialisable description of any thrown value, as carried by lifecycle events. */
 export interface ErrorInfo {
   /** The error's `name` (`"Error"`, `"TimeoutError"`, ...), or the type of a non-`Error` value. */
@@ -102,7 +104,8 @@ export function describeValue(value: unknown): string {
       return `${safeString(value)} (object)`;
     }
     const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype";
+    if (typeof name !== "string" || name === "") return "an object with a prototype";
+    return `${/^[AEIO]/i.test(name) ? "an" : "a"} ${escapedText(name)}`;
   } catch {
     return `an unreadable ${typeof value}`;
   }

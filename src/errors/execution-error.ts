@@ -2,6 +2,7 @@ import type { PhaseName } from "../functions/phase-name.js";
 import { hasBrand } from "./brand.js";
 import { describeError, isErrorInstance, safeString, thrownText } from "./describe-error.js";
 import { errorsOf, flattenInto } from "./flatten-errors.js";
+import { quoted } from "./quoted.js";
 
 /** One failed phase of a run. */
 export interface TaskFailure {
@@ -97,7 +98,7 @@ function failureText(f: TaskFailure): string {
   if (f.attempts !== 1) how.push(`after ${safeString(f.attempts)} attempts`);
   if (f.afterCancel === true) how.push("after its cancellation");
   const suffix = how.length === 0 ? "" : ` ${how.join(", ")}`;
-  return `task "${safeString(f.task)}" ${safeString(f.phase)} failed${suffix}: ${thrownText(f.error)}`;
+  return `task ${quoted(f.task)} ${safeString(f.phase)} failed${suffix}: ${thrownText(f.error)}`;
 }
 
 /** `Name: message` for an `Error`, a safe string form for anything else; never throws. */

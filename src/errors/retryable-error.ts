@@ -1,5 +1,6 @@
 import { hasBrand } from "./brand.js";
 import { flattenErrors, isAggregateError } from "./flatten-errors.js";
+import { quoted } from "./quoted.js";
 
 const retryableBrand = Symbol.for("sdax.RetryableError");
 const timeoutBrand = Symbol.for("sdax.TaskTimeoutError");
@@ -45,7 +46,7 @@ export class TaskTimeoutError extends Error {
     super(
       task === undefined
         ? `sdax run timed out: its deadline of ${timeoutMs} ms passed`
-        : `task "${task}" ${phase} attempt ${attempt} timed out after ${timeoutMs} ms`,
+        : `task ${quoted(task)} ${phase} attempt ${attempt} timed out after ${timeoutMs} ms`,
     );
     Object.defineProperty(this, timeoutBrand, { value: true });
   }

@@ -1,6 +1,7 @@
 import { describeError } from "../errors/describe-error.js";
 import type { TaskFailure } from "../errors/execution-error.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
+import { nativeThen } from "../functions/native-then.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import type { RunEvent, RunState } from "../lifecycle/run-states.js";
@@ -182,7 +183,9 @@ export class EventLog {
   /** A throwing listener must not disturb the run; its error surfaces as uncaught. */
   #deliver(event: LifecycleEvent): void {
     try {
-      this.#listener(event);
+      const result: unknown = this.#listener(event);
+      // An async listener's rejection is its throw, reported as an EventTarget reports one.
+      if (result instanceof Promise) nativeThen.call(result, undefined, reportUncaught);
     } catch (error) {
       reportUncaught(error);
     }

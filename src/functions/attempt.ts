@@ -1,11 +1,12 @@
+import { quoted } from "../errors/quoted.js";
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import { AE, AS, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
+import { AttemptScope } from "./attempt-scope.js";
 import type { LightScope } from "./light-scope.js";
 import { nativeThen } from "./native-then.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskFunction } from "./task-function.js";
-import type { TaskScope } from "./task-scope.js";
 
 /**
  * How an attempt ended (see `spec/task-functions.md`): decided once, except that a cancelled
@@ -93,12 +94,12 @@ export interface AttemptHost {
 /**
  * One attempt of one phase function: calls it, tracks it and its spawned children until all
  * have settled, applies the timeout, aborts the signal on cancellation, abandons it after
- * `abandonAfterMs`, and, for a retry, waits out its delay first. It is also the function's
- * {@link TaskScope}.
+ * `abandonAfterMs`, and, for a retry, waits out its delay first. Its function gets an
+ * {@link AttemptScope} of it.
  *
  * The signal is created on first read; a timer only when a limit is set.
  */
-export class Attempt implements TaskScope {
+export class Attempt {
   /** The attempt state's code in {@link ATTEMPT_MACHINE}. */
   code: number = AS.idle;
   /** Set when the outcome is decided. */
@@ -164,7 +165,7 @@ export class Attempt implements TaskScope {
     let result: unknown;
     try {
       const fn = this.fn.fn; // called with no `this` (spec 1)
-      result = fn(this.host.ctx, this);
+      result = fn(this.host.ctx, new AttemptScope(this));
     } catch (error) {
       this.afterCall(true, error);
       return;
@@ -282,14 +283,14 @@ export class Attempt implements TaskScope {
   #spawn<R>(fn: (signal: AbortSignal) => R | PromiseLike<R>): Promise<R> {
     if (this.code !== AS.running && this.code !== AS.cancelling && this.code !== AS.settling) {
       throw new Error(
-        `task "${this.task}" ${this.phase} attempt ${this.attempt}: scope.spawn() was called after the attempt ended; start child work before the function settles`,
+        `task ${quoted(this.task)} ${this.phase} attempt ${this.attempt}: scope.spawn() was called after the attempt ended; start child work before the function settles`,
       );
     }
     if (this.host.clearingTimer) {
       // The clock is clearing a timer because an attempt ended or was decided: a child started
       // now would be left out of that end, with no timeout to cover it (spec 8).
       throw new Error(
-        `task "${this.task}" ${this.phase} attempt ${this.attempt}: scope.spawn() was called from inside the clock's clearTimeout; start child work from the function or its children`,
+        `task ${quoted(this.task)} ${this.phase} attempt ${this.attempt}: scope.spawn() was called from inside the clock's clearTimeout; start child work from the function or its children`,
       );
     }
     const signal = this.signal;
@@ -394,7 +395,7 @@ export class Attempt implements TaskScope {
     if (event !== "cancel" && clockErrors.length > 0) {
       decided = new AggregateError(
         [error, ...clockErrors],
-        `task "${this.task}" ${this.phase} attempt ${this.attempt}: the clock threw while the attempt failed`,
+        `task ${quoted(this.task)} ${this.phase} attempt ${this.attempt}: the clock threw while the attempt failed`,
       );
     }
     this.outcome = event === "fail" ? "failed" : event === "timeout" ? "timedOut" : "cancelled";
@@ -403,7 +404,7 @@ export class Attempt implements TaskScope {
     this.#abortReason =
       event === "fail"
         ? new DOMException(
-            `task "${this.task}" ${this.phase} attempt ${this.attempt} failed`,
+            `task ${quoted(this.task)} ${this.phase} attempt ${this.attempt} failed`,
             "AbortError",
           )
         : decided;

@@ -38,17 +38,22 @@ export interface LightScopeHost {
  * this scope, even after the phase ended). Every retry is a full attempt from the start.
  */
 export class LightScope implements TaskScope {
+  readonly #host: LightScopeHost;
+  readonly #node: number;
   /** The full attempt reached through this scope, kept so that every read gives the same. */
   #full: Attempt | undefined = undefined;
 
   constructor(
-    readonly host: LightScopeHost,
-    readonly node: number,
+    host: LightScopeHost,
+    node: number,
     readonly phase: PhaseName,
-  ) {}
+  ) {
+    this.#host = host;
+    this.#node = node;
+  }
 
   get task(): string {
-    return this.host.taskName(this.node);
+    return this.#host.taskName(this.#node);
   }
 
   get attempt(): number {
@@ -63,13 +68,22 @@ export class LightScope implements TaskScope {
     return this.#attempt().spawn;
   }
 
-  /** The full attempt that took over, if one did and it is still known. */
-  get full(): Attempt | undefined {
-    return this.#full ?? this.host.promoted(this.node, this.phase);
+  /**
+   * The full attempt that took over a scope this class made, if one did and it is still known;
+   * for sdax's own tracing. Nothing of the engine is reachable from the scope itself.
+   */
+  static fullOf(scope: unknown): Attempt | undefined {
+    if (!(scope instanceof LightScope)) return undefined;
+    return scope.#full ?? scope.#host.promoted(scope.#node, scope.phase);
+  }
+
+  /** The run a scope this class made belongs to: for checks of the engine's object layouts. */
+  static hostOf(scope: LightScope): LightScopeHost {
+    return scope.#host;
   }
 
   #attempt(): Attempt {
-    this.#full ??= this.host.promote(this.node, this.phase);
+    this.#full ??= this.#host.promote(this.#node, this.phase);
     return this.#full;
   }
 }

@@ -1,7 +1,10 @@
 import * as z from "zod/mini";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { escapedText, quoted } from "../errors/quoted.js";
 import { isRetryable } from "../errors/retryable-error.js";
+import { generatorKind, isClass, notAnsweringAtOnce } from "./function-kind.js";
+import { isPlainObject, ownOptions } from "./option-object.js";
 import type { PhaseName } from "./phase-name.js";
 
 /**
@@ -73,7 +76,9 @@ export interface ResolvedOptions {
   readonly abandonAfterMs: number | null | undefined;
 }
 
-const isFunction = (v: unknown): boolean => typeof v === "function";
+/** A `retryOn`: a function that answers at once, so not async, a generator or a class. */
+const isJudge = (v: unknown): boolean =>
+  typeof v === "function" && notAnsweringAtOnce(v) === undefined;
 // zod/mini, not "zod": the same checks, but a bundle takes in only the parts used (about 17 KB
 // minified instead of 450 KB). The messages are ours (below), so zod's locale is not needed.
 const delay = z.number().check(z.minimum(0), z.maximum(MAX_TIMER_MS));
@@ -84,18 +89,18 @@ const optionsSchema = z.strictObject({
   initialDelayMs: z.optional(delay),
   backoffFactor: z.optional(z.number().check(z.gt(0))),
   maxDelayMs: z.optional(delay),
-  retryOn: z.optional(z.custom<(error: unknown) => boolean>(isFunction)),
+  retryOn: z.optional(z.custom<(error: unknown) => boolean>(isJudge)),
   abandonAfterMs: z.optional(z.nullable(delay)),
 });
 
 /** What each option must be, for messages. */
 const expectations: Record<keyof TaskFunctionOptions, string> = {
   timeoutMs: `a number of ms from 0 to ${MAX_TIMER_MS}, or null for no timeout`,
-  retries: "a whole number >= 0",
+  retries: `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`,
   initialDelayMs: `a number of ms from 0 to ${MAX_TIMER_MS}`,
   backoffFactor: "a finite number > 0",
   maxDelayMs: `a number of ms from 0 to ${MAX_TIMER_MS}`,
-  retryOn: "a function (error) => boolean",
+  retryOn: "a function (error) => boolean that answers at once",
   abandonAfterMs: `a number of ms from 0 to ${MAX_TIMER_MS}, or null to wait for ever`,
 };
 
@@ -149,11 +154,13 @@ export function validateOptions(
       "options",
     );
   }
+  let own: Record<string, unknown>;
   let parsed: ReturnType<typeof optionsSchema.safeParse>;
   try {
-    // With the value each issue saw, so a message never reads an option a second time (a
-    // getter may give another value, or throw).
-    parsed = optionsSchema.safeParse(options, { reportInput: true });
+    // Each option read once, and only the object's own: a message never reads one a second
+    // time (a getter may give another value, or throw).
+    own = ownOptions(options);
+    parsed = optionsSchema.safeParse(own, { reportInput: true });
   } catch (error) {
     // A getter or a Proxy trap that throws: refused like any other bad option object.
     throw unreadableInput(
@@ -164,9 +171,10 @@ export function validateOptions(
       "options",
     );
   }
-  if (!parsed.success)
-    throw optionError(options as Record<string, unknown>, parsed.error, task, phase);
-  const o = parsed.data;
+  if (!parsed.success) throw optionError(own, parsed.error, task, phase);
+  // The schema checks and changes nothing; its output inherits from Object.prototype, `own`
+  // does not.
+  const o = own as TaskFunctionOptions;
   return Object.freeze({
     timeoutMs: o.timeoutMs ?? null,
     retries: o.retries ?? 0,
@@ -176,85 +184,6 @@ export function validateOptions(
     retryOn: o.retryOn ?? isRetryable,
     abandonAfterMs: o.abandonAfterMs,
   });
-}
-
-// Samples whose prototypes are the intrinsic %GeneratorFunction.prototype% and
-// %AsyncGeneratorFunction.prototype%, which have no global name.
-function* sampleGenerator(): Generator<undefined> {
-  yield;
-}
-async function* sampleAsyncGenerator(): AsyncGenerator<undefined> {
-  yield;
-}
-
-const asyncFunctionPrototype: unknown = Object.getPrototypeOf(async () => {});
-
-const generatorPrototypes: ReadonlyMap<unknown, string> = new Map<unknown, string>([
-  [Object.getPrototypeOf(sampleGenerator), "a generator"],
-  [Object.getPrototypeOf(sampleAsyncGenerator), "an async generator"],
-]);
-
-const generatorTags: ReadonlyMap<string, string> = new Map([
-  ["[object GeneratorFunction]", "a generator"],
-  ["[object AsyncGeneratorFunction]", "an async generator"],
-]);
-
-/**
- * `"a generator"` or `"an async generator"` for a `function*` or an `async function*` (bound
- * ones included), else undefined. Never throws: a function whose inspection throws (a revoked
- * `Proxy`) is not taken for a generator function.
- */
-function generatorKind(fn: unknown): string | undefined {
-  try {
-    const prototype: unknown = Object.getPrototypeOf(fn);
-    // The common case, decided at once: a plain or async function of this realm.
-    if (prototype === Function.prototype || prototype === asyncFunctionPrototype) return undefined;
-    const byPrototype = generatorPrototypes.get(prototype);
-    if (byPrototype !== undefined) return byPrototype;
-  } catch {
-    // Not inspectable this way; try the tag.
-  }
-  try {
-    return generatorTags.get(Object.prototype.toString.call(fn));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True for a `class`, which cannot be called without `new`. Only a function with a `prototype`
- * object (a `function` or a class; never an arrow, async or method function) has its source
- * looked at. Never throws. Built-in constructors (`Map`) and bound classes cannot be told from
- * functions and are not refused.
- */
-function isClass(fn: unknown): boolean {
-  try {
-    const prototype: unknown = (fn as { prototype?: unknown }).prototype;
-    if (typeof prototype !== "object" || prototype === null) return false;
-    return /^class\b/.test(Function.prototype.toString.call(fn));
-  } catch {
-    return false;
-  }
-}
-
-/** `record[key]`, or undefined when reading it throws. */
-function readSafely(record: Record<string, unknown>, key: string): unknown {
-  try {
-    return record[key];
-  } catch {
-    return undefined;
-  }
-}
-
-/** An object literal (or `Object.create(null)`): not an array, a Map, a class instance. */
-function isPlainObject(value: unknown): value is object {
-  if (typeof value !== "object" || value === null) return false;
-  try {
-    const prototype = Object.getPrototypeOf(value);
-    return prototype === Object.prototype || prototype === null;
-  } catch {
-    return false; // a revoked Proxy
-  }
 }
 
 /** Every option at its default: what a bare function runs with. */
@@ -270,7 +199,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 
 /** Where a function was given, for messages only: built when one is needed, never per call. */
 function whereOf(task: string | undefined, phase: PhaseName | undefined): string {
-  return task === undefined ? "taskFunc" : `task "${task}" ${phase}`;
+  return task === undefined ? "taskFunc" : `task ${quoted(task)} ${phase}`;
 }
 
 function optionError(
@@ -282,14 +211,14 @@ function optionError(
   const issue = error.issues[0];
   if (issue?.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";
-    const guess = closestOption(key, readSafely(options, key));
+    const guess = closestOption(key, options[key]);
     const hint =
       guess === undefined
         ? `; known options: ${optionNames.join(", ")}`
         : ` (did you mean \`${guess}\`?)`;
     return new SdaxBuildError(
       "invalid-option",
-      `${whereOf(task, phase)}: unknown option \`${key}\`${hint}`,
+      `${whereOf(task, phase)}: unknown option \`${escapedText(key)}\`${hint}`,
       task,
       key,
     );
@@ -297,10 +226,14 @@ function optionError(
   const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
   return new SdaxBuildError(
     "invalid-option",
-    `${whereOf(task, phase)}: option \`${field}\` must be ${expectations[field]}, got ${describeValue(issue?.input)}`,
+    `${whereOf(task, phase)}: option \`${field}\` must be ${expectations[field]}, got ${describeFunctionOrValue(issue?.input)}`,
     task,
     field,
   );
+}
+
+function describeFunctionOrValue(value: unknown): string {
+  return (typeof value === "function" && notAnsweringAtOnce(value)) || describeValue(value);
 }
 
 const functionOptions: ReadonlySet<string> = new Set(["retryOn"]);

@@ -1,6 +1,7 @@
 import { hasBrand } from "../errors/brand.js";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { quoted } from "../errors/quoted.js";
 import {
   DEFAULT_OPTIONS,
   type ResolvedOptions,
@@ -90,7 +91,7 @@ function adoptTaskFunction<T>(
   } catch (error) {
     throw unreadableInput(
       "invalid-phase",
-      `task "${task}" ${phase}: its taskFunc(...) could not be read`,
+      `task ${quoted(task)} ${phase}: its taskFunc(...) could not be read`,
       error,
       task,
       phase,
@@ -99,7 +100,7 @@ function adoptTaskFunction<T>(
   if (typeof fn !== "function") {
     throw new SdaxBuildError(
       "invalid-phase",
-      `task "${task}" ${phase}: its taskFunc(...) has no function: \`fn\` is ${describeValue(fn)}`,
+      `task ${quoted(task)} ${phase}: its taskFunc(...) has no function: \`fn\` is ${describeValue(fn)}`,
       task,
       "fn",
     );

@@ -1,5 +1,6 @@
 import type { AsyncTask } from "../builders/task.js";
 import { SdaxBuildError } from "../errors/build-error.js";
+import { quoted } from "../errors/quoted.js";
 import { NameIndex, refuseDuplicateNames } from "./name-index.js";
 import { type Plan, planFromDependencies } from "./plan.js";
 
@@ -62,7 +63,7 @@ export function compileGraph<T>(
         // The builders copy and check dependsOn; this guards direct callers of the compiler.
         throw new SdaxBuildError(
           "invalid-dependencies",
-          `task "${task.name}": dependsOn must hold only task names (strings)`,
+          `task ${quoted(task.name)}: dependsOn must hold only task names (strings)`,
           task.name,
           "dependsOn",
         );
@@ -70,7 +71,7 @@ export function compileGraph<T>(
       if (name === task.name) {
         throw new SdaxBuildError(
           "self-dependency",
-          `task "${name}" depends on itself (dependsOn: ${JSON.stringify(names)})`,
+          `task ${quoted(name)} depends on itself (dependsOn: ${JSON.stringify(names)})`,
           name,
           "dependsOn",
         );
@@ -79,7 +80,7 @@ export function compileGraph<T>(
       if (index === undefined) {
         throw new SdaxBuildError(
           "missing-dependency",
-          `task "${task.name}" depends on "${name}", which was not added to this builder` +
+          `task ${quoted(task.name)} depends on ${quoted(name)}, which was not added to this builder` +
             suggestion(name, tasks),
           task.name,
           "dependsOn",
@@ -99,7 +100,9 @@ export function compileGraph<T>(
         ? cycle
         : [...cycle.slice(0, CYCLE_ENDS), -1, ...cycle.slice(cycle.length - CYCLE_ENDS)];
     const path = shown
-      .map((i) => (i < 0 ? `... ${cycle.length - 2 * CYCLE_ENDS} more ...` : `"${tasks[i]!.name}"`))
+      .map((i) =>
+        i < 0 ? `... ${cycle.length - 2 * CYCLE_ENDS} more ...` : quoted(tasks[i]!.name),
+      )
       .join(" -> ");
     throw new SdaxBuildError(
       "cycle",
@@ -125,7 +128,7 @@ function suggestion<T>(name: unknown, tasks: readonly AsyncTask<T>[]): string {
     const lower = name.toLowerCase();
     for (const { name: known } of tasks) {
       if (known.toLowerCase() === lower) {
-        return ` (did you mean "${known}"?)`;
+        return ` (did you mean ${quoted(known)}?)`;
       }
     }
     return "";

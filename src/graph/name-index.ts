@@ -1,4 +1,5 @@
 import { SdaxBuildError } from "../errors/build-error.js";
+import { quoted } from "../errors/quoted.js";
 
 /*
  * Large workflows keep their names in shards of about 2,000, picked by a hash of the name:
@@ -68,7 +69,7 @@ function duplicateName(tasks: readonly Named[], second: number): SdaxBuildError 
   const first = tasks.findIndex((t) => t.name === name);
   return new SdaxBuildError(
     "duplicate-name",
-    `task name "${name}" is used twice (tasks #${first + 1} and #${second + 1} added); names must be unique`,
+    `task name ${quoted(name)} is used twice (tasks #${first + 1} and #${second + 1} added); names must be unique`,
     name,
     "name",
   );

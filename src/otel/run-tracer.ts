@@ -1,4 +1,5 @@
 import { type Context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import { quoted } from "../errors/quoted.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
 import type {
   AttemptTransitionEvent,
@@ -6,7 +7,7 @@ import type {
   RetryScheduledEvent,
   RunTransitionEvent,
 } from "../events/lifecycle-event.js";
-import { Attempt } from "../functions/attempt.js";
+import { AttemptScope } from "../functions/attempt-scope.js";
 import { LightScope } from "../functions/light-scope.js";
 import type { TaskScope } from "../functions/task-scope.js";
 import { SDAX_ATTRIBUTES as A, SDAX_EVENTS } from "./attributes.js";
@@ -125,7 +126,7 @@ export class RunTracer {
         const message =
           first === undefined
             ? `the run was aborted: ${this.#abortReason}`
-            : `task "${first.task}" ${first.phase} failed: ${first.error.message}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""}`;
+            : `task ${quoted(first.task)} ${first.phase} failed: ${first.error.message}${failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""}`;
         span.setStatus({ code: SpanStatusCode.ERROR, message });
       }
     } finally {
@@ -206,9 +207,9 @@ export class RunTracer {
    */
   #failed(span: Span, outcome: string, scope: TaskScope, event: AttemptTransitionEvent): void {
     span.setAttribute(A.outcome, outcome);
-    const record = scope instanceof LightScope ? scope.full : scope;
+    const record = LightScope.fullOf(scope) ?? AttemptScope.attemptOf(scope);
     const exception: RecordedException =
-      record instanceof Attempt
+      record !== undefined
         ? exceptionOf(record.error)
         : (event.error ?? { name: "Error", message: "" });
     span.recordException(exception);

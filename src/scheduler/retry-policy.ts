@@ -1,4 +1,6 @@
+import { quoted } from "../errors/quoted.js";
 import type { Attempt } from "../functions/attempt.js";
+import { nativeThen } from "../functions/native-then.js";
 import type { ResolvedOptions } from "../functions/options.js";
 
 /**
@@ -22,21 +24,47 @@ export function retryDelay(options: ResolvedOptions, attempt: number, random: un
 
 /**
  * Whether a failed attempt is retried, and after how long: the delay, or undefined for no
- * retry. `retryOn` and `random` are user code: if one throws, there is no retry and the
- * attempt's error becomes an `AggregateError` of both errors, which the phase then fails with.
+ * retry. `retryOn` and `random` are user code: if one throws, or answers with a promise instead
+ * of at once, there is no retry and the attempt's error becomes an `AggregateError` of both
+ * errors, which the phase then fails with.
  */
 export function judgeRetry(attempt: Attempt, random: () => number): number | undefined {
   if (attempt.attempt > attempt.fn.retries) return undefined;
   let judging = "retryOn";
+  let failed = "threw";
   try {
-    if (attempt.fn.retryOn(attempt.error) !== true) return undefined;
+    const verdict: unknown = attempt.fn.retryOn(attempt.error);
+    if (verdict !== true) {
+      if (verdict instanceof Promise) {
+        failed = "answered with a promise";
+        throw answeredLater(verdict, judging);
+      }
+      return undefined;
+    }
     judging = "random";
-    return retryDelay(attempt.fn, attempt.attempt, random());
+    const unit: unknown = random();
+    if (unit instanceof Promise) {
+      failed = "answered with a promise";
+      throw answeredLater(unit, judging);
+    }
+    return retryDelay(attempt.fn, attempt.attempt, unit);
   } catch (thrown) {
     attempt.error = new AggregateError(
       [attempt.error, thrown],
-      `task "${attempt.task}" ${attempt.phase}: ${judging} threw while judging attempt ${attempt.attempt}'s error`,
+      `task ${quoted(attempt.task)} ${attempt.phase}: ${judging} ${failed} while judging attempt ${attempt.attempt}'s error`,
     );
     return undefined;
   }
 }
+
+/**
+ * The error for a `retryOn` or `random` that answered with a promise. The promise is its
+ * `cause`, marked handled: what it settles with is there for whoever reads the error, and a
+ * rejection does not crash the process as an unhandled one.
+ */
+function answeredLater(promise: Promise<unknown>, judging: string): TypeError {
+  nativeThen.call(promise, undefined, ignore);
+  return new TypeError(`${judging} must answer at once, not with a promise`, { cause: promise });
+}
+
+function ignore(): void {}

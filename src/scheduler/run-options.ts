@@ -1,6 +1,9 @@
 import { isConcurrencyLimit } from "../builders/build-options.js";
 import { describeValue } from "../errors/describe-error.js";
+import { escapedText } from "../errors/quoted.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import { notAnsweringAtOnce } from "../functions/function-kind.js";
+import { isPlainObject, ownOption } from "../functions/option-object.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type Clock, realClock } from "../time/clock.js";
 import { inheritsFromAbortSignal, isAbortSignal } from "./abort-watch.js";
@@ -89,8 +92,11 @@ const defaults: ResolvedRunOptions = Object.freeze({
  */
 export function readRunOptions(options: unknown): ResolvedRunOptions {
   if (options === undefined) return defaults;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`run options must be an object, got ${describeValue(options)}`);
+  if (!isPlainObject(options)) {
+    const hint = isAbortSignal(options) ? " (pass a signal as { signal })" : "";
+    throw new TypeError(
+      `run options must be a plain object like { signal, onEvent }, got ${describeValue(options)}${hint}`,
+    );
   }
   let keys: string[];
   try {
@@ -101,21 +107,26 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
   for (const key of keys) {
     if (!(knownKeys as readonly string[]).includes(key)) {
       throw new TypeError(
-        `run options: unknown option \`${key}\`; known options: ${knownKeys.join(", ")}`,
+        `run options: unknown option \`${escapedText(key)}\`; known options: ${knownKeys.join(", ")}`,
       );
     }
   }
-  const o = options as Record<string, unknown>;
-  const signal = read(o, "signal");
+  const signal = read(options, "signal");
   if (signal !== undefined && !isAbortSignal(signal)) {
     const got = inheritsFromAbortSignal(signal)
       ? "an object that inherits from AbortSignal.prototype but is no signal (use an AbortController's signal)"
       : describeValue(signal);
     throw new TypeError(`run options: \`signal\` must be an AbortSignal, got ${got}`);
   }
-  const onEvent = readFunction(o, "onEvent");
-  const random = readFunction(o, "random");
-  const clock = read(o, "clock");
+  const onEvent = readFunction(options, "onEvent");
+  const random = readFunction(options, "random");
+  const randomKind = notAnsweringAtOnce(random);
+  if (randomKind !== undefined) {
+    throw new TypeError(
+      `run options: \`random\` must be a function returning a number at once, got ${randomKind}`,
+    );
+  }
+  const clock = read(options, "clock");
   let methods: Pick<ResolvedRunOptions, "now" | "setTimeout" | "clearTimeout"> = {
     now: defaults.now,
     setTimeout: defaults.setTimeout,
@@ -124,9 +135,9 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
   if (clock !== undefined) {
     if (typeof clock !== "object" || clock === null) throw badClock(clock);
     const c = clock as Record<string, unknown>;
-    const now = read(c, "now", "clock.");
-    const setTimeout = read(c, "setTimeout", "clock.");
-    const clearTimeout = read(c, "clearTimeout", "clock.");
+    const now = readClockMethod(c, "now");
+    const setTimeout = readClockMethod(c, "setTimeout");
+    const clearTimeout = readClockMethod(c, "clearTimeout");
     if (
       typeof now !== "function" ||
       typeof setTimeout !== "function" ||
@@ -140,7 +151,7 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
       clearTimeout: clearTimeout as Clock["clearTimeout"],
     };
   }
-  const abandon = read(o, "abandonAfterMs");
+  const abandon = read(options, "abandonAfterMs");
   if (
     abandon !== undefined &&
     abandon !== null &&
@@ -150,13 +161,13 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
       `run options: \`abandonAfterMs\` must be a number of ms from 0 to ${MAX_TIMER_MS}, or null, got ${describeValue(abandon)}`,
     );
   }
-  const maxConcurrency = read(o, "maxConcurrency");
+  const maxConcurrency = read(options, "maxConcurrency");
   if (maxConcurrency !== undefined && !isConcurrencyLimit(maxConcurrency)) {
     throw new TypeError(
       `run options: \`maxConcurrency\` must be an integer from 1, or Infinity for no limit, got ${describeValue(maxConcurrency)}`,
     );
   }
-  const timeoutMs = read(o, "timeoutMs");
+  const timeoutMs = read(options, "timeoutMs");
   if (
     timeoutMs !== undefined &&
     timeoutMs !== null &&
@@ -178,15 +189,25 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
   };
 }
 
-function read(o: Record<string, unknown>, key: string, prefix = ""): unknown {
+/** An option: the object's own property only (a polluted `Object.prototype` gives none). */
+function read(o: object, key: string): unknown {
   try {
-    return o[key];
+    return ownOption(o, key);
   } catch (cause) {
-    throw new TypeError(`run options: reading \`${prefix}${key}\` threw`, { cause });
+    throw new TypeError(`run options: reading \`${key}\` threw`, { cause });
   }
 }
 
-function readFunction(o: Record<string, unknown>, key: string): unknown {
+/** A clock's method, which a class (`VirtualClock`) has on its prototype. */
+function readClockMethod(clock: Record<string, unknown>, key: string): unknown {
+  try {
+    return clock[key];
+  } catch (cause) {
+    throw new TypeError(`run options: reading \`clock.${key}\` threw`, { cause });
+  }
+}
+
+function readFunction(o: object, key: string): unknown {
   const value = read(o, key);
   if (value !== undefined && typeof value !== "function") {
     throw new TypeError(`run options: \`${key}\` must be a function, got ${describeValue(value)}`);

@@ -1,5 +1,6 @@
 import { type AsyncTask, executeOf, postExecuteOf, preExecuteOf } from "../builders/task.js";
 import type { TaskFailure } from "../errors/execution-error.js";
+import { quoted } from "../errors/quoted.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import { EventLog } from "../events/event-log.js";
@@ -990,7 +991,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     } catch (clockError) {
       failed.error = new AggregateError(
         [failed.error, clockError],
-        `task "${failed.task}" ${failed.phase}: the clock threw setting the delay after attempt ${failed.attempt}`,
+        `task ${quoted(failed.task)} ${failed.phase}: the clock threw setting the delay after attempt ${failed.attempt}`,
       );
       this.#failPhase(failed, false);
       this.#endPhase(failed);
@@ -1010,7 +1011,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     const cause =
       event === "abort"
         ? why
-        : `task "${this.failures.at(-1)?.task}" ${this.failures.at(-1)?.phase} failed`;
+        : `task ${quoted(this.failures.at(-1)?.task)} ${this.failures.at(-1)?.phase} failed`;
     const reason = new DOMException(`sdax run cancelled: ${cause}`, "AbortError");
     // Outcomes decided earlier in this step are acted on first, in the order they were
     // decided, so failures are listed in that order (INV-14), not in the sweep's node order.

@@ -1,4 +1,5 @@
 import { hasBrand } from "../errors/brand.js";
+import { quoted } from "../errors/quoted.js";
 
 /** The phases a fault can be placed on: postExecute always runs as written. */
 export type FaultPhase = "preExecute" | "execute";
@@ -58,7 +59,7 @@ export function isInjectedFaultError(value: unknown): value is InjectedFaultErro
 
 /** A fault in words: `preExecute of "db" failing after its body`. */
 export function describeFault(fault: Fault): string {
-  const where = `${fault.phase} of "${fault.task}"`;
+  const where = `${fault.phase} of ${quoted(fault.task)}`;
   switch (fault.kind) {
     case "failAtStart":
       return `${where} failing at its start`;

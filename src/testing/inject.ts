@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import { nativeThen } from "../functions/native-then.js";
 import type { TaskFn } from "../functions/task-function.js";
 import { withFn } from "../functions/task-function.js";
@@ -18,7 +19,7 @@ export function injectFaults<T>(
   const placed = new Map(faults.map((f) => [placementKey(f.task, f.phase), f]));
   return mapProcessorFunctions(processor, (fn, task, phase) => {
     const fault = phase === "postExecute" ? undefined : placed.get(placementKey(task, phase));
-    return withFn(fn, faulty(fn.fn, fault, `${phase} of "${task}"`, watch));
+    return withFn(fn, faulty(fn.fn, fault, `${phase} of ${quoted(task)}`, watch));
   });
 }
 

@@ -1,4 +1,5 @@
 import { describeValue } from "../errors/describe-error.js";
+import { escapedText, quoted } from "../errors/quoted.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type AsyncTaskProcessor, planOf } from "../processor.js";
 import { type RunOptions, readRunOptions } from "../scheduler/run-options.js";
@@ -52,7 +53,7 @@ export function readSettings<T>(
   const o = readAll(options, "options");
   for (const key of Object.keys(o)) {
     if (!knownKeys.includes(key)) {
-      throw fail(`unknown option \`${key}\`; known options: ${knownKeys.join(", ")}`);
+      throw fail(`unknown option \`${escapedText(key)}\`; known options: ${knownKeys.join(", ")}`);
     }
   }
   const { context, check, seed, runs, replay, runOptions, stallMs } = o;
@@ -139,10 +140,10 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
     const key = placementKey(task, phase);
     if (!eligible.has(key)) {
       throw fail(
-        `${at}: the workflow has no task "${task}" with ${phase === "execute" ? "an" : "a"} ${phase}`,
+        `${at}: the workflow has no task ${quoted(task)} with ${phase === "execute" ? "an" : "a"} ${phase}`,
       );
     }
-    if (seen.has(key)) throw fail(`${at}: a second fault on ${phase} of "${task}"`);
+    if (seen.has(key)) throw fail(`${at}: a second fault on ${phase} of ${quoted(task)}`);
     seen.add(key);
     return { task, phase, kind: kind as FaultKind };
   });

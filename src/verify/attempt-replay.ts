@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { AttemptTransitionEvent } from "../events/lifecycle-event.js";
 import { ATTEMPT_TRANSITIONS, type AttemptState } from "../lifecycle/attempt-states.js";
 import {
@@ -37,7 +38,7 @@ export class AttemptReplay<T> {
     if (e.from !== from) {
       state.report(
         "INV-20",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase}: ${e.from} --${e.event}--> but the attempt was ${from}`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase}: ${e.from} --${e.event}--> but the attempt was ${from}`,
         [e],
       );
     }
@@ -46,7 +47,7 @@ export class AttemptReplay<T> {
     if (to === undefined) {
       state.report(
         "INV-20",
-        `illegal attempt transition ${from} --${e.event}--> for attempt ${e.attempt} of "${e.task}" ${e.phase}`,
+        `illegal attempt transition ${from} --${e.event}--> for attempt ${e.attempt} of ${quoted(e.task)} ${e.phase}`,
         [e],
       );
       to = hasKey(ATTEMPT_TRANSITIONS, e.to) ? e.to : from;
@@ -84,13 +85,13 @@ export class AttemptReplay<T> {
       if (p === POST) {
         state.report(
           "INV-12",
-          `the postExecute of "${e.task}" (attempt ${e.attempt}) was cancelled; only its own timeout may abort it`,
+          `the postExecute of ${quoted(e.task)} (attempt ${e.attempt}) was cancelled; only its own timeout may abort it`,
           [e],
         );
       } else if (state.runState !== "failing") {
         state.report(
           "INV-4",
-          `attempt ${e.attempt} of "${e.task}" ${e.phase} was cancelled while the run was ${state.runState}`,
+          `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} was cancelled while the run was ${state.runState}`,
           [e],
         );
       }
@@ -112,7 +113,7 @@ export class AttemptReplay<T> {
     if (name === "AbortError") {
       this.#state.report(
         "INV-32",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} failed after its cancellation with an AbortError, which is the cancellation itself`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} failed after its cancellation with an AbortError, which is the cancellation itself`,
         [e],
       );
     }
@@ -136,14 +137,14 @@ export class AttemptReplay<T> {
     if (state.taskState[node] !== runningStateOf(p)) {
       state.report(
         "INV-16",
-        `attempt ${e.attempt} of "${name}" ${e.phase} started while the task was ${state.taskState[node]}; attempts run only inside the phase's one start`,
+        `attempt ${e.attempt} of ${quoted(name)} ${e.phase} started while the task was ${state.taskState[node]}; attempts run only inside the phase's one start`,
         [e],
       );
     }
     if (state.cancelled[k] === 1) {
       state.report(
         "INV-23",
-        `attempt ${e.attempt} of "${name}" ${e.phase} started after the phase was cancelled`,
+        `attempt ${e.attempt} of ${quoted(name)} ${e.phase} started after the phase was cancelled`,
         [e],
       );
     }
@@ -151,7 +152,7 @@ export class AttemptReplay<T> {
     if (e.attempt !== last + 1) {
       state.report(
         "INV-20",
-        `attempt ${e.attempt} of "${name}" ${e.phase} started after attempt ${last}; attempts are numbered 1, 2, ...`,
+        `attempt ${e.attempt} of ${quoted(name)} ${e.phase} started after attempt ${last}; attempts are numbered 1, 2, ...`,
         [e],
       );
     }
@@ -160,7 +161,7 @@ export class AttemptReplay<T> {
       if (e.from !== "delayed") {
         state.report(
           "INV-36",
-          `attempt ${e.attempt} of "${name}" ${e.phase} started from ${e.from}; a retry starts only from delayed`,
+          `attempt ${e.attempt} of ${quoted(name)} ${e.phase} started from ${e.from}; a retry starts only from delayed`,
           [e],
         );
       }
@@ -168,7 +169,7 @@ export class AttemptReplay<T> {
       if (prev !== undefined && isActive(prev.state)) {
         state.report(
           "INV-25",
-          `attempt ${e.attempt} of "${name}" ${e.phase} started while attempt ${e.attempt - 1} was still ${prev.state}`,
+          `attempt ${e.attempt} of ${quoted(name)} ${e.phase} started while attempt ${e.attempt - 1} was still ${prev.state}`,
           [state.events[prev.startIndex]!, e],
         );
       }
@@ -176,7 +177,7 @@ export class AttemptReplay<T> {
       if (fn !== undefined && e.attempt > fn.retries + 1) {
         state.report(
           "INV-21",
-          `attempt ${e.attempt} of "${name}" ${e.phase} exceeds its retries (${fn.retries})`,
+          `attempt ${e.attempt} of ${quoted(name)} ${e.phase} exceeds its retries (${fn.retries})`,
           [e],
         );
       }
@@ -190,13 +191,13 @@ export class AttemptReplay<T> {
     if (fn.timeoutMs === null) {
       state.report(
         "INV-26",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} timed out but has no timeoutMs`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} timed out but has no timeoutMs`,
         [e],
       );
     } else if (early(timeOf(e), record.startAt + fn.timeoutMs)) {
       state.report(
         "INV-26",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} timed out after ${e.at - record.startAt} ms; its timeoutMs is ${fn.timeoutMs}`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} timed out after ${e.at - record.startAt} ms; its timeoutMs is ${fn.timeoutMs}`,
         [state.events[record.startIndex]!, e],
       );
     }
@@ -208,13 +209,13 @@ export class AttemptReplay<T> {
     if (wait === null) {
       state.report(
         "INV-27",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} was abandoned although its abandonAfterMs is null (wait for ever)`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} was abandoned although its abandonAfterMs is null (wait for ever)`,
         [e],
       );
     } else if (typeof wait === "number" && early(timeOf(e), record.decidedAt + wait)) {
       state.report(
         "INV-27",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} was abandoned ${e.at - record.decidedAt} ms after its outcome was decided; its abandonAfterMs is ${wait}`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} was abandoned ${e.at - record.decidedAt} ms after its outcome was decided; its abandonAfterMs is ${wait}`,
         [state.events[record.startIndex]!, e],
       );
     }

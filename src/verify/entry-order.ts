@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent, TaskTransitionEvent } from "../events/lifecycle-event.js";
 import { describe, listNames } from "./describe-event.js";
 import { ENTRY_EVENTS, Entry, isClockFailureOfCancel, PRE } from "./phases-and-states.js";
@@ -122,7 +123,7 @@ export class EntryOrder<T> {
     const state = this.#state;
     const name = e.task;
     if (state.entry[node] !== Entry.None) {
-      state.report("INV-16", `task "${name}" was entered twice`, [e]);
+      state.report("INV-16", `task ${quoted(name)} was entered twice`, [e]);
     }
     state.entry[node] =
       e.event === "startPre"
@@ -135,7 +136,7 @@ export class EntryOrder<T> {
     if (state.abortedAtStart) {
       state.report(
         "INV-17",
-        `task "${name}" was entered although the run was aborted before it started`,
+        `task ${quoted(name)} was entered although the run was aborted before it started`,
         [e],
       );
     }
@@ -143,7 +144,7 @@ export class EntryOrder<T> {
       const missing = this.#unreadyDependencies(node);
       state.report(
         "INV-2",
-        `task "${name}" was entered (${e.event}) before ${listNames(missing)} completed preExecute${state.plan.mode === "levels" ? " (the next lower level was not all ready)" : ""}`,
+        `task ${quoted(name)} was entered (${e.event}) before ${listNames(missing)} completed preExecute${state.plan.mode === "levels" ? " (the next lower level was not all ready)" : ""}`,
         [e],
       );
     } else if (this.#isPending[node] === 1) {
@@ -165,7 +166,9 @@ export class EntryOrder<T> {
     } else {
       state.entry[node] = Entry.Skip;
       if (state.runState === "entering") {
-        state.report("INV-3", `task "${e.task}" was skipped while the run was not failing`, [e]);
+        state.report("INV-3", `task ${quoted(e.task)} was skipped while the run was not failing`, [
+          e,
+        ]);
       }
     }
   }
@@ -183,11 +186,12 @@ export class EntryOrder<T> {
     if (e.event === "startPre" || e.event === "queuePre") {
       const what = e.event === "startPre" ? "started" : "was queued";
       if (e.event === "startPre") state.startPhase(node, PRE, e);
-      if (!hasPre) state.report("INV-3", `preExecute ${what} for "${name}", which has none`, [e]);
+      if (!hasPre)
+        state.report("INV-3", `preExecute ${what} for ${quoted(name)}, which has none`, [e]);
       if (state.runState !== "entering") {
         state.report(
           "INV-3",
-          `the preExecute of "${name}" ${what} while the run was ${state.runState}; once failing, a task with preExecute is skipped`,
+          `the preExecute of ${quoted(name)} ${what} while the run was ${state.runState}; once failing, a task with preExecute is skipped`,
           [e],
         );
       }
@@ -195,16 +199,18 @@ export class EntryOrder<T> {
       if (!hasPre) {
         state.report(
           "INV-3",
-          `task "${name}" has no preExecute, so it must be entered, not skipped`,
+          `task ${quoted(name)} has no preExecute, so it must be entered, not skipped`,
           [e],
         );
       } else if (state.runState === "entering") {
-        state.report("INV-3", `task "${name}" was skipped while the run was not failing`, [e]);
+        state.report("INV-3", `task ${quoted(name)} was skipped while the run was not failing`, [
+          e,
+        ]);
       }
     } else if (hasPre) {
       state.report(
         "INV-3",
-        `task "${name}" has a preExecute but was entered without starting or skipping it`,
+        `task ${quoted(name)} has a preExecute but was entered without starting or skipping it`,
         [e],
       );
     }

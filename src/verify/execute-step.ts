@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent, TaskTransitionEvent } from "../events/lifecycle-event.js";
 import { describe, listNames } from "./describe-event.js";
 import { EXEC } from "./phases-and-states.js";
@@ -37,13 +38,13 @@ export class ExecuteStep<T> {
     const name = e.task;
     if (e.event === "startExec") state.startPhase(node, EXEC, e);
     else if (state.phaseStarts[node * 3 + EXEC]! > 0 || this.#queued.has(node)) {
-      state.report("INV-16", `the execute of "${name}" was queued a second time`, [e]);
+      state.report("INV-16", `the execute of ${quoted(name)} was queued a second time`, [e]);
     }
     if (e.event === "queueExec") this.#queued.add(node);
     if (this.#open && node <= this.#lastNode) {
       state.report(
         "INV-38",
-        `${describe(e)} after task "${state.name(this.#lastNode)}", which was added later; the execute step starts or queues executes in the order their tasks were added`,
+        `${describe(e)} after task ${quoted(state.name(this.#lastNode))}, which was added later; the execute step starts or queues executes in the order their tasks were added`,
         [e],
       );
     }
@@ -51,14 +52,14 @@ export class ExecuteStep<T> {
     if (state.runState !== "executing" || !this.#open) {
       state.report(
         "INV-5",
-        `execute of "${name}" started ${state.runState === "executing" ? "after the execute step" : `while the run was ${state.runState}`}; executes start only in the step the run begins executing, when every preExecute succeeded`,
+        `execute of ${quoted(name)} started ${state.runState === "executing" ? "after the execute step" : `while the run was ${state.runState}`}; executes start only in the step the run begins executing, when every preExecute succeeded`,
         [e],
       );
     } else {
       this.#started++;
     }
     if (state.hasPhase[node * 3 + EXEC] === 0)
-      state.report("INV-5", `execute started for "${name}", which has none`, [e]);
+      state.report("INV-5", `execute started for ${quoted(name)}, which has none`, [e]);
   }
 
   /** Closes the step if `e` (undefined: the end of the trace) cannot be part of it. */

@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent, RunTransitionEvent } from "../events/lifecycle-event.js";
 import { describe } from "./describe-event.js";
 import type { ReplayState } from "./replay-state.js";
@@ -80,7 +81,7 @@ export class FailingSweep<T> {
           taskState === "execRunning";
         state.report(
           byExecute ? "INV-6" : "INV-4",
-          `task "${state.name(node)}" was still ${taskState} after the step in which the run began failing (${describe(start)}); every running preExecute and execute must be cancelled in that step`,
+          `task ${quoted(state.name(node))} was still ${taskState} after the step in which the run began failing (${describe(start)}); every running preExecute and execute must be cancelled in that step`,
           e === undefined ? [start] : [start, e],
         );
       }

@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptState } from "../lifecycle/attempt-states.js";
@@ -129,7 +130,7 @@ export class ReplayState<T> {
     if (node === undefined || node >= this.taskCount || p < 0) {
       this.report(
         "INV-1",
-        `${what} event for "${e.task}" ${String(e.phase)}, which is not a phase of this processor`,
+        `${what} event for ${quoted(e.task)} ${String(e.phase)}, which is not a phase of this processor`,
         [event],
       );
       return undefined;
@@ -175,7 +176,7 @@ export class ReplayState<T> {
     if (this.phaseStarts[k]! > 0) {
       this.report(
         "INV-16",
-        `the ${PHASES[p]} of "${this.name(node)}" started a second time (first at ${this.at(this.phaseStartIndex[k]!)})`,
+        `the ${PHASES[p]} of ${quoted(this.name(node))} started a second time (first at ${this.at(this.phaseStartIndex[k]!)})`,
         [this.events[this.phaseStartIndex[k]!]!, e],
       );
     } else {

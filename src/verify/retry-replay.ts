@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type {
   AttemptTransitionEvent,
   LifecycleEvent,
@@ -72,7 +73,7 @@ export class RetryReplay<T> {
     if (!ok) {
       state.report(
         "INV-23",
-        `task "${cancel.task}" ${String(cancel.phase)} was cancelled during a retry delay, but its delayed attempt was not cancelled and the phase settled in the same step`,
+        `task ${quoted(cancel.task)} ${String(cancel.phase)} was cancelled during a retry delay, but its delayed attempt was not cancelled and the phase settled in the same step`,
         e === undefined ? [cancel] : [cancel, e],
       );
       this.#expectDelaySettle = -1;
@@ -99,7 +100,7 @@ export class RetryReplay<T> {
     ) {
       state.report(
         "INV-36",
-        `the retry of "${retry.task}" ${retry.phase} after attempt ${retry.attempt} is not followed at once by attempt ${retry.attempt + 1}'s delay`,
+        `the retry of ${quoted(retry.task)} ${retry.phase} after attempt ${retry.attempt} is not followed at once by attempt ${retry.attempt + 1}'s delay`,
         e === undefined ? [retry] : [retry, e],
       );
     }
@@ -120,7 +121,7 @@ export class RetryReplay<T> {
     ) {
       state.report(
         "INV-36",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} was delayed without the retry event of attempt ${e.attempt - 1} just before`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} was delayed without the retry event of attempt ${e.attempt - 1} just before`,
         [e],
       );
     }
@@ -132,7 +133,7 @@ export class RetryReplay<T> {
     if (this.#retryFor[k] !== e.attempt - 1) {
       state.report(
         "INV-20",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} started without a retry event for attempt ${e.attempt - 1}`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} started without a retry event for attempt ${e.attempt - 1}`,
         [e],
       );
     }
@@ -142,7 +143,7 @@ export class RetryReplay<T> {
     ) {
       state.report(
         "INV-25",
-        `attempt ${e.attempt} of "${e.task}" ${e.phase} started ${e.at - this.#retryAt[k]!} ms after its retry event; the delay was ${this.#retryDelay[k]} ms`,
+        `attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} started ${e.at - this.#retryAt[k]!} ms after its retry event; the delay was ${this.#retryDelay[k]} ms`,
         [e],
       );
     }
@@ -162,32 +163,32 @@ export class RetryReplay<T> {
     ) {
       state.report(
         "INV-20",
-        `retry reported for attempt ${e.attempt} of "${e.task}" ${e.phase}, which is not its latest failed attempt`,
+        `retry reported for attempt ${e.attempt} of ${quoted(e.task)} ${e.phase}, which is not its latest failed attempt`,
         [e],
       );
     } else if (record.endIndex !== undefined && !this.#sameStep(record.endIndex)) {
       state.report(
         "INV-25",
-        `retry of "${e.task}" ${e.phase} after attempt ${e.attempt} was reported in a later step than the attempt ${state.events[record.endIndex]!.type === "attempt" ? (state.events[record.endIndex] as AttemptTransitionEvent).event : "end"}d`,
+        `retry of ${quoted(e.task)} ${e.phase} after attempt ${e.attempt} was reported in a later step than the attempt ${state.events[record.endIndex]!.type === "attempt" ? (state.events[record.endIndex] as AttemptTransitionEvent).event : "end"}d`,
         [state.events[record.endIndex]!, e],
       );
     } else if (isActive(record.state)) {
       state.report(
         "INV-25",
-        `retry of "${e.task}" ${e.phase} scheduled while attempt ${e.attempt} was still ${record.state}`,
+        `retry of ${quoted(e.task)} ${e.phase} scheduled while attempt ${e.attempt} was still ${record.state}`,
         [e],
       );
     }
     if (state.cancelled[k] === 1) {
       state.report(
         "INV-23",
-        `retry of "${e.task}" ${e.phase} reported after the phase was cancelled`,
+        `retry of ${quoted(e.task)} ${e.phase} reported after the phase was cancelled`,
         [e],
       );
     } else if (state.taskState[node] !== runningStateOf(p)) {
       state.report(
         "INV-20",
-        `retry of "${e.task}" ${e.phase} scheduled while the task was ${state.taskState[node]}`,
+        `retry of ${quoted(e.task)} ${e.phase} scheduled while the task was ${state.taskState[node]}`,
         [e],
       );
     }
@@ -195,7 +196,7 @@ export class RetryReplay<T> {
     if (fn !== undefined && e.attempt >= fn.retries + 1) {
       state.report(
         "INV-21",
-        `retry after attempt ${e.attempt} of "${e.task}" ${e.phase} exceeds its retries (${fn.retries})`,
+        `retry after attempt ${e.attempt} of ${quoted(e.task)} ${e.phase} exceeds its retries (${fn.retries})`,
         [e],
       );
     }
@@ -212,7 +213,7 @@ export class RetryReplay<T> {
       ) {
         state.report(
           "INV-24",
-          `retry of "${e.task}" ${e.phase} after attempt ${e.attempt} waits ${String(e.delayMs)} ms, outside [${low}, ${high}]`,
+          `retry of ${quoted(e.task)} ${e.phase} after attempt ${e.attempt} waits ${String(e.delayMs)} ms, outside [${low}, ${high}]`,
           [e],
         );
       }

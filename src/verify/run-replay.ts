@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent, RunTransitionEvent } from "../events/lifecycle-event.js";
 import { RUN_TRANSITIONS, type RunState } from "../lifecycle/run-states.js";
 import { describe } from "./describe-event.js";
@@ -85,7 +86,7 @@ export class RunReplay<T> {
           if (state.taskState[node] !== "executed") {
             state.report(
               "INV-11",
-              `the run reported every execute done while task "${state.name(node)}" was ${state.taskState[node]}`,
+              `the run reported every execute done while task ${quoted(state.name(node))} was ${state.taskState[node]}`,
               [e],
             );
           }
@@ -160,7 +161,7 @@ export class RunReplay<T> {
     const notReady: string[] = [];
     for (let node = 0; node < state.taskCount; node++) {
       if (state.taskState[node] !== "ready")
-        notReady.push(`"${state.name(node)}" (${state.taskState[node]})`);
+        notReady.push(`${quoted(state.name(node))} (${state.taskState[node]})`);
     }
     if (notReady.length > 0) {
       state.report(
@@ -177,7 +178,7 @@ export class RunReplay<T> {
     const busy: string[] = [];
     for (let node = 0; node < state.taskCount; node++) {
       if (PRE_EXEC_ACTIVE.has(state.taskState[node]!))
-        busy.push(`"${state.name(node)}" (${state.taskState[node]})`);
+        busy.push(`${quoted(state.name(node))} (${state.taskState[node]})`);
     }
     if (busy.length > 0 || state.activeAttempts > 0) {
       state.report(

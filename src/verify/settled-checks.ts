@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { RunTransitionEvent } from "../events/lifecycle-event.js";
 import { describe } from "./describe-event.js";
 import type { EntryOrder } from "./entry-order.js";
@@ -19,7 +20,7 @@ function checkNothingRunning<T>(state: ReplayState<T>, e: RunTransitionEvent): v
   const open: string[] = [];
   for (let node = 0; node < state.taskCount; node++) {
     if (!FINAL.has(state.taskState[node]!))
-      open.push(`"${state.name(node)}" (${state.taskState[node]})`);
+      open.push(`${quoted(state.name(node))} (${state.taskState[node]})`);
   }
   if (open.length > 0) {
     state.report(
@@ -55,7 +56,7 @@ function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
       if (want === undefined) {
         state.report(
           "INV-14",
-          `the report lists failure #${k + 1} (task "${got?.task}" ${got?.phase}) that no fail event reported`,
+          `the report lists failure #${k + 1} (task ${quoted(got?.task)} ${got?.phase}) that no fail event reported`,
           [e],
         );
         continue;
@@ -63,7 +64,7 @@ function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
       if (got === undefined) {
         state.report(
           "INV-14",
-          `the report misses failure #${k + 1}: task "${want.task}" ${String(want.phase)}`,
+          `the report misses failure #${k + 1}: task ${quoted(want.task)} ${String(want.phase)}`,
           [want.event, e],
         );
         continue;
@@ -78,7 +79,7 @@ function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
       ) {
         state.report(
           "INV-14",
-          `failure #${k + 1} of the report is task "${got.task}" ${got.phase} (attempts ${got.attempts}, afterCancel ${got.afterCancel}, ${got.error?.name}: ${got.error?.message}); the failed phases say task "${want.task}" ${String(want.phase)} (attempts ${String(want.attempts)}, afterCancel ${want.afterCancel}, ${String(want.errorName)}: ${String(want.errorMessage)})`,
+          `failure #${k + 1} of the report is task ${quoted(got.task)} ${got.phase} (attempts ${got.attempts}, afterCancel ${got.afterCancel}, ${got.error?.name}: ${got.error?.message}); the failed phases say task ${quoted(want.task)} ${String(want.phase)} (attempts ${String(want.attempts)}, afterCancel ${want.afterCancel}, ${String(want.errorName)}: ${String(want.errorMessage)})`,
           [want.event, e],
         );
       }
@@ -120,20 +121,21 @@ export function checkTraceEnd<T>(state: ReplayState<T>, entryOrder: EntryOrder<T
     const hasPost = state.hasPhase[node * 3 + POST] === 1;
     const posts = state.phaseStarts[node * 3 + POST]!;
     if (entry === Entry.StartPre && hasPost && posts === 0) {
-      state.report("INV-7", `the preExecute of "${name}" started but its postExecute never did`, [
-        events[state.phaseStartIndex[node * 3 + PRE]!]!,
-        settled,
-      ]);
+      state.report(
+        "INV-7",
+        `the preExecute of ${quoted(name)} started but its postExecute never did`,
+        [events[state.phaseStartIndex[node * 3 + PRE]!]!, settled],
+      );
     }
     if (entry === Entry.Enter && hasPost && posts === 0) {
       state.report(
         "INV-8",
-        `"${name}" (no preExecute) was entered but its postExecute never started`,
+        `${quoted(name)} (no preExecute) was entered but its postExecute never started`,
         [settled],
       );
     }
     if (entry === Entry.None && entryOrder.wasEnabled(node) && !state.abortedAtStart) {
-      state.report("INV-2", `"${name}" had every dependency ready but was never entered`, [
+      state.report("INV-2", `${quoted(name)} had every dependency ready but was never entered`, [
         settled,
       ]);
     }

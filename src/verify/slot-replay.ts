@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type {
   LifecycleEvent,
   RunTransitionEvent,
@@ -178,7 +179,7 @@ export class SlotReplay<T> {
       const state = this.#state;
       state.report(
         "INV-38",
-        `the preExecute of "${state.name(node)}" was queued after that of "${state.name(last.node)}", although ${enabledAt === last.enabledAt ? `both became able to start by the same event and "${state.name(node)}" was added first` : `"${state.name(node)}" became able to start first`}`,
+        `the preExecute of ${quoted(state.name(node))} was queued after that of ${quoted(state.name(last.node))}, although ${enabledAt === last.enabledAt ? `both became able to start by the same event and ${quoted(state.name(node))} was added first` : `${quoted(state.name(node))} became able to start first`}`,
         [e],
       );
     }
@@ -191,7 +192,7 @@ export class SlotReplay<T> {
     const head = this.#queue.head();
     state.report(
       "INV-38",
-      `${describe(e)} at once while ${head === undefined ? `all ${this.#limit} slots were taken` : `"${state.name(head)}" was queued for a slot`}; it must be queued`,
+      `${describe(e)} at once while ${head === undefined ? `all ${this.#limit} slots were taken` : `${quoted(state.name(head))} was queued for a slot`}; it must be queued`,
       head === undefined ? [e] : [state.events[this.#queuedAt[head]!]!, e],
     );
   }
@@ -210,7 +211,7 @@ export class SlotReplay<T> {
     if (head !== undefined && head !== node && this.#queue.has(node)) {
       state.report(
         "INV-38",
-        `${describe(e)} out of queue order: "${state.name(head)}" was queued first (${state.at(this.#queuedAt[head]!)})`,
+        `${describe(e)} out of queue order: ${quoted(state.name(head))} was queued first (${state.at(this.#queuedAt[head]!)})`,
         [state.events[this.#queuedAt[head]!]!, e],
       );
     }
@@ -224,7 +225,7 @@ export class SlotReplay<T> {
     if (head !== undefined && head !== node && this.#toSkip.has(node)) {
       state.report(
         "INV-39",
-        `${describe(e)} out of queue order: "${state.name(head)}" was queued first`,
+        `${describe(e)} out of queue order: ${quoted(state.name(head))} was queued first`,
         [e],
       );
     }
@@ -269,7 +270,7 @@ export class SlotReplay<T> {
     const freed = state.events[since]!;
     state.report(
       "INV-38",
-      `a slot was free (${this.#holding} of ${this.#limit} taken since ${describe(freed)}) while "${state.name(head)}" was queued, and the step ended (${e === undefined ? "end of trace" : `${describe(e)} came next`}); a freed slot goes to the oldest queued phase in the same step`,
+      `a slot was free (${this.#holding} of ${this.#limit} taken since ${describe(freed)}) while ${quoted(state.name(head))} was queued, and the step ended (${e === undefined ? "end of trace" : `${describe(e)} came next`}); a freed slot goes to the oldest queued phase in the same step`,
       e === undefined ? [freed] : [freed, e],
     );
   }

@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { TaskTransitionEvent } from "../events/lifecycle-event.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import { TASK_TRANSITIONS, type TaskState } from "../lifecycle/task-states.js";
@@ -49,26 +50,34 @@ export class TaskReplay<T> {
     const parts = this.#parts;
     const node = state.indexOf.get(e.task);
     if (node === undefined || node >= state.taskCount) {
-      state.report("INV-1", `task event for "${e.task}", which is not a task of this processor`, [
-        e,
-      ]);
+      state.report(
+        "INV-1",
+        `task event for ${quoted(e.task)}, which is not a task of this processor`,
+        [e],
+      );
       return;
     }
     const from = state.taskState[node]!;
     if (e.from !== from) {
-      state.report("INV-1", `task "${e.task}" ${e.from} --${e.event}--> but the task was ${from}`, [
-        e,
-      ]);
+      state.report(
+        "INV-1",
+        `task ${quoted(e.task)} ${e.from} --${e.event}--> but the task was ${from}`,
+        [e],
+      );
     }
     const row = TASK_TRANSITIONS[from] as Partial<Record<string, TaskState>>;
     let to = hasKey(row, e.event) ? row[e.event] : undefined;
     if (to === undefined) {
-      state.report("INV-1", `illegal task transition ${from} --${e.event}--> for "${e.task}"`, [e]);
+      state.report(
+        "INV-1",
+        `illegal task transition ${from} --${e.event}--> for ${quoted(e.task)}`,
+        [e],
+      );
       to = hasKey(TASK_TRANSITIONS, e.to) ? e.to : from;
     } else if (e.to !== to) {
       state.report(
         "INV-1",
-        `task "${e.task}" ${from} --${e.event}--> must go to ${to}, the event says ${e.to}`,
+        `task ${quoted(e.task)} ${from} --${e.event}--> must go to ${to}, the event says ${e.to}`,
         [e],
       );
     }
@@ -143,7 +152,7 @@ export class TaskReplay<T> {
     if (expected !== undefined && e.phase !== expected) {
       this.#state.report(
         "INV-1",
-        `task "${e.task}" ${e.event} names phase ${String(e.phase)}; in state ${from} it concerns ${expected}`,
+        `task ${quoted(e.task)} ${e.event} names phase ${String(e.phase)}; in state ${from} it concerns ${expected}`,
         [e],
       );
     }
@@ -157,13 +166,13 @@ export class TaskReplay<T> {
     if (p === POST || e.phase === "postExecute") {
       state.report(
         "INV-12",
-        `the postExecute of "${name}" was cancelled; a postExecute is never aborted`,
+        `the postExecute of ${quoted(name)} was cancelled; a postExecute is never aborted`,
         [e],
       );
     } else if (state.runState !== "failing") {
       state.report(
         "INV-4",
-        `task "${name}" ${String(e.phase)} was cancelled while the run was ${state.runState}; only a failing run cancels`,
+        `task ${quoted(name)} ${String(e.phase)} was cancelled while the run was ${state.runState}; only a failing run cancels`,
         [e],
       );
     }
@@ -181,13 +190,13 @@ export class TaskReplay<T> {
     if (record !== undefined && isActive(record.state)) {
       state.report(
         "INV-27",
-        `task "${name}" ${PHASES[p]} ${e.event}d while its attempt ${last} was still ${record.state}`,
+        `task ${quoted(name)} ${PHASES[p]} ${e.event}d while its attempt ${last} was still ${record.state}`,
         [state.events[record.startIndex]!, e],
       );
     } else if (e.event === "abandon" && record !== undefined && record.state === "ended") {
       state.report(
         "INV-27",
-        `task "${name}" ${PHASES[p]} was abandoned but its attempt ${last} settled`,
+        `task ${quoted(name)} ${PHASES[p]} was abandoned but its attempt ${last} settled`,
         [e],
       );
     }
@@ -203,7 +212,7 @@ export class TaskReplay<T> {
     if (e.attempts !== last) {
       state.report(
         "INV-21",
-        `task "${name}" ${PHASES[p]} ${e.event} reports attempts ${String(e.attempts)}, but ${last} attempt(s) started`,
+        `task ${quoted(name)} ${PHASES[p]} ${e.event} reports attempts ${String(e.attempts)}, but ${last} attempt(s) started`,
         [e],
       );
     }
@@ -211,7 +220,7 @@ export class TaskReplay<T> {
     if (e.event === "fail" && e.afterCancel !== afterCancel) {
       state.report(
         "INV-32",
-        `task "${name}" ${PHASES[p]} failed from ${from} with afterCancel ${String(e.afterCancel)}; it must be ${afterCancel}`,
+        `task ${quoted(name)} ${PHASES[p]} failed from ${from} with afterCancel ${String(e.afterCancel)}; it must be ${afterCancel}`,
         [e],
       );
     }
@@ -220,7 +229,7 @@ export class TaskReplay<T> {
       if (afterCancel && record !== undefined && record.failedAfterCancel !== true) {
         state.report(
           "INV-32",
-          `task "${name}" ${PHASES[p]} failed after its cancellation, but its attempt ${last} never failed on its own (no attempt fail from cancelling)`,
+          `task ${quoted(name)} ${PHASES[p]} failed after its cancellation, but its attempt ${last} never failed on its own (no attempt fail from cancelling)`,
           [state.events[record.startIndex]!, e],
         );
       }
@@ -229,7 +238,7 @@ export class TaskReplay<T> {
       if (record !== undefined && !want.includes(record.decidedBy ?? "")) {
         state.report(
           "INV-20",
-          `task "${name}" ${PHASES[p]} ${e.event}, but its attempt ${last} was ${record.decidedBy === undefined ? "not decided" : `decided by ${record.decidedBy}`}`,
+          `task ${quoted(name)} ${PHASES[p]} ${e.event}, but its attempt ${last} was ${record.decidedBy === undefined ? "not decided" : `decided by ${record.decidedBy}`}`,
           [state.events[record.startIndex]!, e],
         );
       }
@@ -252,7 +261,7 @@ export class TaskReplay<T> {
     } else if (state.runState !== "cleaningUp") {
       state.report(
         "INV-11",
-        `postExecute of "${name}" failed while the run was ${state.runState}`,
+        `postExecute of ${quoted(name)} failed while the run was ${state.runState}`,
         [e],
       );
     }

@@ -1,3 +1,4 @@
+import { quoted } from "../errors/quoted.js";
 import type { TaskTransitionEvent } from "../events/lifecycle-event.js";
 import { TASK_TRANSITIONS } from "../lifecycle/task-states.js";
 import { listNames } from "./describe-event.js";
@@ -79,27 +80,29 @@ export class TeardownOrder<T> {
       if (!hasPost) {
         state.report(
           "INV-7",
-          `postExecute ${e.event === "startPost" ? "started" : "was queued"} for "${name}", which has none`,
+          `postExecute ${e.event === "startPost" ? "started" : "was queued"} for ${quoted(name)}, which has none`,
           [e],
         );
       }
     } else if (hasPost) {
-      state.report("INV-7", `the teardown of "${name}" finished without starting its postExecute`, [
-        e,
-      ]);
+      state.report(
+        "INV-7",
+        `the teardown of ${quoted(name)} finished without starting its postExecute`,
+        [e],
+      );
     }
     const entry = state.entry[node]!;
     if (entry === Entry.None || entry === Entry.Skip) {
       state.report(
         "INV-9",
-        `${post ? "postExecute began" : "teardown finished"} for "${name}", which was ${entry === Entry.Skip ? "skipped" : "never entered"}`,
+        `${post ? "postExecute began" : "teardown finished"} for ${quoted(name)}, which was ${entry === Entry.Skip ? "skipped" : "never entered"}`,
         [e],
       );
     }
     if (state.runState !== "cleaningUp") {
       state.report(
         "INV-11",
-        `${post ? "postExecute of" : "teardown of"} "${name}" began while the run was ${state.runState}; teardown starts only in cleaningUp`,
+        `${post ? "postExecute of" : "teardown of"} ${quoted(name)} began while the run was ${state.runState}; teardown starts only in cleaningUp`,
         [e],
       );
     }
@@ -111,7 +114,7 @@ export class TeardownOrder<T> {
       if (record !== undefined && isActive(record.state)) {
         state.report(
           "INV-11",
-          `teardown of "${name}" began while its ${PHASES[p]} attempt ${last} was still ${record.state}`,
+          `teardown of ${quoted(name)} began while its ${PHASES[p]} attempt ${last} was still ${record.state}`,
           [state.events[record.startIndex]!, e],
         );
       }
@@ -122,7 +125,7 @@ export class TeardownOrder<T> {
       const waiting = this.#unfinishedDependents(node);
       state.report(
         "INV-10",
-        `${post ? "postExecute of" : "teardown of"} "${name}" began before the teardown of its dependent(s) ${listNames(waiting)} finished${state.plan.mode === "levels" ? " (a level above had not finished)" : ""}`,
+        `${post ? "postExecute of" : "teardown of"} ${quoted(name)} began before the teardown of its dependent(s) ${listNames(waiting)} finished${state.plan.mode === "levels" ? " (a level above had not finished)" : ""}`,
         [e],
       );
     }
@@ -143,7 +146,7 @@ export class TeardownOrder<T> {
     if (freedAt < last.freedAt || (freedAt === last.freedAt && node < last.node)) {
       state.report(
         "INV-38",
-        `the postExecute of "${state.name(node)}" was queued after that of "${state.name(last.node)}", although ${freedAt === last.freedAt ? `both could begin their teardown by the same event and "${state.name(node)}" was added first` : `"${state.name(node)}" could begin its teardown first`}`,
+        `the postExecute of ${quoted(state.name(node))} was queued after that of ${quoted(state.name(last.node))}, although ${freedAt === last.freedAt ? `both could begin their teardown by the same event and ${quoted(state.name(node))} was added first` : `${quoted(state.name(node))} could begin its teardown first`}`,
         [e],
       );
     }

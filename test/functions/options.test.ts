@@ -325,7 +325,7 @@ describe("§2.2 validation", () => {
 
   it("the message says what the option must be", () => {
     expect(buildError(() => taskFunc(noop, { retries: 0.5 })).message).toBe(
-      "taskFunc: option `retries` must be a whole number >= 0, got 0.5 (number)",
+      "taskFunc: option `retries` must be a whole number from 0 to 9007199254740991, got 0.5 (number)",
     );
     expect(buildError(() => taskFunc(noop, { timeoutMs: -3 })).message).toContain(
       `must be a number of ms from 0 to ${MAX_TIMER_MS}, or null for no timeout`,

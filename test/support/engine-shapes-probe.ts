@@ -6,6 +6,8 @@
  * (light, promoted or full) still has the same V8 map as the engine's shape anchor.
  */
 
+import type { Attempt } from "../../src/functions/attempt.js";
+import { AttemptScope } from "../../src/functions/attempt-scope.js";
 import { LightScope } from "../../src/functions/light-scope.js";
 import {
   AsyncTaskProcessor,
@@ -87,19 +89,23 @@ await runner.runNext();
 await runner.close();
 
 const { run, attempt, lightScope, events } = keepEngineShapes()!;
-// A scope is a light attempt (with the full attempt that took it over, if one did) or a full one.
-const records = scopes.flatMap((s) =>
-  s instanceof LightScope ? (s.full === undefined ? [s] : [s, s.full]) : [s],
-);
+// A scope is a light attempt's (with the full attempt that took it over, if one did) or a
+// full attempt's (a retry).
+const records = scopes.flatMap((s): (LightScope | Attempt)[] => {
+  if (!(s instanceof LightScope)) return [AttemptScope.attemptOf(s)!];
+  const full = LightScope.fullOf(s);
+  return full === undefined ? [s] : [s, full];
+});
 const anchorOf = (r: unknown) => (r instanceof LightScope ? lightScope : attempt);
-const hosts = scopes.map((s) => (s as unknown as { host: unknown }).host);
+const hosts = records.map((r) => (r instanceof LightScope ? LightScope.hostOf(r) : r.host));
 console.log(
   JSON.stringify({
     anchorState: run.state,
     anchorFailures: run.failures.length,
     anchorEvents: events.length,
     lightAttempts: records.filter((r) => r instanceof LightScope).length,
-    promoted: records.filter((r) => r instanceof LightScope && r.full !== undefined).length,
+    promoted: records.filter((r) => r instanceof LightScope && LightScope.fullOf(r) !== undefined)
+      .length,
     attempts: records.length,
     attemptsSharingTheMap: records.filter((r) => haveSameMap(r, anchorOf(r))).length,
     runs: new Set(hosts).size,

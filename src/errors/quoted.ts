@@ -1,0 +1,43 @@
+import { safeString } from "./describe-error.js";
+
+/**
+ * What a message must not print as it is: a quote or backslash (it would end or blur the
+ * quotes), control characters and line or paragraph separators (a name with a newline could
+ * forge a line of a log), bidirectional controls (they reorder what follows on screen) and
+ * lone surrogates.
+ */
+const SPECIAL = /["\\\p{Cc}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\p{Cs}/gu;
+
+const SHORT: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+function escapeChar(char: string): string {
+  return SHORT[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * User text (a task name, an option's key) as a message shows it: escaped as a JavaScript
+ * string literal would escape it, wherever it could mislead a reader. Ordinary text, letters of
+ * every script and emoji included, is shown as it is.
+ *
+ * @example escapedText("a\nb") // 'a\\nb'
+ */
+export function escapedText(text: unknown): string {
+  const s = typeof text === "string" ? text : safeString(text);
+  SPECIAL.lastIndex = 0;
+  return SPECIAL.test(s) ? s.replace(SPECIAL, escapeChar) : s;
+}
+
+/**
+ * A task name in double quotes, as every message shows one: `"fetch"`. A name holding a quote,
+ * a newline or another character {@link escapedText} escapes is shown escaped, so the quotes
+ * always end where the name does.
+ */
+export function quoted(name: unknown): string {
+  return `"${escapedText(name)}"`;
+}

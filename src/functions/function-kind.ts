@@ -1,0 +1,83 @@
+/**
+ * What kind of function a value is, for the checks of phases, `retryOn` and `random`: calling
+ * a generator function runs none of its body, a class cannot be called without `new`, and an
+ * async function answers with a promise where an answer is wanted at once.
+ */
+
+// Samples whose prototypes are the intrinsic %GeneratorFunction.prototype% and
+// %AsyncGeneratorFunction.prototype%, which have no global name.
+function* sampleGenerator(): Generator<undefined> {
+  yield;
+}
+async function* sampleAsyncGenerator(): AsyncGenerator<undefined> {
+  yield;
+}
+
+const asyncFunctionPrototype: unknown = Object.getPrototypeOf(async () => {});
+
+const generatorPrototypes: ReadonlyMap<unknown, string> = new Map<unknown, string>([
+  [Object.getPrototypeOf(sampleGenerator), "a generator"],
+  [Object.getPrototypeOf(sampleAsyncGenerator), "an async generator"],
+]);
+
+const generatorTags: ReadonlyMap<string, string> = new Map([
+  ["[object GeneratorFunction]", "a generator"],
+  ["[object AsyncGeneratorFunction]", "an async generator"],
+]);
+
+/**
+ * `"a generator"` or `"an async generator"` for a `function*` or an `async function*` (bound
+ * ones included), else undefined. Never throws: a function whose inspection throws (a revoked
+ * `Proxy`) is not taken for a generator function.
+ */
+export function generatorKind(fn: unknown): string | undefined {
+  try {
+    const prototype: unknown = Object.getPrototypeOf(fn);
+    // The common case, decided at once: a plain or async function of this realm.
+    if (prototype === Function.prototype || prototype === asyncFunctionPrototype) return undefined;
+    const byPrototype = generatorPrototypes.get(prototype);
+    if (byPrototype !== undefined) return byPrototype;
+  } catch {
+    // Not inspectable this way; try the tag.
+  }
+  try {
+    return generatorTags.get(Object.prototype.toString.call(fn));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True for a `class`, which cannot be called without `new`. Only a function with a `prototype`
+ * object (a `function` or a class; never an arrow, async or method function) has its source
+ * looked at. Never throws. Built-in constructors (`Map`) and bound classes cannot be told from
+ * functions and are not refused.
+ */
+export function isClass(fn: unknown): boolean {
+  try {
+    const prototype: unknown = (fn as { prototype?: unknown }).prototype;
+    if (typeof prototype !== "object" || prototype === null) return false;
+    return /^class\b/.test(Function.prototype.toString.call(fn));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * For a function that must answer at once (`retryOn`, `random`): `"an async function"`, `"a
+ * generator function"` (and the like) or `"a class"`, or undefined for a plain function.
+ * Never throws.
+ */
+export function notAnsweringAtOnce(fn: unknown): string | undefined {
+  const generator = generatorKind(fn);
+  if (generator !== undefined) return `${generator} function`;
+  if (isClass(fn)) return "a class";
+  try {
+    if (Object.getPrototypeOf(fn) === asyncFunctionPrototype) return "an async function";
+    return Object.prototype.toString.call(fn) === "[object AsyncFunction]"
+      ? "an async function"
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { escapedText, quoted } from "../../src/errors/quoted.js";
+import {
+  AsyncTaskProcessor,
+  checkTrace,
+  type LifecycleEvent,
+  SdaxBuildError,
+  SdaxExecutionError,
+  task,
+  taskFunc,
+  VirtualClock,
+} from "../../src/index.js";
+import { untilAborted } from "../functions/helpers.js";
+
+/** A name that would forge a log line, and close its quotes early, if printed as it is. */
+const FORGER = 'db"\nINFO all good';
+const FORGER_SHOWN = '"db\\"\\nINFO all good"';
+
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a throw");
+}
+
+describe("INV-33: task names and option keys are escaped in messages", () => {
+  it("INV-33: quoted() escapes what could mislead and keeps ordinary text of any script", () => {
+    expect(quoted("fetch")).toBe('"fetch"');
+    expect(quoted(FORGER)).toBe(FORGER_SHOWN);
+    expect(quoted("a\\b\tc\r")).toBe('"a\\\\b\\tc\\r"');
+    expect(quoted("naïve 数据 🙂 👨‍👩‍👧")).toBe('"naïve 数据 🙂 👨‍👩‍👧"');
+    expect(quoted("\u202eevil\u2028x\u0000\u0085")).toBe('"\\u202eevil\\u2028x\\u0000\\u0085"');
+    expect(quoted("\ud800 lone")).toBe('"\\ud800 lone"');
+    expect(quoted(42)).toBe('"42"');
+    expect(escapedText("a`b")).toBe("a`b");
+  });
+
+  it("INV-33 INV-14: a failed run's message shows the name escaped; the failure keeps it as given", async () => {
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task(FORGER, {
+          execute: async () => {
+            throw new Error("down");
+          },
+        }),
+        0,
+      )
+      .build();
+    const error = await processor.processTasks(undefined).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SdaxExecutionError);
+    const failure = error as SdaxExecutionError;
+    expect(failure.message).toBe(
+      `sdax run failed: 1 phase failed: task ${FORGER_SHOWN} execute failed: Error: down`,
+    );
+    expect(failure.message).not.toContain("\n");
+    expect(failure.failures[0]!.task).toBe(FORGER);
+  });
+
+  it("INV-33: a timeout's message shows the name escaped", async () => {
+    const clock = new VirtualClock();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task(FORGER, {
+          execute: taskFunc((_ctx, scope) => untilAborted(scope.signal), { timeoutMs: 5 }),
+        }),
+        0,
+      )
+      .build();
+    const run = processor.processTasks(undefined, { clock }).catch((e: unknown) => e);
+    await clock.runAll();
+    const error = (await run) as SdaxExecutionError;
+    const cause = error.failures[0]!.error as Error;
+    expect(cause.message).toBe(`task ${FORGER_SHOWN} execute attempt 1 timed out after 5 ms`);
+  });
+
+  it("INV-33: build errors show names and unknown keys escaped", () => {
+    const twice = thrown(() =>
+      AsyncTaskProcessor.builder()
+        .addTask(task(FORGER, { execute: async () => {} }), 0)
+        .addTask(task(FORGER, { execute: async () => {} }), 0)
+        .build(),
+    );
+    expect(twice).toBeInstanceOf(SdaxBuildError);
+    expect(twice.message).toContain(`task name ${FORGER_SHOWN} is used twice`);
+
+    const missing = thrown(() =>
+      AsyncTaskProcessor.graphBuilder()
+        .addTask(task("a", { execute: async () => {} }), [FORGER])
+        .build(),
+    );
+    expect(missing.message).toContain(`task "a" depends on ${FORGER_SHOWN}, which was not added`);
+
+    const phase = thrown(() =>
+      task(FORGER, { execute: async () => {}, "pre\nExecute": 1 } as never),
+    );
+    expect(phase.message).toBe(
+      `task ${FORGER_SHOWN}: unknown phase \`pre\\nExecute\`; the phases are preExecute, execute and postExecute`,
+    );
+
+    const option = thrown(() => taskFunc(async () => {}, { "x\ny": 1 } as never));
+    expect(option.message).toMatch(/^taskFunc: unknown option `x\\ny`/);
+  });
+
+  it("INV-33: checkTrace's messages show names escaped", async () => {
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task(FORGER, { preExecute: async () => {}, execute: async () => {} }), 0)
+      .build();
+    const events: LifecycleEvent[] = [];
+    await processor.processTasks(undefined, { onEvent: (e) => events.push(e) });
+    const entered = events.findIndex((e) => e.type === "task" && e.event === "startPre");
+    const twice = [...events.slice(0, entered + 1), events[entered]!, ...events.slice(entered + 1)];
+    const violations = checkTrace(twice, processor);
+    expect(violations.map((v) => v.message)).toContain(`task ${FORGER_SHOWN} was entered twice`);
+    for (const v of violations) expect(v.message).not.toContain("\n");
+  });
+});

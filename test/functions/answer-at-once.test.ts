@@ -1,0 +1,140 @@
+/**
+ * spec/task-functions.md section 7.1 and spec/lifecycle.md INV-33: `retryOn` and `random` must
+ * answer at once; an `onEvent` listener may be async. A promise where an answer was wanted
+ * fails only the judgement of its phase, and no rejection goes unhandled.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  AsyncTaskProcessor,
+  RetryableError,
+  SdaxBuildError,
+  task,
+  taskFunc,
+} from "../../src/index.js";
+import { captureUncaught, errorOf, flush, retryEvents, runOn, single } from "./helpers.js";
+
+let unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+beforeEach(() => {
+  unhandled = [];
+  process.on("unhandledRejection", onUnhandled);
+});
+afterEach(() => {
+  process.off("unhandledRejection", onUnhandled);
+});
+
+/** Lets the event loop turn, so that a rejection nobody handles is reported. */
+async function settleRejections(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await flush();
+}
+
+const failOnce = (_ctx: unknown, scope: { readonly attempt: number }) => {
+  if (scope.attempt === 1) throw new RetryableError("flaky");
+  return "ok";
+};
+
+describe("INV-22 INV-33: retryOn and random answer at once", () => {
+  it("INV-33: an async, generator or class retryOn is refused when the function is made", () => {
+    const cases: [unknown, string][] = [
+      [async () => true, "an async function"],
+      [function* () {}, "a generator function"],
+      [class Judge {}, "a class"],
+    ];
+    for (const [retryOn, kind] of cases) {
+      const build = () => taskFunc(failOnce, { retries: 1, retryOn: retryOn as never });
+      expect(build).toThrow(SdaxBuildError);
+      expect(build).toThrow(
+        `taskFunc: option \`retryOn\` must be a function (error) => boolean that answers at once, got ${kind}`,
+      );
+    }
+  });
+
+  it("INV-22 INV-33: a retryOn answering with a rejected promise: no retry, an AggregateError holding the promise, nothing unhandled", async () => {
+    const rejection = new Error("lookup failed");
+    let promise: Promise<boolean> | undefined;
+    const fn = taskFunc(failOnce, {
+      retries: 2,
+      initialDelayMs: 1,
+      retryOn: () => {
+        promise = Promise.reject(rejection);
+        return promise as unknown as boolean;
+      },
+    });
+    const h = runOn(single({ execute: fn }));
+    const error = errorOf(await h.finish());
+    await settleRejections();
+    const failure = error.failures[0]!;
+    expect(failure.attempts).toBe(1);
+    expect(retryEvents(h.events)).toEqual([]);
+    expect((failure.error as Error).message).toBe(
+      `task "t" execute: retryOn answered with a promise while judging attempt 1's error`,
+    );
+    const [original, judge] = (failure.error as AggregateError).errors as [Error, TypeError];
+    expect(original.message).toBe("flaky");
+    expect(judge).toBeInstanceOf(TypeError);
+    expect(judge.message).toBe("retryOn must answer at once, not with a promise");
+    expect(judge.cause).toBe(promise);
+    await expect(judge.cause).rejects.toBe(rejection);
+    expect(unhandled).toEqual([]);
+  });
+
+  it("INV-22 INV-33: a random answering with a rejected promise: no retry, nothing unhandled", async () => {
+    const fn = taskFunc(failOnce, { retries: 2, initialDelayMs: 1 });
+    const random = () => Promise.reject(new Error("entropy down")) as unknown as number;
+    const h = runOn(single({ execute: fn }), { random });
+    const error = errorOf(await h.finish());
+    await settleRejections();
+    expect(error.failures[0]!.attempts).toBe(1);
+    expect((error.failures[0]!.error as Error).message).toContain(
+      "random answered with a promise while judging attempt 1's error",
+    );
+    expect(retryEvents(h.events)).toEqual([]);
+    expect(unhandled).toEqual([]);
+  });
+
+  it("INV-33: an async random is refused when the run starts, before anything runs", async () => {
+    let ran = false;
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task("t", {
+          execute: () => {
+            ran = true;
+          },
+        }),
+        0,
+      )
+      .build();
+    await expect(
+      processor.processTasks(undefined, { random: async () => 0.5 } as never),
+    ).rejects.toThrow(
+      "run options: `random` must be a function returning a number at once, got an async function",
+    );
+    expect(ran).toBe(false);
+  });
+});
+
+describe("INV-33: an async onEvent listener", () => {
+  it("INV-33: its rejection is an uncaught exception, as an EventTarget listener's, and the run goes on", async () => {
+    const listenerError = new Error("event sink down");
+    let rejections = 0;
+    const uncaught = await captureUncaught(async () => {
+      const report = await single({ execute: async () => {} }).processTasks(
+        {},
+        {
+          onEvent: async (e) => {
+            if (e.type === "run" && e.event === "start") {
+              rejections++;
+              throw listenerError;
+            }
+          },
+        },
+      );
+      expect(report.tasks).toBe(1);
+      await settleRejections();
+    });
+    expect(rejections).toBe(1);
+    expect(uncaught).toEqual([listenerError]);
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * spec/lifecycle.md INV-33: option objects (run options, build options, taskFunc options) are
+ * plain objects, and only their own properties are options.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { AsyncTaskProcessor, SdaxBuildError, taskFunc, VirtualClock } from "../../src/index.js";
+import { Recorder } from "../helpers/recorder.js";
+
+function workflow(rec: Recorder) {
+  return AsyncTaskProcessor.builder()
+    .addTask(rec.task("A", { pre: true, exec: true, post: true }), 1)
+    .build();
+}
+
+const polluted = ["timeoutMs", "maxConcurrency", "retries", "initialDelayMs", "abandonAfterMs"];
+
+afterEach(() => {
+  for (const key of polluted) delete (Object.prototype as Record<string, unknown>)[key];
+});
+
+/** What a prototype-pollution attack leaves behind: every object now "has" these values. */
+function pollute(): void {
+  for (const key of polluted) {
+    Object.defineProperty(Object.prototype, key, {
+      value: key === "maxConcurrency" || key === "retries" ? 1 : 0,
+      configurable: true,
+      writable: true,
+    });
+  }
+}
+
+describe("INV-33: option objects", () => {
+  it("INV-33: a signal passed in place of the run options is refused with a hint, before anything runs", async () => {
+    const rec = new Recorder();
+    const signal = new AbortController().signal as never;
+    await expect(workflow(rec).processTasks(undefined, signal)).rejects.toThrow(
+      "run options must be a plain object like { signal, onEvent }, got an AbortSignal (pass a signal as { signal })",
+    );
+    expect(() => workflow(rec).open(undefined, signal)).toThrow(TypeError);
+    expect(rec.log).toEqual([]);
+  });
+
+  it("INV-33: an array or a class instance as options is refused, naming what was given", async () => {
+    const rec = new Recorder();
+    await expect(workflow(rec).processTasks(undefined, [] as never)).rejects.toThrow(
+      "run options must be a plain object like { signal, onEvent }, got [] (array)",
+    );
+    await expect(
+      workflow(rec).processTasks(undefined, new VirtualClock() as never),
+    ).rejects.toThrow("got a VirtualClock");
+    const builder = AsyncTaskProcessor.builder().addTask(rec.task("B", { exec: true }), 1);
+    expect(() => builder.build(new Map() as never)).toThrow(
+      "build(): options must be a plain object like { maxConcurrency }, got a Map",
+    );
+    expect(() => taskFunc(async () => {}, [] as never)).toThrow(SdaxBuildError);
+    expect(rec.log).toEqual([]);
+  });
+
+  it("INV-33: an object without a prototype is a plain object", async () => {
+    const rec = new Recorder();
+    const options = Object.assign(Object.create(null), { maxConcurrency: 1 });
+    const report = await workflow(rec).processTasks(undefined, options);
+    expect(report.tasks).toBe(1);
+    expect(rec.log).toEqual(["A.pre>", "A.pre<", "A.exec>", "A.exec<", "A.post>", "A.post<"]);
+  });
+
+  it("INV-33: values a polluted Object.prototype gives are not options", async () => {
+    const rec = new Recorder();
+    const clock = new VirtualClock();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: true, exec: true, post: true }), 1)
+      .addTask(rec.task("B", { pre: true, exec: true, post: true }), 1)
+      .build({});
+    pollute();
+    const fn = taskFunc(async () => {}, {});
+    expect(fn.retries).toBe(0);
+    expect(fn.timeoutMs).toBe(null);
+    expect(fn.initialDelayMs).toBe(1000);
+    const starts: string[] = [];
+    const taskEvents: string[] = [];
+    const report = await processor.processTasks(undefined, {
+      clock,
+      onEvent: (e) => {
+        if (e.type === "run" && e.event === "start") starts.push(JSON.stringify(e));
+        if (e.type === "task") taskEvents.push(e.event);
+      },
+    });
+    expect(report.tasks).toBe(2);
+    expect(report.retried).toEqual([]);
+    // Neither a deadline nor a limit of one (which would queue B's preExecute).
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).not.toContain("timeoutMs");
+    expect(starts[0]).not.toContain("maxConcurrency");
+    expect(taskEvents).toContain("startPre");
+    expect(taskEvents).not.toContain("queuePre");
+  });
+});
