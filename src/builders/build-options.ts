@@ -64,7 +64,7 @@ export function applyBuildOptions<T>(plan: Plan<T>, options: unknown): Plan<T> {
   if (!isConcurrencyLimit(maxConcurrency)) {
     throw new SdaxBuildError(
       "invalid-option",
-      `build(): maxConcurrency must be an integer from 1, or Infinity for no limit, got ${describeValue(maxConcurrency)}`,
+      `build(): maxConcurrency must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, or Infinity for no limit, got ${describeValue(maxConcurrency)}`,
       undefined,
       "maxConcurrency",
     );

@@ -105,9 +105,9 @@ function isRetryableLeaf(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   if (hasBrand(error, retryableBrand) || hasBrand(error, timeoutBrand)) return true;
   try {
-    // Follow `cause` a few levels at most: a cyclic chain must not loop.
+    // The error, then five links of its `cause` chain at most: a cyclic chain must not loop.
     let at: unknown = error;
-    for (let depth = 0; depth < 5 && typeof at === "object" && at !== null; depth++) {
+    for (let depth = 0; depth <= 5 && typeof at === "object" && at !== null; depth++) {
       const code = (at as { code?: unknown }).code;
       if (typeof code === "string" && retryableCodes.has(code)) return true;
       at = (at as { cause?: unknown }).cause;

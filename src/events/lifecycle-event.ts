@@ -98,6 +98,8 @@ export interface AttemptTransitionEvent extends EventBase {
   /**
    * With `fail`, `timeout`, `cancel`, and a `lateSettle` that rejected: the error or reason.
    * A `fail` from `cancelling` is the function's own error after its cancellation (INV-32).
+   * A `settle` with an error: the first error of the attempt's own that came after its outcome
+   * was decided (a rejection after a timeout, say), kept so that it is not lost.
    */
   readonly error?: ErrorInfo;
 }

@@ -117,6 +117,11 @@ export class Attempt {
   #abortReason: unknown;
   #timer: unknown;
   #timerKind = NO_TIMER;
+  /**
+   * The first error of the attempt's own (not its cancellation echoed back, not its decided
+   * error again) that came after its outcome was decided: reported with its `settle`.
+   */
+  #laterError: unknown = NO_ERROR;
 
   constructor(
     readonly host: AttemptHost,
@@ -322,6 +327,13 @@ export class Attempt {
       }
       if (this.code === AS.cancelling && !this.#isCancellation(error)) {
         this.#failAfterCancel(error);
+      } else if (
+        this.code === AS.settling &&
+        this.#laterError === NO_ERROR &&
+        error !== this.error &&
+        !this.#isCancellation(error)
+      ) {
+        this.#laterError = error;
       }
     }
     if (this.#pending > 0) return;
@@ -430,7 +442,8 @@ export class Attempt {
       if (this.code === AS.cancelling) this.#failAfterCancel(clockError);
       else this.host.reportUncaught(clockError); // the phase already failed: nothing left to fail
     }
-    this.#move(AE.settle, false, undefined);
+    const later = this.#laterError;
+    this.#move(AE.settle, later !== NO_ERROR, later === NO_ERROR ? undefined : later);
     this.host.attemptChanged(this);
   }
 

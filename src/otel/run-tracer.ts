@@ -184,7 +184,12 @@ export class RunTracer {
         span.addEvent(SDAX_EVENTS.cancel, { [A.reason]: event.error?.message ?? "" });
         return;
       case "settle":
-        this.#end(slot, span);
+        try {
+          // An error of the attempt's own that came after its outcome was decided.
+          if (event.error !== undefined) span.recordException(event.error);
+        } finally {
+          this.#end(slot, span);
+        }
         return;
       case "abandon":
         this.#abandoned ??= [];

@@ -33,7 +33,8 @@ export function judgeRetry(attempt: Attempt, random: () => number): number | und
   let judging = "retryOn";
   let failed = "threw";
   try {
-    const verdict: unknown = attempt.fn.retryOn(attempt.error);
+    const retryOn = attempt.fn.retryOn; // called with no \`this\`, as task functions are
+    const verdict: unknown = retryOn(attempt.error);
     if (verdict !== true) {
       if (verdict instanceof Promise) {
         failed = "answered with a promise";

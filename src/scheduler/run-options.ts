@@ -164,7 +164,7 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
   const maxConcurrency = read(options, "maxConcurrency");
   if (maxConcurrency !== undefined && !isConcurrencyLimit(maxConcurrency)) {
     throw new TypeError(
-      `run options: \`maxConcurrency\` must be an integer from 1, or Infinity for no limit, got ${describeValue(maxConcurrency)}`,
+      `run options: \`maxConcurrency\` must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, or Infinity for no limit, got ${describeValue(maxConcurrency)}`,
     );
   }
   const timeoutMs = read(options, "timeoutMs");

@@ -90,4 +90,15 @@ describe("isRetryable and aggregates", () => {
     });
     expect(isRetryable(new AggregateError([fetchFailed]))).toBe(true);
   });
+
+  it("INV-22: the cause chain is followed five links deep, and no further", () => {
+    const chain = (links: number): Error => {
+      let error: Error = Object.assign(new Error("reset"), { code: "ECONNRESET" });
+      for (let i = 0; i < links; i++) error = new Error(`wrapper ${i}`, { cause: error });
+      return error;
+    };
+    expect(isRetryable(chain(0))).toBe(true);
+    expect(isRetryable(chain(5))).toBe(true);
+    expect(isRetryable(chain(6))).toBe(false);
+  });
 });

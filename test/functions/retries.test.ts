@@ -151,6 +151,20 @@ describe("§7.1 when a retry happens", () => {
     expect(retryEvents(h.events)).toEqual([]);
   });
 
+  it("INV-22 retryOn is called with no `this`, as task functions are (spec 1)", async () => {
+    const receivers: unknown[] = [];
+    const fn = taskFunc(failing(1), {
+      retries: 1,
+      initialDelayMs: 1,
+      retryOn(this: unknown) {
+        receivers.push(this);
+        return true;
+      },
+    });
+    reportOf(await runOn(single({ execute: fn })).finish());
+    expect(receivers).toEqual([undefined]);
+  });
+
   it("INV-22 a timeout is retried by the default retryOn", async () => {
     const fn = taskFunc(
       (_ctx, scope) => (scope.attempt === 1 ? untilAborted(scope.signal) : "ok"),

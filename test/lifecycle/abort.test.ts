@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   AsyncTaskProcessor,
   isSdaxExecutionError,
+  type LifecycleEvent,
   type SdaxExecutionError,
   type TaskScope,
   task,
@@ -592,5 +593,41 @@ describe("INV-33: the signal is user input", () => {
     expect(error.cause).toBe("from the clock");
     expect(eventWords(events)).toEqual(ABORTED_AT_START);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("INV-19: an abort signalled while a task is entered takes effect before the next is entered; one signalled as executes start, once all started", async () => {
+    const words = (events: readonly LifecycleEvent[]) =>
+      events.flatMap((e) =>
+        e.type === "task" ? [`${e.task}:${e.event}`] : e.type === "run" ? [`run:${e.event}`] : [],
+      );
+    const run = async (abortIn: "preExecute" | "execute") => {
+      const controller = new AbortController();
+      const phase = (name: string, which: "preExecute" | "execute") => async () => {
+        if (name === "r1" && which === abortIn) controller.abort("stop");
+      };
+      const processor = AsyncTaskProcessor.builder()
+        .addTask(
+          task("r1", { preExecute: phase("r1", "preExecute"), execute: phase("r1", "execute") }),
+          1,
+        )
+        .addTask(
+          task("r2", { preExecute: phase("r2", "preExecute"), execute: phase("r2", "execute") }),
+          1,
+        )
+        .build();
+      const { events, onEvent } = collectEvents();
+      await executionErrorOf(
+        processor.processTasks(undefined, { signal: controller.signal, onEvent }),
+      );
+      return words(events);
+    };
+    const pre = await run("preExecute");
+    expect(pre.slice(0, 4)).toEqual(["run:start", "r1:startPre", "run:abort", "r1:cancel"]);
+    expect(pre).toContain("r2:skip");
+    expect(pre).not.toContain("r2:startPre");
+    const exec = await run("execute");
+    const started = exec.indexOf("r2:startExec");
+    expect(exec.indexOf("r1:startExec")).toBeLessThan(started);
+    expect(started).toBeLessThan(exec.indexOf("run:abort"));
   });
 });
