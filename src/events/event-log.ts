@@ -185,7 +185,9 @@ export class EventLog {
     try {
       const result: unknown = this.#listener(event);
       // An async listener's rejection is its throw, reported as an EventTarget reports one.
-      if (result instanceof Promise) nativeThen.call(result, undefined, reportUncaught);
+      if (result !== undefined && result instanceof Promise) {
+        nativeThen.call(result, undefined, reportUncaught);
+      }
     } catch (error) {
       reportUncaught(error);
     }
