@@ -122,8 +122,8 @@ export function checkOutcome(built: BuiltWorkflow, tl: Timeline, record: RunReco
     (e) =>
       e.type === "run" &&
       e.event === "abort" &&
-      e.reason?.name === "TimeoutError" &&
-      e.reason.message.startsWith("sdax run timed out"),
+      e.abortedBy === "deadline" &&
+      e.reason?.name === "TimeoutError",
   );
   if (byDeadline) {
     const cause = error.cause;

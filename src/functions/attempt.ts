@@ -1,7 +1,7 @@
 import { quoted } from "../errors/quoted.js";
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
-import { AE, AS, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
+import { AE, AS, ATTEMPT_ACTIVE, ATTEMPT_MACHINE } from "../lifecycle/machines.js";
 import { AttemptScope } from "./attempt-scope.js";
 import type { LightScope } from "./light-scope.js";
 import { nativeThen } from "./native-then.js";
@@ -286,7 +286,7 @@ export class Attempt {
   }
 
   #spawn<R>(fn: (signal: AbortSignal) => R | PromiseLike<R>): Promise<R> {
-    if (this.code !== AS.running && this.code !== AS.cancelling && this.code !== AS.settling) {
+    if (ATTEMPT_ACTIVE[this.code] === 0) {
       throw new Error(
         `task ${quoted(this.task)} ${this.phase} attempt ${this.attempt}: scope.spawn() was called after the attempt ended; start child work before the function settles`,
       );

@@ -22,40 +22,34 @@ import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js"
 import {
   AE,
   AS,
+  ATTEMPT_ACTIVE,
   ATTEMPT_MACHINE,
   AWAITING_TEARDOWN,
+  CANCELLABLE,
   HOLDS_SLOT,
+  RUNNING,
   TASK_MACHINE,
   TE,
   TS,
+  UNSETTLED,
 } from "../lifecycle/machines.js";
-import { nextRunState, type RunEvent, type RunState } from "../lifecycle/run-states.js";
-import type { TaskState } from "../lifecycle/task-states.js";
+import {
+  nextRunState,
+  RUN_ABORTABLE,
+  type RunEvent,
+  type RunState,
+} from "../lifecycle/run-states.js";
+import { RUNNING_PHASE } from "../lifecycle/task-phases.js";
 import { unwatchAbort, watchAbort } from "./abort-watch.js";
 import { judgeRetry } from "./retry-policy.js";
 import type { ResolvedRunOptions } from "./run-options.js";
 import type { PhaseAttempts, RunReport } from "./run-report.js";
-
-/** Per task state code: 1 for a phase running (between attempts too). */
-const RUNNING = flags(["preRunning", "execRunning", "postRunning"]);
-/** Per task state code: 1 for a phase decided (failed or cancelled) whose function has not settled. */
-const UNSETTLED = flags([
-  "preFailing",
-  "preCancelling",
-  "execFailing",
-  "execCancelling",
-  "postFailing",
-]);
 
 /** How far the run has acted on an attempt (`Attempt.seen`), in order. */
 const SEEN_NOTHING = 0;
 const SEEN_DECIDED = 1;
 const SEEN_FAILED_AFTER_CANCEL = 2;
 const SEEN_FINISHED = 3;
-
-function flags(states: readonly TaskState[]): Uint8Array {
-  return Uint8Array.from(TASK_MACHINE.states, (s) => (states.includes(s) ? 1 : 0));
-}
 
 /**
  * One run of a plan: the scheduler of `spec/lifecycle.md`. It owns the per-task states and moves
@@ -887,9 +881,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     }
     if (
       (attempt.seen === SEEN_DECIDED || attempt.seen === SEEN_FAILED_AFTER_CANCEL) &&
-      attempt.code !== AS.running &&
-      attempt.code !== AS.cancelling &&
-      attempt.code !== AS.settling
+      ATTEMPT_ACTIVE[attempt.code] === 0
     ) {
       attempt.seen = SEEN_FINISHED;
       this.#finished(attempt);
@@ -1005,8 +997,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
    * `why`, for an abort, says what aborted it.
    */
   #failRun(event: "fail" | "abort", why = "its signal aborted"): void {
-    const s = this.state;
-    if (s !== "entering" && s !== "entered" && s !== "executing" && s !== "executed") return;
+    if (!RUN_ABORTABLE[this.state]) return;
     this.#moveRun(event);
     const cause =
       event === "abort"
@@ -1022,6 +1013,8 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     }
     for (let node = 0; node < this.#plan.taskCount; node++) {
       const state = this.#states[node];
+      // CANCELLABLE, spelled out because scripts/mutations.ts edits this line
+      // (test/spec/lifecycle-sets.test.ts checks the two agree)
       if (state === TS.preRunning || state === TS.execRunning) this.#cancelTask(node, reason);
     }
     if (this.#slotHead < this.#slotQueue.length) this.#dropQueuedPhases();
@@ -1034,7 +1027,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     const current = this.#current[node]!;
     if (current instanceof Attempt) this.#reconcile(current);
     const state = this.#states[node]!;
-    if (state !== TS.preRunning && state !== TS.execRunning) return;
+    if (CANCELLABLE[state] === 0) return;
     const latest = this.#current[node]!;
     const attempt = typeof latest === "number" ? this.promote(node, RUNNING_PHASE[state]!) : latest;
     this.#move(node, TE.cancel, attempt.phase);
@@ -1045,8 +1038,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   }
 
   #abortRun(reason: unknown, why?: string, by: AbortedBy = "signal"): void {
-    const s = this.state;
-    if (s !== "entering" && s !== "entered" && s !== "executing" && s !== "executed") return;
+    if (!RUN_ABORTABLE[this.state]) return;
     this.abort = { reason, by };
     this.#failRun("abort", why);
   }
@@ -1096,20 +1088,6 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     );
   }
 }
-
-/**
- * The phase a light attempt runs in, by its task's state: an attempt is handed to a full record
- * before its task can leave that phase's running state other than by its success.
- */
-const RUNNING_PHASE: readonly (PhaseName | undefined)[] = TASK_MACHINE.states.map((state) =>
-  state === "preRunning"
-    ? "preExecute"
-    : state === "execRunning"
-      ? "execute"
-      : state === "postRunning"
-        ? "postExecute"
-        : undefined,
-);
 
 /**
  * The signal's reason; for one that cannot be read (a getter replaced on the signal throws),

@@ -1,5 +1,6 @@
 import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent, RunTransitionEvent } from "../events/lifecycle-event.js";
+import { CANCELLABLE, taskStateIn } from "../lifecycle/machines.js";
 import { describe } from "./describe-event.js";
 import type { ReplayState } from "./replay-state.js";
 
@@ -73,7 +74,7 @@ export class FailingSweep<T> {
     const start = state.events[this.#sweepIndex]!;
     for (const node of sweep) {
       const taskState = state.taskState[node]!;
-      if (taskState === "preRunning" || taskState === "execRunning") {
+      if (taskStateIn(CANCELLABLE, taskState)) {
         const byExecute =
           start.type === "run" &&
           start.event === "fail" &&

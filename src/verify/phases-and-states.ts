@@ -1,5 +1,8 @@
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import { PHASES, phaseIndex } from "../functions/phase-name.js";
+import { ATTEMPT_ACTIVE, attemptStateIn, TASK_MACHINE } from "../lifecycle/machines.js";
+import { IN_FLIGHT_PHASE, PHASE_RUNNING_STATE } from "../lifecycle/task-phases.js";
+import { TASK_TRANSITIONS, type TaskState } from "../lifecycle/task-states.js";
 
 /** The three phases of a task, by index (`PHASES[PRE]` is `"preExecute"`, and so on). */
 export { PHASES, phaseIndex };
@@ -8,44 +11,35 @@ export const EXEC = 1;
 export const POST = 2;
 
 /** The task state in which phase `p` runs its attempts. */
-export function runningStateOf(p: number): "preRunning" | "execRunning" | "postRunning" {
-  return p === PRE ? "preRunning" : p === EXEC ? "execRunning" : "postRunning";
+export function runningStateOf(p: number): TaskState {
+  return PHASE_RUNNING_STATE[PHASES[p]!];
 }
 
-/** The phase a task state belongs to (-1 for states outside any phase). */
-export const STATE_PHASE: Readonly<Record<string, number>> = {
-  preRunning: PRE,
-  preFailing: PRE,
-  preCancelling: PRE,
-  execRunning: EXEC,
-  execFailing: EXEC,
-  execCancelling: EXEC,
-  postRunning: POST,
-  postFailing: POST,
-};
+/** The task states whose function is in flight, each with its phase. */
+const inFlight = TASK_MACHINE.states.flatMap((state, code) => {
+  const phase = IN_FLIGHT_PHASE[code];
+  return phase === undefined ? [] : [[state, phase] as const];
+});
+
+/** The phase (by index) of a task state whose function is in flight; absent for the others. */
+export const STATE_PHASE: Readonly<Partial<Record<TaskState, number>>> = Object.fromEntries(
+  inFlight.map(([state, phase]) => [state, phaseIndex(phase)]),
+);
 
 /** States in which a preExecute or execute function may still be running. */
-export const PRE_EXEC_ACTIVE: ReadonlySet<string> = new Set([
-  "preRunning",
-  "preFailing",
-  "preCancelling",
-  "execRunning",
-  "execFailing",
-  "execCancelling",
-]);
+export const PRE_EXEC_ACTIVE: ReadonlySet<string> = new Set(
+  inFlight.filter(([, phase]) => phase !== "postExecute").map(([state]) => state),
+);
 
-/** The task states allowed once a run settled. */
-export const FINAL: ReadonlySet<string> = new Set(["waiting", "skipped", "done", "postFailed"]);
-
-/** Task events of the entry step (spec: the four ways of being entered). */
-export const ENTRY_EVENTS: ReadonlySet<string> = new Set(["startPre", "queuePre", "enter", "skip"]);
+/** Task events of the entry step: the four ways of being entered, the rows of `waiting`. */
+export const ENTRY_EVENTS: ReadonlySet<string> = new Set(Object.keys(TASK_TRANSITIONS.waiting));
 
 /** How a task was entered (`Queued`: its preExecute waits for a slot, and has not started yet). */
 export const Entry = { None: 0, StartPre: 1, Enter: 2, Skip: 3, Queued: 4 } as const;
 
 /** True if an attempt in this state has a function still running or settling. */
 export function isActive(state: string): boolean {
-  return state === "running" || state === "cancelling" || state === "settling";
+  return attemptStateIn(ATTEMPT_ACTIVE, state);
 }
 
 /** True if `key` is an own key of `table` (a row of a state table). */

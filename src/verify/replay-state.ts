@@ -87,7 +87,7 @@ export class ReplayState<T> {
   settledIndex = -1;
   /** Every failed phase, in the order their `fail` events came. */
   readonly failures: Failure[] = [];
-  /** Tasks in preRunning or execRunning. */
+  /** Tasks a failing run must cancel: in a `CANCELLABLE` state (preRunning, execRunning). */
   readonly runningTasks = new Set<number>();
   /** Attempts of preExecute or execute that are running or settling. */
   activeAttempts = 0;

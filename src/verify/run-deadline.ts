@@ -1,9 +1,16 @@
+import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { RunTransitionEvent } from "../events/lifecycle-event.js";
 import { early, timeOf } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
-/** How the deadline's `TaskTimeoutError` describes itself, up to its number of ms. */
-const DEADLINE_MESSAGE = "sdax run timed out: its deadline of ";
+/** A run deadline's error, as the run makes one, with `NaN` ms so that its number can be found. */
+const DEADLINE_PROBE = new TaskTimeoutError(undefined, undefined, undefined, Number.NaN).message;
+
+/**
+ * How the deadline's `TaskTimeoutError` describes itself, up to its number of ms (the one place
+ * an abort carries the deadline's ms); taken from the error, so its text is written only there.
+ */
+const DEADLINE_MESSAGE = DEADLINE_PROBE.slice(0, DEADLINE_PROBE.indexOf("NaN"));
 
 /**
  * The run deadline (INV-40), as far as a trace shows it: an abort whose reason is the

@@ -1,6 +1,6 @@
 import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent, RunTransitionEvent } from "../events/lifecycle-event.js";
-import { RUN_TRANSITIONS, type RunState } from "../lifecycle/run-states.js";
+import { ABORTED_AT_START, RUN_TRANSITIONS, type RunState } from "../lifecycle/run-states.js";
 import { describe } from "./describe-event.js";
 import type { EntryOrder } from "./entry-order.js";
 import type { ExecuteStep } from "./execute-step.js";
@@ -21,13 +21,6 @@ export interface RunReplayParts<T> {
   readonly slots: SlotReplay<T>;
   readonly deadline: RunDeadline<T>;
 }
-
-/** A run aborted before it started reports exactly these events after `start, abort` (INV-17). */
-const ABORTED_AT_START: Partial<Record<string, string>> = {
-  2: "quiesce",
-  3: "cleanup",
-  4: "allTornDown",
-};
 
 /**
  * Run events (INV-1, INV-2, INV-4, INV-5, INV-11, INV-17, INV-19, INV-40): each follows the run table
@@ -108,7 +101,7 @@ export class RunReplay<T> {
       if (ABORTED_AT_START[k] !== e.event) {
         state.report(
           "INV-17",
-          `a run aborted before it started must report start, abort, quiesce, cleanup, allTornDown; got ${e.event} as event ${k + 1}`,
+          `a run aborted before it started must report ${ABORTED_AT_START.join(", ")}; got ${e.event} as event ${k + 1}`,
           [e],
         );
       }

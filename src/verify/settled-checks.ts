@@ -1,8 +1,9 @@
 import { quoted } from "../errors/quoted.js";
 import type { RunTransitionEvent } from "../events/lifecycle-event.js";
+import { AT_REST, taskStateIn } from "../lifecycle/machines.js";
 import { describe } from "./describe-event.js";
 import type { EntryOrder } from "./entry-order.js";
-import { Entry, FINAL, isActive, POST, PRE } from "./phases-and-states.js";
+import { Entry, isActive, POST, PRE } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
 /**
@@ -19,7 +20,7 @@ export function checkSettled<T>(state: ReplayState<T>, e: RunTransitionEvent): v
 function checkNothingRunning<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
   const open: string[] = [];
   for (let node = 0; node < state.taskCount; node++) {
-    if (!FINAL.has(state.taskState[node]!))
+    if (!taskStateIn(AT_REST, state.taskState[node]!))
       open.push(`${quoted(state.name(node))} (${state.taskState[node]})`);
   }
   if (open.length > 0) {

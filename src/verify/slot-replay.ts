@@ -4,7 +4,8 @@ import type {
   RunTransitionEvent,
   TaskTransitionEvent,
 } from "../events/lifecycle-event.js";
-import { HOLDS_SLOT, TS } from "../lifecycle/machines.js";
+import { HOLDS_SLOT, taskStateIn } from "../lifecycle/machines.js";
+import { PHASE_QUEUED_STATE, QUEUES_PHASE, STARTS_PHASE } from "../lifecycle/task-phases.js";
 import type { TaskState } from "../lifecycle/task-states.js";
 import { describe, listNames } from "./describe-event.js";
 import { inSweep } from "./failing-sweep.js";
@@ -12,23 +13,10 @@ import { NodeFifo } from "./node-fifo.js";
 import { isClockFailureOfCancel } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
 
-/** The task events that queue a phase for a slot. */
-const QUEUE_EVENTS: ReadonlySet<string> = new Set(["queuePre", "queueExec", "queuePost"]);
-/** The task events that start a phase (at once, or from its queued state). */
-const START_EVENTS: ReadonlySet<string> = new Set(["startPre", "startExec", "startPost"]);
-
 /** True if a task in `state` holds a slot of the concurrency limit (the table's `HOLDS_SLOT`). */
 export function holdsSlot(state: string): boolean {
-  const code = (TS as Readonly<Record<string, number>>)[state];
-  return code !== undefined && HOLDS_SLOT[code] === 1;
+  return taskStateIn(HOLDS_SLOT, state);
 }
-
-/** The state each start event's phase waits for a slot in. */
-const QUEUED_STATE: Readonly<Record<string, TaskState>> = {
-  startPre: "preQueued",
-  startExec: "execQueued",
-  startPost: "postQueued",
-};
 
 /**
  * The concurrency limit (INV-37, INV-38, INV-39), read from the run's `start` event: the tasks
@@ -114,10 +102,11 @@ export class SlotReplay<T> {
     enabledAt: number,
   ): void {
     const state = this.#state;
-    if (QUEUE_EVENTS.has(e.event)) {
+    const starts = STARTS_PHASE.get(e.event);
+    if (QUEUES_PHASE.has(e.event)) {
       this.#onQueue(e, node, enabledAt);
-    } else if (START_EVENTS.has(e.event)) {
-      if (QUEUED_STATE[e.event] === from) this.#onGrant(e, node, from);
+    } else if (starts !== undefined) {
+      if (PHASE_QUEUED_STATE[starts] === from) this.#onGrant(e, node, from);
       else this.#onDirectStart(e);
     } else if (e.event === "skip" && from === "preQueued") {
       this.#onQueuedSkip(e, node);

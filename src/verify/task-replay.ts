@@ -1,6 +1,9 @@
 import { quoted } from "../errors/quoted.js";
 import type { TaskTransitionEvent } from "../events/lifecycle-event.js";
 import type { PhaseName } from "../functions/phase-name.js";
+import { CANCELLABLE, TORN_DOWN, taskStateIn } from "../lifecycle/machines.js";
+import { RUN_ABORTABLE } from "../lifecycle/run-states.js";
+import { PHASE_EVENTS } from "../lifecycle/task-phases.js";
 import { TASK_TRANSITIONS, type TaskState } from "../lifecycle/task-states.js";
 import type { EntryOrder } from "./entry-order.js";
 import type { ExecuteStep } from "./execute-step.js";
@@ -117,37 +120,20 @@ export class TaskReplay<T> {
         break;
     }
     state.taskState[node] = to;
-    if (to === "preRunning" || to === "execRunning") state.runningTasks.add(node);
+    if (taskStateIn(CANCELLABLE, to)) state.runningTasks.add(node);
     else state.runningTasks.delete(node);
     if (to === "ready" && from !== "ready") parts.entryOrder.markReady(node);
-    if ((to === "done" || to === "postFailed") && from !== to) parts.teardownOrder.tornDown(node);
+    if (taskStateIn(TORN_DOWN, to) && from !== to) parts.teardownOrder.tornDown(node);
   }
 
   /** INV-1: the event names the phase its state concerns. */
   #checkPhase(e: TaskTransitionEvent, from: TaskState): void {
     let expected: PhaseName | undefined;
-    switch (e.event) {
-      case "startPre":
-      case "queuePre":
-        expected = "preExecute";
-        break;
-      case "startExec":
-      case "queueExec":
-        expected = "execute";
-        break;
-      case "startPost":
-      case "queuePost":
-        expected = "postExecute";
-        break;
-      case "enter":
-      case "skip":
-      case "finish":
-        expected = undefined;
-        break;
-      default: {
-        const p = STATE_PHASE[from];
-        expected = p === undefined ? undefined : PHASES[p];
-      }
+    if (PHASE_EVENTS.has(e.event)) {
+      expected = PHASE_EVENTS.get(e.event);
+    } else if (e.event !== "enter" && e.event !== "skip" && e.event !== "finish") {
+      const p = STATE_PHASE[from];
+      expected = p === undefined ? undefined : PHASES[p];
     }
     if (expected !== undefined && e.phase !== expected) {
       this.#state.report(
@@ -254,10 +240,7 @@ export class TaskReplay<T> {
       event: e,
     });
     if (p !== POST) {
-      const r = state.runState;
-      if (r === "entering" || r === "entered" || r === "executing" || r === "executed") {
-        this.#parts.failingSweep.expectRunFail();
-      }
+      if (RUN_ABORTABLE[state.runState]) this.#parts.failingSweep.expectRunFail();
     } else if (state.runState !== "cleaningUp") {
       state.report(
         "INV-11",

@@ -1,6 +1,6 @@
 import { quoted } from "../errors/quoted.js";
 import type { TaskTransitionEvent } from "../events/lifecycle-event.js";
-import { TASK_TRANSITIONS } from "../lifecycle/task-states.js";
+import { AWAITING_TEARDOWN, TORN_DOWN, taskStateIn } from "../lifecycle/machines.js";
 import { listNames } from "./describe-event.js";
 import { Entry, EXEC, isActive, PHASES, POST, PRE } from "./phases-and-states.js";
 import type { ReplayState } from "./replay-state.js";
@@ -34,7 +34,7 @@ export class TeardownOrder<T> {
     for (let node = 0; node < nodeCount; node++) {
       const awaits = state.isBarrier(node)
         ? state.nodeReady[node] === 1
-        : TASK_TRANSITIONS[state.taskState[node]!]?.finish !== undefined;
+        : taskStateIn(AWAITING_TEARDOWN, state.taskState[node]!);
       if (!awaits) continue;
       eligible[node] = 1;
       state.forDependencies(node, (d) => {
@@ -164,8 +164,7 @@ export class TeardownOrder<T> {
       if (seen.has(d) || this.#eligible?.[d] !== 1) continue;
       seen.add(d);
       if (state.isBarrier(d)) state.forDependents(d, (dd) => work.push(dd));
-      else if (state.taskState[d] !== "done" && state.taskState[d] !== "postFailed")
-        names.push(state.name(d));
+      else if (!taskStateIn(TORN_DOWN, state.taskState[d]!)) names.push(state.name(d));
     }
     return names;
   }

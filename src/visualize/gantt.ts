@@ -8,6 +8,7 @@ import type {
   RunTransitionEvent,
   TaskTransitionEvent,
 } from "../events/lifecycle-event.js";
+import { QUEUES_PHASE, STARTS_PHASE } from "../lifecycle/task-phases.js";
 import { mermaidLabel } from "./mermaid-text.js";
 
 /** One bar of the chart (a milestone when it took no time), in ms since the run began. */
@@ -55,20 +56,6 @@ const ATTEMPT_MARKS: ReadonlyMap<string, string> = new Map([
   ["timeout", "timed out"],
   ["cancel", "cancelled"],
   ["abandon", "abandoned"],
-]);
-
-/** The task events that queue a phase for a slot, and the phase each queues. */
-const QUEUED_PHASE: ReadonlyMap<string, string> = new Map([
-  ["queuePre", "preExecute"],
-  ["queueExec", "execute"],
-  ["queuePost", "postExecute"],
-]);
-
-/** The task events that start a phase, and the phase each starts. */
-const START_PHASE: ReadonlyMap<string, string> = new Map([
-  ["startPre", "preExecute"],
-  ["startExec", "execute"],
-  ["startPost", "postExecute"],
 ]);
 
 /** Attempt events after which its function is no longer waited for: its bar ends. */
@@ -122,11 +109,11 @@ class GanttBuilder {
       this.#queued.delete(event.task);
       queued.bar.end = at;
       if (event.event === "skip") queued.bar.marks.push({ word: "skipped", at });
-      else if (START_PHASE.get(event.event) !== queued.phase) {
+      else if (STARTS_PHASE.get(event.event) !== queued.phase) {
         queued.bar.marks.push({ word: "never started", at });
       }
     } else if (event.event === "skip") this.#bars(event.task).push(milestone("skipped", at));
-    const phase = QUEUED_PHASE.get(event.event);
+    const phase = QUEUES_PHASE.get(event.event);
     if (phase !== undefined) {
       const bar: Bar = {
         label: `${phase} queued`,

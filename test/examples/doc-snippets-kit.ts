@@ -12,6 +12,9 @@
  *   `test.prop(...)(...)` so their bodies run too, and "node:timers/promises" sleeps on a
  *   VirtualClock, so an example's sleeps take no real time. Nothing else is replaced (the test
  *   replaces `fetch`): a block that is run must not need the network or long real waits.
+ * - `<!-- output -->` right above a plain fence (```text or no language) that follows a run
+ *   block shows what that block prints. It, and the comments stating what a console line or
+ *   the code above a comment printed, are checked against the run: see doc-outputs.ts.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +22,7 @@ import { join as joinPath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 import { VirtualClock } from "../../src/index.js";
+import { type OutputEvent, recordConsole, withMarks } from "./doc-outputs.js";
 import { nextSleep, useClock } from "./snippet-shims/timers-promises.js";
 import { takeCollected } from "./snippet-shims/vitest.js";
 
@@ -32,6 +36,8 @@ export interface Block {
   readonly lines: readonly string[];
   readonly notRun: string | undefined;
   readonly continues: boolean;
+  /** The `<!-- output -->` fence after it: what it prints. */
+  readonly output: { readonly fence: number; readonly lines: readonly string[] } | undefined;
 }
 
 /** Blocks checked and run as one module: one block, or a block and those that continue it. */
@@ -59,6 +65,17 @@ export function documentationPages(): string[] {
 const fenceOpen = /^(\s*)```(\S*)\s*$/;
 const marker = /^\s*<!--\s*(.*?)\s*-->\s*$/;
 
+/** The markers (`<!-- ... -->` lines) right above line `i`, as `[line index, text]`. */
+function markersAbove(lines: readonly string[], i: number): [number, string][] {
+  const found: [number, string][] = [];
+  for (let k = i - 1; k >= 0; k--) {
+    const m = marker.exec(lines[k] ?? "");
+    if (m === null) break;
+    found.push([k, m[1] ?? ""]);
+  }
+  return found;
+}
+
 /** The ```ts blocks of one page's text. Throws on a malformed marker or an unclosed fence. */
 export function blocksOf(page: string, text: string): Block[] {
   const lines = text.split("\n");
@@ -71,13 +88,36 @@ export function blocksOf(page: string, text: string): Block[] {
     let end = i + 1;
     while (end < lines.length && !/^\s*```\s*$/.test(lines[end] ?? "")) end++;
     if (end >= lines.length) throw new Error(`${page}:${i + 1}: a code fence that is never closed`);
-    if (lang === "ts" || lang === "typescript") {
+    const unindented = (l: string) =>
+      l.startsWith(indent) ? l.slice(indent.length) : l.trimStart();
+    if (lang !== "ts" && lang !== "typescript") {
+      for (const [k, said] of markersAbove(lines, i)) {
+        if (said !== "output") {
+          throw new Error(
+            `${page}:${k + 1}: unknown marker <!-- ${said} --> above a fence; ` +
+              "use <!-- output --> above the output of the ts block before it",
+          );
+        }
+        const last = blocks.at(-1);
+        if (lang !== "" && lang !== "text") {
+          throw new Error(
+            `${page}:${k + 1}: <!-- output --> marks a \`\`\`text fence or one with no language, not \`\`\`${lang}`,
+          );
+        }
+        if (last === undefined || last.output !== undefined || last.notRun !== undefined) {
+          throw new Error(
+            `${page}:${k + 1}: <!-- output --> must follow a ts block that is run and has no other output fence`,
+          );
+        }
+        blocks[blocks.length - 1] = {
+          ...last,
+          output: { fence: i + 1, lines: lines.slice(i + 1, end).map(unindented) },
+        };
+      }
+    } else {
       let notRun: string | undefined;
       let continues = false;
-      for (let k = i - 1; k >= 0; k--) {
-        const m = marker.exec(lines[k] ?? "");
-        if (m === null) break;
-        const said = m[1] ?? "";
+      for (const [k, said] of markersAbove(lines, i)) {
         const reason = /^not run:\s*(\S.*)$/.exec(said);
         if (reason !== null) notRun = reason[1];
         else if (said === "continues") continues = true;
@@ -88,10 +128,8 @@ export function blocksOf(page: string, text: string): Block[] {
           );
         }
       }
-      const code = lines
-        .slice(i + 1, end)
-        .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
-      blocks.push({ page, fence: i + 1, lines: code, notRun, continues });
+      const code = lines.slice(i + 1, end).map(unindented);
+      blocks.push({ page, fence: i + 1, lines: code, notRun, continues, output: undefined });
     }
     i = end;
   }
@@ -114,6 +152,13 @@ export function unitsOf(blocks: readonly Block[]): Unit[] {
   }
   return groups.map((group) => {
     const first = group[0]!;
+    const notRun = group.find((b) => b.notRun !== undefined)?.notRun;
+    const shown = group.find((b) => b.output !== undefined);
+    if (notRun !== undefined && shown?.output !== undefined) {
+      throw new Error(
+        `${shown.page}:${shown.output.fence}: <!-- output --> after a block that is not run (${notRun})`,
+      );
+    }
     const code: string[] = [];
     const lineMap: number[] = [];
     for (const block of group) {
@@ -128,7 +173,7 @@ export function unitsOf(blocks: readonly Block[]): Unit[] {
       page: first.page,
       fence: first.fence,
       blocks: group,
-      notRun: group.find((b) => b.notRun !== undefined)?.notRun,
+      notRun,
       code: `${code.join("\n")}\n`,
       lineMap,
     };
@@ -207,15 +252,27 @@ const replaced: Record<string, string> = {
   "node:timers/promises": `${here}snippet-shims/timers-promises.ts`,
 };
 
-/** The unit's code with its imports of the replaced modules pointing at them. */
+/** Called by the code runUnit writes where a stated output is checked (see doc-outputs.ts). */
+const markFunction = "globalThis.__sdaxDocOutputMark";
+let onMark: ((mark: string) => void) | undefined;
+Object.assign(globalThis, { __sdaxDocOutputMark: (mark: string) => onMark?.(mark) });
+
+/**
+ * The unit's code with its imports of the replaced modules pointing at them, and the marks of
+ * doc-outputs.ts added (on existing lines: line numbers do not change).
+ */
 export function runnableCode(unit: Unit): string {
-  return unit.code.replace(/(\bfrom\s+|\bimport\s+)"([^"]+)"/g, (all, keyword: string, name) => {
-    const target = replaced[name as string];
-    return target === undefined ? all : `${keyword}${JSON.stringify(target)}`;
-  });
+  return withMarks(unit, unit.code, markFunction).replace(
+    /(\bfrom\s+|\bimport\s+)"([^"]+)"/g,
+    (all, keyword: string, name) => {
+      const target = replaced[name as string];
+      return target === undefined ? all : `${keyword}${JSON.stringify(target)}`;
+    },
+  );
 }
 
 let folder: string | undefined;
+let runs = 0;
 
 /** Removes the folder the runner wrote its modules to. */
 export function cleanUp(): void {
@@ -259,14 +316,20 @@ async function driveSleeps<R>(clock: VirtualClock, work: Promise<R>): Promise<R>
  * Runs a unit: imports it (top-level code and awaits run), then runs the tests it declared with
  * `it(...)`, one after the other. Its sleeps on "node:timers/promises" pass on a VirtualClock.
  * Rejects with an error naming the unit's page and line (and the failing line, when the stack
- * says which) when the code throws.
+ * says which) when the code throws. Resolves to what it printed on the console, and the marks
+ * it passed, in order (see doc-outputs.ts); nothing it prints reaches the console.
  */
-export async function runUnit(unit: Unit): Promise<void> {
+export async function runUnit(unit: Unit): Promise<OutputEvent[]> {
   folder ??= mkdtempSync(joinPath(tmpdir(), "sdax-doc-snippets-"));
-  const file = joinPath(folder, `${slug(unit)}.ts`);
+  // A new name for each run: a module is imported (and so run) once per name.
+  const name = `${slug(unit)}_${++runs}`;
+  const file = joinPath(folder, `${name}.ts`);
   writeFileSync(file, runnableCode(unit));
   const clock = new VirtualClock();
   const settle = <R>(work: Promise<R>): Promise<R> => driveSleeps(clock, work);
+  const events: OutputEvent[] = [];
+  const recording = recordConsole(`${name}.ts`, (event) => events.push(event));
+  onMark = (mark) => events.push({ mark });
   useClock(clock);
   takeCollected();
   try {
@@ -282,7 +345,7 @@ export async function runUnit(unit: Unit): Promise<void> {
     }
   } catch (error) {
     const stack = error instanceof Error ? (error.stack ?? "") : "";
-    const at = new RegExp(`${slug(unit)}\\.ts:(\\d+)`).exec(stack);
+    const at = new RegExp(`${name}\\.ts:(\\d+)`).exec(stack);
     const line = at === null ? "" : ` (at ${whereIs(unit, Number(at[1]) - 1)})`;
     throw new Error(
       `${unit.page}:${unit.fence}: the example threw${line}: ${describeError(error)}`,
@@ -291,5 +354,8 @@ export async function runUnit(unit: Unit): Promise<void> {
   } finally {
     useClock(undefined);
     takeCollected();
+    onMark = undefined;
+    recording.stop();
   }
+  return events;
 }

@@ -12,6 +12,7 @@ import {
   taskFunc,
   VirtualClock,
 } from "../../src/index.js";
+import { engineRows, markdownRows, rowKey } from "../helpers/transition-rows.js";
 import {
   attemptEvents,
   attemptProblems,
@@ -30,37 +31,12 @@ import {
 
 const specPath = fileURLToPath(new URL("../../spec/task-functions.md", import.meta.url));
 
-function specRows(): [string, string, string][] {
-  const text = readFileSync(specPath, "utf8");
-  const match =
-    /<!-- attempt-transitions:begin -->\n([\s\S]*?)<!-- attempt-transitions:end -->/.exec(text);
-  if (match === null) throw new Error("attempt-transitions markers not found in the spec");
-  const lines = match[1]!.trim().split("\n");
-  expect(lines[0]!.split("|").map((c) => c.trim())).toEqual(["", "from", "event", "to", ""]);
-  expect(lines[1]).toMatch(/^\|[\s|-]+\|$/);
-  return lines.slice(2).map((line) => {
-    const cells = line.split("|").map((c) => c.trim());
-    expect(cells).toHaveLength(5);
-    return [cells[1]!, cells[2]!, cells[3]!];
-  });
-}
-
-function engineRows(): [string, string, string][] {
-  const rows: [string, string, string][] = [];
-  for (const [from, events] of Object.entries(ATTEMPT_TRANSITIONS)) {
-    for (const [event, to] of Object.entries(events as Record<string, string>)) {
-      rows.push([from, event, to]);
-    }
-  }
-  return rows;
-}
-
-const key = (r: [string, string, string]) => r.join(" ");
-
 describe("§3-4 attempt states and transition table", () => {
   it("INV-20 the spec's attempt table equals ATTEMPT_TRANSITIONS, row for row", () => {
-    const spec = specRows().map(key).sort();
-    const engine = engineRows().map(key).sort();
+    const spec = markdownRows(readFileSync(specPath, "utf8"), "attempt-transitions")
+      .map(rowKey)
+      .sort();
+    const engine = engineRows(ATTEMPT_TRANSITIONS).map(rowKey).sort();
     expect(spec).toEqual(engine);
     expect(new Set(spec).size).toBe(spec.length); // no duplicate rows
   });

@@ -170,14 +170,11 @@ export function eventWords(events: readonly LifecycleEvent[]): string[] {
   return events.map((e) => (e.type === "run" ? e.event : e.type));
 }
 
-/** The events of a run aborted before it started (INV-17), as {@link eventWords} gives them. */
-export const ABORTED_AT_START: readonly string[] = [
-  "start",
-  "abort",
-  "quiesce",
-  "cleanup",
-  "allTornDown",
-];
+/**
+ * The events of a run aborted before it started (INV-17), as {@link eventWords} gives them:
+ * run events only, the ones the run table leaves after `start` and `abort`.
+ */
+export { ABORTED_AT_START } from "../../src/lifecycle/run-states.js";
 
 /** Counts `abort` listeners added to and removed from `signal` (wraps its two methods). */
 export function trackAbortListeners(signal: AbortSignal): {

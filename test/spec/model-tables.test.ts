@@ -2,6 +2,13 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ATTEMPT_TRANSITIONS, RUN_TRANSITIONS, TASK_TRANSITIONS } from "../../src/index.js";
 import { HOLDS_SLOT, TASK_MACHINE } from "../../src/lifecycle/machines.js";
+import {
+  between,
+  engineRows,
+  markdownRows,
+  rowKey,
+  type Table,
+} from "../helpers/transition-rows.js";
 
 /**
  * The formal model (spec/lifecycle.qnt) writes each transition table once, as a set of
@@ -12,17 +19,6 @@ import { HOLDS_SLOT, TASK_MACHINE } from "../../src/lifecycle/machines.js";
  */
 const specDir = new URL("../../spec/", import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, specDir), "utf8");
-
-type Table = { readonly [from: string]: { readonly [event: string]: string | undefined } };
-
-function between(text: string, begin: string, end: string): string {
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  expect(from, begin).toBeGreaterThanOrEqual(0);
-  expect(to, end).toBeGreaterThan(from);
-  expect(text.indexOf(begin, from + 1), `a second ${begin}`).toBe(-1);
-  return text.slice(from + begin.length, to);
-}
 
 /** The model's rows: one `("from", "event", "to"),` tuple per line, nothing else but the set. */
 function modelRows(qnt: string, marker: string): string[] {
@@ -36,36 +32,15 @@ function modelRows(qnt: string, marker: string): string[] {
   return lines.slice(1, -1).map((line) => {
     const m = /^\("([a-zA-Z]+)", "([a-zA-Z]+)", "([a-zA-Z]+)"\),?$/.exec(line);
     expect(m, `model row ${line}`).not.toBeNull();
-    return `${m![1]} --${m![2]}--> ${m![3]}`;
+    return rowKey([m![1]!, m![2]!, m![3]!]);
   });
 }
 
-/** The markdown's rows: the table between `<!-- marker:begin/end -->`. */
-function markdownRows(markdown: string, marker: string): string[] {
-  const body = between(markdown, `<!-- ${marker}:begin -->`, `<!-- ${marker}:end -->`);
-  const lines = body
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith("|"));
-  const cells = (line: string) =>
-    line
-      .slice(1, -1)
-      .split("|")
-      .map((c) => c.trim().replaceAll("`", ""));
-  expect(cells(lines[0]!)).toEqual(["from", "event", "to"]);
-  return lines.slice(2).map((line) => {
-    const [from, event, to] = cells(line);
-    return `${from} --${event}--> ${to}`;
-  });
-}
-
-function engineRows(table: Table): string[] {
-  return Object.entries(table).flatMap(([from, events]) =>
-    Object.entries(events).flatMap(([event, to]) =>
-      to === undefined ? [] : [`${from} --${event}--> ${to}`],
-    ),
-  );
-}
+/** The markdown table's rows between `<!-- marker:begin/end -->`, as the model's are given. */
+const markdownKeys = (markdown: string, marker: string) =>
+  markdownRows(markdown, marker).map(rowKey);
+/** The engine table's rows, as the model's are given. */
+const engineKeys = (table: Table) => engineRows(table).map(rowKey);
 
 const qnt = read("lifecycle.qnt");
 const sorted = (rows: readonly string[]) => [...rows].sort();
@@ -74,22 +49,22 @@ describe("spec/lifecycle.qnt: the model's transition tables", () => {
   it("INV-1: the model's task table equals the markdown's (spec/lifecycle.md section 3) and the engine's", () => {
     const model = modelRows(qnt, "task-transitions");
     expect(new Set(model).size).toBe(model.length);
-    expect(sorted(model)).toEqual(sorted(markdownRows(read("lifecycle.md"), "task-transitions")));
-    expect(sorted(model)).toEqual(sorted(engineRows(TASK_TRANSITIONS)));
+    expect(sorted(model)).toEqual(sorted(markdownKeys(read("lifecycle.md"), "task-transitions")));
+    expect(sorted(model)).toEqual(sorted(engineKeys(TASK_TRANSITIONS)));
   });
 
   it("INV-1: the model's run table equals the markdown's (spec/lifecycle.md section 4) and the engine's", () => {
     const model = modelRows(qnt, "run-transitions");
-    expect(sorted(model)).toEqual(sorted(markdownRows(read("lifecycle.md"), "run-transitions")));
-    expect(sorted(model)).toEqual(sorted(engineRows(RUN_TRANSITIONS)));
+    expect(sorted(model)).toEqual(sorted(markdownKeys(read("lifecycle.md"), "run-transitions")));
+    expect(sorted(model)).toEqual(sorted(engineKeys(RUN_TRANSITIONS)));
   });
 
   it("INV-20: the model's attempt table equals the markdown's (spec/task-functions.md section 4) and the engine's", () => {
     const model = modelRows(qnt, "attempt-transitions");
     expect(sorted(model)).toEqual(
-      sorted(markdownRows(read("task-functions.md"), "attempt-transitions")),
+      sorted(markdownKeys(read("task-functions.md"), "attempt-transitions")),
     );
-    expect(sorted(model)).toEqual(sorted(engineRows(ATTEMPT_TRANSITIONS)));
+    expect(sorted(model)).toEqual(sorted(engineKeys(ATTEMPT_TRANSITIONS)));
   });
 
   it("INV-1: the model moves states only through those tables (no state is assigned elsewhere)", () => {

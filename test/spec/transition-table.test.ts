@@ -1,6 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ATTEMPT_TRANSITIONS, RUN_TRANSITIONS, TASK_TRANSITIONS } from "../../src/index.js";
+import {
+  engineRows,
+  markdownRows,
+  type Row,
+  rowKey,
+  type Table,
+} from "../helpers/transition-rows.js";
 
 /**
  * The transition tables in spec/ are the contract; the engine's tables are data in src/. These
@@ -9,59 +16,6 @@ import { ATTEMPT_TRANSITIONS, RUN_TRANSITIONS, TASK_TRANSITIONS } from "../../sr
  */
 const specDir = new URL("../../spec/", import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, specDir), "utf8");
-
-type Row = readonly [from: string, event: string, to: string];
-type Table = { readonly [from: string]: { readonly [event: string]: string | undefined } };
-
-/** The body rows of the first markdown table between the markers, cells trimmed, backticks dropped. */
-function markedTable(markdown: string, marker: string): string[][] {
-  const begin = `<!-- ${marker}:begin -->`;
-  const end = `<!-- ${marker}:end -->`;
-  const from = markdown.indexOf(begin);
-  const to = markdown.indexOf(end);
-  expect(from, `marker ${begin}`).toBeGreaterThanOrEqual(0);
-  expect(to, `marker ${end}`).toBeGreaterThan(from);
-  expect(markdown.indexOf(begin, from + 1), `a second ${begin}`).toBe(-1);
-  return tableRows(markdown.slice(from + begin.length, to));
-}
-
-function tableRows(text: string): string[][] {
-  const lines = text
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith("|"));
-  expect(lines.length, "a header, a separator and rows").toBeGreaterThan(2);
-  const cells = (line: string) =>
-    line
-      .slice(1, line.endsWith("|") ? -1 : undefined)
-      .split("|")
-      .map((c) => c.trim().replaceAll("`", ""));
-  expect(
-    cells(lines[1]!).every((c) => /^:?-+:?$/.test(c)),
-    "separator row",
-  ).toBe(true);
-  return [cells(lines[0]!), ...lines.slice(2).map(cells)];
-}
-
-function transitionRows(markdown: string, marker: string): Row[] {
-  const [header, ...rows] = markedTable(markdown, marker);
-  expect(header).toEqual(["from", "event", "to"]);
-  for (const row of rows) {
-    expect(row, `row ${row.join(" | ")}`).toHaveLength(3);
-    for (const cell of row) expect(cell, `row ${row.join(" | ")}`).toMatch(/^[a-zA-Z]+$/);
-  }
-  return rows as unknown as Row[];
-}
-
-function engineRows(table: Table): Row[] {
-  return Object.entries(table).flatMap(([from, events]) =>
-    Object.entries(events).flatMap(([event, to]) =>
-      to === undefined ? [] : [[from, event, to] as const],
-    ),
-  );
-}
-
-const key = (r: Row) => r.join(" --");
 
 /** States named in the first column (in backticks) of the state table of a spec section. */
 function stateTable(markdown: string, heading: string, after?: string): string[] {
@@ -75,12 +29,12 @@ function stateTable(markdown: string, heading: string, after?: string): string[]
 }
 
 function compare(specRows: Row[], table: Table, specStates?: readonly string[]): void {
-  const spec = specRows.map(key);
+  const spec = specRows.map(rowKey);
   expect(new Set(spec).size, "no duplicate rows in the spec").toBe(spec.length);
   // One row per (from, event): the table is a function.
   const pairs = specRows.map((r) => `${r[0]} ${r[1]}`);
   expect(new Set(pairs).size, "no (from, event) pair twice in the spec").toBe(pairs.length);
-  expect(engineRows(table).map(key).sort()).toEqual([...spec].sort());
+  expect(engineRows(table).map(rowKey).sort()).toEqual([...spec].sort());
   const engineStates = Object.keys(table).sort();
   const mentioned = new Set(specRows.flatMap((r) => [r[0], r[2]]));
   expect(engineStates).toEqual([...mentioned].sort());
@@ -91,13 +45,13 @@ describe("spec/lifecycle.md sections 2-4: transition tables", () => {
   const lifecycle = read("lifecycle.md");
 
   it("INV-1: the task transition table in the spec equals TASK_TRANSITIONS, row for row, over the same states", () => {
-    const rows = transitionRows(lifecycle, "task-transitions");
+    const rows = markdownRows(lifecycle, "task-transitions");
     expect(rows.length).toBeGreaterThan(20);
     compare(rows, TASK_TRANSITIONS, stateTable(lifecycle, "## 2. Task states"));
   });
 
   it("INV-1: the run transition table in the spec equals RUN_TRANSITIONS, row for row, over the same states", () => {
-    const rows = transitionRows(lifecycle, "run-transitions");
+    const rows = markdownRows(lifecycle, "run-transitions");
     expect(rows.length).toBeGreaterThan(10);
     compare(
       rows,
@@ -113,13 +67,13 @@ describe("spec/lifecycle.md sections 2-4: transition tables", () => {
   });
 
   it("INV-1: the parser refuses what it must (a missing marker, a malformed row)", () => {
-    expect(() => transitionRows("no markers here", "task-transitions")).toThrow();
+    expect(() => markdownRows("no markers here", "task-transitions")).toThrow();
     const bad = "<!-- t:begin -->\n| from | event | to |\n| - | - | - |\n| a | b |\n<!-- t:end -->";
-    expect(() => transitionRows(bad, "t")).toThrow();
+    expect(() => markdownRows(bad, "t")).toThrow();
     const ok =
       "<!-- t:begin -->\n| from | event | to |\n| - | - | - |\n| a | go | b |\n<!-- t:end -->";
-    expect(() => compare(transitionRows(ok, "t"), { a: { go: "c" }, b: {} })).toThrow();
-    compare(transitionRows(ok, "t"), { a: { go: "b" }, b: {} });
+    expect(() => compare(markdownRows(ok, "t"), { a: { go: "c" }, b: {} })).toThrow();
+    compare(markdownRows(ok, "t"), { a: { go: "b" }, b: {} });
   });
 });
 
@@ -133,7 +87,7 @@ describe("spec/task-functions.md: attempt transition table", () => {
       : "SKIPPED: spec/task-functions.md does not exist yet, so ATTEMPT_TRANSITIONS cannot be compared",
     () => {
       const markdown = read("task-functions.md");
-      const rows = transitionRows(markdown, "attempt-transitions");
+      const rows = markdownRows(markdown, "attempt-transitions");
       compare(rows, ATTEMPT_TRANSITIONS, stateTable(markdown, "## 3. Attempt states"));
     },
   );

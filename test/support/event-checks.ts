@@ -114,7 +114,7 @@ function checkDeadline(events: readonly LifecycleEvent[], run: RunModel): string
   const due = start.at + ms;
   for (const e of events) {
     if (e.type === "run" && e.event === "abort") {
-      const byDeadline = e.reason?.message.startsWith("sdax run timed out") === true;
+      const byDeadline = e.abortedBy === "deadline" && e.reason?.name === "TimeoutError";
       if (byDeadline && e.at !== due) {
         return [
           `INV-40: the deadline of ${ms} ms aborted the run at ${e.at}, started at ${start.at}`,
