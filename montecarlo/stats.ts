@@ -98,9 +98,7 @@ export class Stats {
           break;
         case "run":
           if (e.event === "abort") this.aborted++;
-          if (e.event === "abort" && e.reason?.message.startsWith("sdax run timed out")) {
-            this.deadlineAborts++;
-          }
+          if (e.event === "abort" && e.abortedBy === "deadline") this.deadlineAborts++;
           if (e.to === "settled" && e.failures !== undefined) {
             this.failures += e.failures.length;
             for (const f of e.failures) if (f.afterCancel) this.afterCancel++;

@@ -4,6 +4,7 @@ import { reportUncaught } from "../errors/report-uncaught.js";
 import { nativeThen } from "../functions/native-then.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
+import { CANCELLED_UNSETTLED, taskStateIn } from "../lifecycle/machines.js";
 import type { RunEvent, RunState } from "../lifecycle/run-states.js";
 import type { TaskEvent, TaskState } from "../lifecycle/task-states.js";
 import type { AbortedBy, LifecycleEvent } from "./lifecycle-event.js";
@@ -92,7 +93,7 @@ export class EventLog {
     else e = { type: "task", seq, at, task, event, from, to, phase, attempts };
     if (event === "fail") {
       e.error = describeError(error);
-      e.afterCancel = from === "preCancelling" || from === "execCancelling";
+      e.afterCancel = taskStateIn(CANCELLED_UNSETTLED, from);
     }
     if (phase === undefined && attempts !== undefined) e.attempts = attempts;
     this.#deliver(e as unknown as LifecycleEvent);

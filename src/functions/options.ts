@@ -104,7 +104,8 @@ const expectations: Record<keyof TaskFunctionOptions, string> = {
   abandonAfterMs: `a number of ms from 0 to ${MAX_TIMER_MS}, or null to wait for ever`,
 };
 
-const optionNames = Object.keys(expectations) as (keyof TaskFunctionOptions)[];
+/** The names of the options, in the order messages list them. */
+export const optionNames = Object.keys(expectations) as (keyof TaskFunctionOptions)[];
 
 /**
  * Validates a function and its options; throws an `SdaxBuildError` naming field and value.

@@ -4,6 +4,7 @@ import { describeValue } from "../errors/describe-error.js";
 import { quoted } from "../errors/quoted.js";
 import {
   DEFAULT_OPTIONS,
+  optionNames,
   type ResolvedOptions,
   type TaskFunctionOptions,
   validateOptions,
@@ -76,18 +77,10 @@ function adoptTaskFunction<T>(
   phase: PhaseName,
 ): TaskFunction<T> {
   let fn: unknown;
-  let options: Record<keyof ResolvedOptions, unknown>;
+  const options: Record<string, unknown> = {};
   try {
     fn = given.fn;
-    options = {
-      timeoutMs: given.timeoutMs,
-      retries: given.retries,
-      initialDelayMs: given.initialDelayMs,
-      backoffFactor: given.backoffFactor,
-      maxDelayMs: given.maxDelayMs,
-      retryOn: given.retryOn,
-      abandonAfterMs: given.abandonAfterMs,
-    };
+    for (const name of optionNames) options[name] = given[name];
   } catch (error) {
     throw unreadableInput(
       "invalid-phase",

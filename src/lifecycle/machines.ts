@@ -70,6 +70,16 @@ export const CANCELLABLE: Uint8Array = taskFlags((row) => row.cancel !== undefin
  */
 export const UNSETTLED: Uint8Array = taskFlags((row) => row.settle !== undefined);
 
+/**
+ * Per task state code: 1 for a phase cancelled whose function has not settled yet
+ * (`preCancelling`, `execCancelling`): the states `cancel` rows lead to. A `fail` from one is a
+ * failure after its cancellation (INV-32).
+ */
+export const CANCELLED_UNSETTLED: Uint8Array = (() => {
+  const targets = new Set(TASK_MACHINE.states.map((s) => TASK_TRANSITIONS[s].cancel));
+  return taskFlags((_row, s) => targets.has(s));
+})();
+
 const isTerminal = (row: TaskRow) => Object.keys(row).length === 0;
 
 /**
@@ -107,6 +117,20 @@ export const AT_REST: Uint8Array = taskFlags(
  */
 export const ATTEMPT_ACTIVE: Uint8Array = attemptFlags(
   (row) => row.succeed !== undefined || row.settle !== undefined || row.abandon !== undefined,
+);
+
+/**
+ * The attempt events after which its function is no longer waited for (`succeed`, `settle`,
+ * `abandon`): those that lead from an {@link ATTEMPT_ACTIVE} state to one that is not.
+ */
+export const ATTEMPT_ENDS: ReadonlySet<AttemptEvent> = new Set(
+  ATTEMPT_MACHINE.states.flatMap((s) =>
+    ATTEMPT_ACTIVE[AS[s]] === 0
+      ? []
+      : (Object.entries(ATTEMPT_TRANSITIONS[s]) as [AttemptEvent, AttemptState][])
+          .filter(([, to]) => ATTEMPT_ACTIVE[AS[to]] === 0)
+          .map(([event]) => event),
+  ),
 );
 
 /**

@@ -1,7 +1,7 @@
 import { quoted } from "../errors/quoted.js";
 import type { TaskTransitionEvent } from "../events/lifecycle-event.js";
 import type { PhaseName } from "../functions/phase-name.js";
-import { CANCELLABLE, TORN_DOWN, taskStateIn } from "../lifecycle/machines.js";
+import { CANCELLABLE, CANCELLED_UNSETTLED, TORN_DOWN, taskStateIn } from "../lifecycle/machines.js";
 import { RUN_ABORTABLE } from "../lifecycle/run-states.js";
 import { PHASE_EVENTS } from "../lifecycle/task-phases.js";
 import { TASK_TRANSITIONS, type TaskState } from "../lifecycle/task-states.js";
@@ -202,7 +202,7 @@ export class TaskReplay<T> {
         [e],
       );
     }
-    const afterCancel = from === "preCancelling" || from === "execCancelling";
+    const afterCancel = taskStateIn(CANCELLED_UNSETTLED, from);
     if (e.event === "fail" && e.afterCancel !== afterCancel) {
       state.report(
         "INV-32",

@@ -8,6 +8,7 @@ import type {
   RunTransitionEvent,
   TaskTransitionEvent,
 } from "../events/lifecycle-event.js";
+import { ATTEMPT_ENDS } from "../lifecycle/machines.js";
 import { QUEUES_PHASE, STARTS_PHASE } from "../lifecycle/task-phases.js";
 import { mermaidLabel } from "./mermaid-text.js";
 
@@ -57,9 +58,6 @@ const ATTEMPT_MARKS: ReadonlyMap<string, string> = new Map([
   ["cancel", "cancelled"],
   ["abandon", "abandoned"],
 ]);
-
-/** Attempt events after which its function is no longer waited for: its bar ends. */
-const ENDS: ReadonlySet<string> = new Set(["succeed", "settle", "abandon"]);
 
 /** Reads one run's events, in order, into sections of bars; best effort (see ganttFromEvents). */
 class GanttBuilder {
@@ -159,7 +157,7 @@ class GanttBuilder {
     }
     const mark = ATTEMPT_MARKS.get(event.event);
     if (mark !== undefined) open.bar.marks.push({ word: mark, at });
-    if (ENDS.has(event.event) && open.bar.end === undefined) open.bar.end = at;
+    if (ATTEMPT_ENDS.has(event.event) && open.bar.end === undefined) open.bar.end = at;
   }
 
   /** A retry's delay: made by whichever comes first, the `retry` event or the `delay` one. */

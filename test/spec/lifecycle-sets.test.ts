@@ -10,9 +10,11 @@ import { PHASES } from "../../src/functions/phase-name.js";
 import {
   AT_REST,
   ATTEMPT_ACTIVE,
+  ATTEMPT_ENDS,
   ATTEMPT_MACHINE,
   attemptStateIn,
   CANCELLABLE,
+  CANCELLED_UNSETTLED,
   HOLDS_SLOT,
   RUNNING,
   TASK_MACHINE,
@@ -87,6 +89,16 @@ describe("task state sets, from the task table", () => {
     expect(running.filter((s) => unsettled.includes(s))).toEqual([]);
     expect(sorted([...running, ...unsettled])).toEqual(sorted(taskStates(HOLDS_SLOT)));
     for (const state of unsettled) expect(state).toMatch(/(Failing|Cancelling)$/);
+  });
+
+  it("INV-27: an attempt's function is no longer waited for after succeed, settle or abandon", () => {
+    expect(sorted([...ATTEMPT_ENDS])).toEqual(["abandon", "settle", "succeed"]);
+  });
+
+  it("INV-32: a fail from a cancelled, unsettled phase is a failure after its cancellation", () => {
+    expect(sorted(taskStates(CANCELLED_UNSETTLED))).toEqual(["execCancelling", "preCancelling"]);
+    const unsettled = taskStates(UNSETTLED);
+    for (const state of taskStates(CANCELLED_UNSETTLED)) expect(unsettled).toContain(state);
   });
 
   it("INV-37: each state holding a slot belongs to the phase its name says", () => {

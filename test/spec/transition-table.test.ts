@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ATTEMPT_TRANSITIONS, RUN_TRANSITIONS, TASK_TRANSITIONS } from "../../src/index.js";
 import {
@@ -77,18 +77,10 @@ describe("spec/lifecycle.md sections 2-4: transition tables", () => {
   });
 });
 
-const taskFunctionsSpec = new URL("task-functions.md", specDir);
-const haveAttemptSpec = existsSync(taskFunctionsSpec);
-
 describe("spec/task-functions.md: attempt transition table", () => {
-  it.skipIf(!haveAttemptSpec)(
-    haveAttemptSpec
-      ? "the attempt transition table in the spec equals ATTEMPT_TRANSITIONS, row for row, over the same states"
-      : "SKIPPED: spec/task-functions.md does not exist yet, so ATTEMPT_TRANSITIONS cannot be compared",
-    () => {
-      const markdown = read("task-functions.md");
-      const rows = markdownRows(markdown, "attempt-transitions");
-      compare(rows, ATTEMPT_TRANSITIONS, stateTable(markdown, "## 3. Attempt states"));
-    },
-  );
+  it("INV-20: the attempt transition table in the spec equals ATTEMPT_TRANSITIONS, row for row, over the same states", () => {
+    const markdown = read("task-functions.md");
+    const rows = markdownRows(markdown, "attempt-transitions");
+    compare(rows, ATTEMPT_TRANSITIONS, stateTable(markdown, "## 3. Attempt states"));
+  });
 });
