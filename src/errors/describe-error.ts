@@ -1,4 +1,4 @@
-import { escapedText } from "./quoted.js";
+import { escapedText, quoted } from "./quoted.js";
 
 /** A serialisable description of any thrown value, as carried by lifecycle events. */
 export interface ErrorInfo {
@@ -95,7 +95,7 @@ export function safeString(value: unknown): string {
 export function describeValue(value: unknown): string {
   try {
     if (typeof value === "function") return "a function";
-    if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
+    if (typeof value === "string") return `${quoted(value)} (string)`;
     if (value === null || value === undefined) return String(value);
     if (typeof value !== "object") return `${String(value)} (${typeof value})`;
     if (Array.isArray(value)) return `${safeString(value)} (array)`;
@@ -105,6 +105,7 @@ export function describeValue(value: unknown): string {
     }
     const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof name !== "string" || name === "") return "an object with a prototype";
+    if (name === "Object") return "an object inheriting from another object";
     return `${/^[AEIO]/i.test(name) ? "an" : "a"} ${escapedText(name)}`;
   } catch {
     return `an unreadable ${typeof value}`;

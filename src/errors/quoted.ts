@@ -3,10 +3,12 @@ import { safeString } from "./describe-error.js";
 /**
  * What a message must not print as it is: a quote or backslash (it would end or blur the
  * quotes), control characters and line or paragraph separators (a name with a newline could
- * forge a line of a log), bidirectional controls (they reorder what follows on screen) and
- * lone surrogates.
+ * forge a line of a log), invisible format characters (bidirectional controls reorder what
+ * follows on screen; a zero-width space makes two names look alike) and lone surrogates. The
+ * joiners that emoji and some scripts are written with (U+200C, U+200D, tag characters) are
+ * kept.
  */
-const SPECIAL = /["\\\p{Cc}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\p{Cs}/gu;
+const SPECIAL = /["\\\p{Cc}\p{Zl}\p{Zp}]|(?![\u200c\u200d\u{e0020}-\u{e007f}])\p{Cf}|\p{Cs}/gu;
 
 const SHORT: Readonly<Record<string, string>> = {
   '"': '\\"',
@@ -17,7 +19,10 @@ const SHORT: Readonly<Record<string, string>> = {
 };
 
 function escapeChar(char: string): string {
-  return SHORT[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  const short = SHORT[char];
+  if (short !== undefined) return short;
+  const code = char.codePointAt(0) ?? 0;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
 /**

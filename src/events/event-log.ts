@@ -1,7 +1,7 @@
 import { describeError } from "../errors/describe-error.js";
 import type { TaskFailure } from "../errors/execution-error.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
-import { nativeThen } from "../functions/native-then.js";
+import { handleIfPromise } from "../functions/native-then.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
 import { CANCELLED_UNSETTLED, taskStateIn } from "../lifecycle/machines.js";
@@ -183,14 +183,22 @@ export class EventLog {
 
   /** A throwing listener must not disturb the run; its error surfaces as uncaught. */
   #deliver(event: LifecycleEvent): void {
-    try {
-      const result: unknown = this.#listener(event);
-      // An async listener's rejection is its throw, reported as an EventTarget reports one.
-      if (result !== undefined && result instanceof Promise) {
-        nativeThen.call(result, undefined, reportUncaught);
-      }
-    } catch (error) {
-      reportUncaught(error);
-    }
+    callListener(this.#listener, event);
+  }
+}
+
+/**
+ * Calls an `onEvent` listener as an `EventTarget` calls one: with no `this`, its throw, or an
+ * async listener's rejection, rethrown as an uncaught exception, never into the run.
+ */
+export function callListener(
+  listener: (event: LifecycleEvent) => void,
+  event: LifecycleEvent,
+): void {
+  try {
+    const result: unknown = listener(event);
+    if (result !== undefined) handleIfPromise(result, reportUncaught);
+  } catch (error) {
+    reportUncaught(error);
   }
 }

@@ -2,6 +2,8 @@ import type { Attempt } from "./attempt.js";
 import type { PhaseName } from "./phase-name.js";
 import type { TaskScope } from "./task-scope.js";
 
+let attemptOfScope: (scope: AttemptScope) => Attempt;
+
 /**
  * The {@link TaskScope} a full attempt (every retry) hands its function: the attempt's
  * identity, its signal and `spawn`, and nothing of the engine's. Handing the attempt itself
@@ -35,8 +37,14 @@ export class AttemptScope implements TaskScope {
     return this.#attempt.spawn;
   }
 
-  /** The attempt behind a scope this class made, for sdax's own tracing; else undefined. */
-  static attemptOf(scope: unknown): Attempt | undefined {
-    return scope instanceof AttemptScope ? scope.#attempt : undefined;
+  static {
+    // A module function, not a static member: a function can reach the class from its scope
+    // (`scope.constructor`), and nothing of the engine may be reachable from a scope.
+    attemptOfScope = (scope) => scope.#attempt;
   }
+}
+
+/** The attempt behind a full attempt's scope, for sdax's own tracing; else undefined. */
+export function attemptOf(scope: unknown): Attempt | undefined {
+  return scope instanceof AttemptScope ? attemptOfScope(scope) : undefined;
 }

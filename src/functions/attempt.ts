@@ -119,7 +119,8 @@ export class Attempt {
   #timerKind = NO_TIMER;
   /**
    * The first error of the attempt's own (not its cancellation echoed back, not its decided
-   * error again) that came after its outcome was decided: reported with its `settle`.
+   * error again) that came after its outcome was decided: reported with its `settle`, or its
+   * `lateSettle` once abandoned.
    */
   #laterError: unknown = NO_ERROR;
 
@@ -328,7 +329,7 @@ export class Attempt {
       if (this.code === AS.cancelling && !this.#isCancellation(error)) {
         this.#failAfterCancel(error);
       } else if (
-        this.code === AS.settling &&
+        (this.code === AS.settling || this.code === AS.abandoned) &&
         this.#laterError === NO_ERROR &&
         error !== this.error &&
         !this.#isCancellation(error)
@@ -339,7 +340,11 @@ export class Attempt {
     if (this.#pending > 0) return;
     if (this.code === AS.running) this.#succeed();
     else if (this.code === AS.settling || this.code === AS.cancelling) this.#settle();
-    else if (this.code === AS.abandoned) this.#move(AE.lateSettle, failed, error);
+    else if (this.code === AS.abandoned) {
+      const later = this.#laterError;
+      if (later === NO_ERROR) this.#move(AE.lateSettle, failed, error);
+      else this.#move(AE.lateSettle, true, later);
+    }
   }
 
   /** Spec INV-32: the signal's own reason, or an `AbortError`, is the cancellation echoed back. */

@@ -23,6 +23,9 @@ export interface LightScopeHost {
   taskName(node: number): string;
 }
 
+let fullOfScope: (scope: LightScope) => Attempt | undefined;
+let hostOfScope: (scope: LightScope) => LightScopeHost;
+
 /**
  * The {@link TaskScope} a phase's first attempt hands its function while the attempt is light:
  * while all that happens to it is its function's promise fulfilling, the common case.
@@ -68,24 +71,30 @@ export class LightScope implements TaskScope {
     return this.#attempt().spawn;
   }
 
-  /**
-   * The full attempt that took over a scope this class made, if one did and it is still known;
-   * for sdax's own tracing. Nothing of the engine is reachable from the scope itself.
-   */
-  static fullOf(scope: unknown): Attempt | undefined {
-    if (!(scope instanceof LightScope)) return undefined;
-    return scope.#full ?? scope.#host.promoted(scope.#node, scope.phase);
-  }
-
-  /** The run a scope this class made belongs to: for checks of the engine's object layouts. */
-  static hostOf(scope: LightScope): LightScopeHost {
-    return scope.#host;
+  static {
+    // Module functions, not static members: a function can reach the class from its scope
+    // (`scope.constructor`), and nothing of the engine may be reachable from a scope.
+    fullOfScope = (scope) => scope.#full ?? scope.#host.promoted(scope.#node, scope.phase);
+    hostOfScope = (scope) => scope.#host;
   }
 
   #attempt(): Attempt {
     this.#full ??= this.#host.promote(this.#node, this.phase);
     return this.#full;
   }
+}
+
+/**
+ * The full attempt that took over a light attempt's scope, if one did and it is still known;
+ * undefined for anything else. For sdax's own tracing.
+ */
+export function fullAttemptOf(scope: unknown): Attempt | undefined {
+  return scope instanceof LightScope ? fullOfScope(scope) : undefined;
+}
+
+/** The run a light attempt's scope belongs to: for checks of the engine's object layouts. */
+export function hostOfLightScope(scope: LightScope): LightScopeHost {
+  return hostOfScope(scope);
 }
 
 /**

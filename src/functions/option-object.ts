@@ -6,21 +6,44 @@
 export function isPlainObject(value: unknown): value is object {
   if (typeof value !== "object" || value === null) return false;
   try {
-    const prototype = Object.getPrototypeOf(value);
-    return prototype === Object.prototype || prototype === null;
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return (
+      prototype === Object.prototype || prototype === null || isForeignObjectPrototype(prototype)
+    );
   } catch {
     return false;
   }
 }
 
 /**
- * `options[key]` if it is the object's own property, else `undefined`: on a plain object an
- * inherited value can only come from `Object.prototype`, which a polluted prototype would make
- * an option of every call. Throws what reading throws (a getter, a `Proxy` trap).
+ * True for another realm's `Object.prototype` (a `vm` context's, an iframe's): an object
+ * literal made there is a plain object too. Such a prototype has none of its own, and is the
+ * `prototype` of its own `constructor`, a function named `Object`.
+ */
+function isForeignObjectPrototype(prototype: unknown): boolean {
+  if (typeof prototype !== "object" || prototype === null) return false;
+  if (Object.getPrototypeOf(prototype) !== null || !Object.hasOwn(prototype, "constructor")) {
+    return false;
+  }
+  const constructor = (prototype as { constructor: unknown }).constructor;
+  return (
+    typeof constructor === "function" &&
+    constructor.name === "Object" &&
+    (constructor as { prototype?: unknown }).prototype === prototype
+  );
+}
+
+/**
+ * `options[key]` if it is the object's own enumerable property (what `Object.keys` lists, and
+ * what a spread copies), else `undefined`: on a plain object an inherited value can only come
+ * from `Object.prototype`, which a polluted prototype would make an option of every call.
+ * Throws what reading throws (a getter, a `Proxy` trap).
  */
 export function ownOption(options: object, key: string): unknown {
-  return Object.hasOwn(options, key) ? (options as Record<string, unknown>)[key] : undefined;
+  return isEnumerable.call(options, key) ? (options as Record<string, unknown>)[key] : undefined;
 }
+
+const isEnumerable = Object.prototype.propertyIsEnumerable;
 
 /**
  * The options' own enumerable properties, on an object without a prototype, for a schema that

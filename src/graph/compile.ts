@@ -71,7 +71,7 @@ export function compileGraph<T>(
       if (name === task.name) {
         throw new SdaxBuildError(
           "self-dependency",
-          `task ${quoted(name)} depends on itself (dependsOn: ${JSON.stringify(names)})`,
+          `task ${quoted(name)} depends on itself (dependsOn: [${names.map(quoted).join(", ")}])`,
           name,
           "dependsOn",
         );

@@ -1,3 +1,5 @@
+import { quoted } from "../errors/quoted.js";
+
 /** Thrown when the engine tries a transition the table does not list: always an engine bug. */
 export class IllegalTransitionError extends Error {
   /** Always `"IllegalTransitionError"`. */
@@ -14,7 +16,7 @@ export class IllegalTransitionError extends Error {
   ) {
     super(
       `sdax internal error: illegal ${machine} transition ${from} --${event}-->` +
-        (subject === undefined ? "" : ` for ${JSON.stringify(subject)}`),
+        (subject === undefined ? "" : ` for ${quoted(subject)}`),
     );
   }
 }

@@ -1,14 +1,14 @@
 import { type Context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import { quoted } from "../errors/quoted.js";
-import { reportUncaught } from "../errors/report-uncaught.js";
+import { callListener } from "../events/event-log.js";
 import type {
   AttemptTransitionEvent,
   LifecycleEvent,
   RetryScheduledEvent,
   RunTransitionEvent,
 } from "../events/lifecycle-event.js";
-import { AttemptScope } from "../functions/attempt-scope.js";
-import { LightScope } from "../functions/light-scope.js";
+import { attemptOf } from "../functions/attempt-scope.js";
+import { fullAttemptOf } from "../functions/light-scope.js";
 import type { TaskScope } from "../functions/task-scope.js";
 import { SDAX_ATTRIBUTES as A, SDAX_EVENTS } from "./attributes.js";
 import { exceptionOf, type RecordedException } from "./exception.js";
@@ -72,11 +72,7 @@ export class RunTracer {
       this.#observe(event);
       return;
     }
-    try {
-      user(event);
-    } catch (error) {
-      reportUncaught(error); // what the engine does with a listener's error, and nothing else
-    }
+    callListener(user, event); // as the engine calls a listener
     this.#observe(event);
   };
 
@@ -206,13 +202,13 @@ export class RunTracer {
 
   /**
    * A failure or a timeout: the attempt's own error (as thrown, with its stack) is recorded.
-   * The scope the engine passes is the attempt itself (or, for a light one, leads to the full
-   * attempt that took over when it failed), which holds that error; the event only carries a
-   * description of it.
+   * The scope the engine passed leads to the attempt (for a light one, to the full attempt that
+   * took over when it failed), which holds that error; the event only carries a description
+   * of it.
    */
   #failed(span: Span, outcome: string, scope: TaskScope, event: AttemptTransitionEvent): void {
     span.setAttribute(A.outcome, outcome);
-    const record = LightScope.fullOf(scope) ?? AttemptScope.attemptOf(scope);
+    const record = fullAttemptOf(scope) ?? attemptOf(scope);
     const exception: RecordedException =
       record !== undefined
         ? exceptionOf(record.error)

@@ -1,4 +1,5 @@
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import { isPlainObject } from "../functions/option-object.js";
 import type { RunOptions } from "../scheduler/run-options.js";
 
 /** An `onEvent` listener. */
@@ -8,7 +9,7 @@ export type Listener = (event: LifecycleEvent) => void;
  * The caller's run options with `onEvent` replaced by the tracing's listener, made from the
  * user's own listener by `chain`. Each of the caller's options is read exactly once, here; the
  * engine then reads the copy. What the engine would refuse is left for it to refuse, with its
- * own message: options that are not an object, an `onEvent` that is not a function, and an
+ * own message: options that are not a plain object, an `onEvent` that is not a function, and an
  * option whose getter throws (the copy's getter throws the same value when the engine reads it).
  */
 export function withListener(
@@ -16,7 +17,7 @@ export function withListener(
   chain: (user: Listener | undefined) => Listener,
 ): RunOptions | undefined {
   if (options === undefined) return { onEvent: chain(undefined) };
-  if (typeof options !== "object" || options === null) return options;
+  if (!isPlainObject(options)) return options;
   let keys: string[];
   try {
     keys = Object.keys(options);

@@ -1,6 +1,6 @@
 import { quoted } from "../errors/quoted.js";
 import type { Attempt } from "../functions/attempt.js";
-import { nativeThen } from "../functions/native-then.js";
+import { handleIfPromise } from "../functions/native-then.js";
 import type { ResolvedOptions } from "../functions/options.js";
 
 /**
@@ -36,7 +36,7 @@ export function judgeRetry(attempt: Attempt, random: () => number): number | und
     const retryOn = attempt.fn.retryOn; // called with no \`this\`, as task functions are
     const verdict: unknown = retryOn(attempt.error);
     if (verdict !== true) {
-      if (verdict instanceof Promise) {
+      if (handleIfPromise(verdict, ignore)) {
         failed = "answered with a promise";
         throw answeredLater(verdict, judging);
       }
@@ -44,7 +44,7 @@ export function judgeRetry(attempt: Attempt, random: () => number): number | und
     }
     judging = "random";
     const unit: unknown = random();
-    if (unit instanceof Promise) {
+    if (typeof unit !== "number" && handleIfPromise(unit, ignore)) {
       failed = "answered with a promise";
       throw answeredLater(unit, judging);
     }
@@ -60,11 +60,10 @@ export function judgeRetry(attempt: Attempt, random: () => number): number | und
 
 /**
  * The error for a `retryOn` or `random` that answered with a promise. The promise is its
- * `cause`, marked handled: what it settles with is there for whoever reads the error, and a
- * rejection does not crash the process as an unhandled one.
+ * `cause`, already marked handled: what it settles with is there for whoever reads the error,
+ * and a rejection does not crash the process as an unhandled one.
  */
-function answeredLater(promise: Promise<unknown>, judging: string): TypeError {
-  nativeThen.call(promise, undefined, ignore);
+function answeredLater(promise: unknown, judging: string): TypeError {
   return new TypeError(`${judging} must answer at once, not with a promise`, { cause: promise });
 }
 

@@ -3,7 +3,7 @@ import type { LevelBuilder } from "../builders/level-builder.js";
 import { task } from "../builders/task.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Attempt } from "../functions/attempt.js";
-import { LightScope } from "../functions/light-scope.js";
+import { fullAttemptOf, type LightScope } from "../functions/light-scope.js";
 import type { TaskScope } from "../functions/task-scope.js";
 import { AsyncTaskProcessor, planOf } from "../processor.js";
 import { Run } from "./run.js";
@@ -68,7 +68,7 @@ export function keepEngineShapes(): EngineShapes | undefined {
       processors: [levels, builders[1].build()],
       run,
       lightScope: scopes[0] as LightScope,
-      attempt: LightScope.fullOf(scopes[0])!,
+      attempt: fullAttemptOf(scopes[0])!,
       events,
     };
     return shapes;

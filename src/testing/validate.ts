@@ -1,5 +1,6 @@
 import { describeValue } from "../errors/describe-error.js";
 import { escapedText, quoted } from "../errors/quoted.js";
+import { isPlainObject } from "../functions/option-object.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type AsyncTaskProcessor, planOf } from "../processor.js";
 import { type RunOptions, readRunOptions } from "../scheduler/run-options.js";
@@ -47,8 +48,8 @@ export function readSettings<T>(
   options: ExploreOptions<T>,
   placements: readonly Placement[],
 ): Settings<T> {
-  if (typeof options !== "object" || options === null) {
-    throw fail(`options must be an object, got ${describeValue(options)}`);
+  if (!isPlainObject(options)) {
+    throw fail(`options must be a plain object, got ${describeValue(options)}`);
   }
   const o = readAll(options, "options");
   for (const key of Object.keys(o)) {
@@ -95,8 +96,8 @@ export function readSettings<T>(
 
 function readExplorerRunOptions(value: unknown): RunOptions {
   if (value === undefined) return {};
-  if (typeof value !== "object" || value === null) {
-    throw fail(`\`runOptions\` must be an object, got ${describeValue(value)}`);
+  if (!isPlainObject(value)) {
+    throw fail(`\`runOptions\` must be a plain object, got ${describeValue(value)}`);
   }
   const copy = readAll(value, "`runOptions`");
   for (const [key, why] of Object.entries(explorerOwned)) {
@@ -156,7 +157,9 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
  */
 function readAll(value: object, what: string): Record<string, unknown> {
   try {
-    return { ...value };
+    // Own enumerable properties only, on an object without a prototype: a value inherited
+    // from a polluted Object.prototype is not an option.
+    return Object.assign(Object.create(null) as Record<string, unknown>, value);
   } catch (cause) {
     throw new TypeError(`exploreFailures: ${what} could not be read`, { cause });
   }

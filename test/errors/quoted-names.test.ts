@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { describeValue } from "../../src/errors/describe-error.js";
 import { escapedText, quoted } from "../../src/errors/quoted.js";
 import {
   AsyncTaskProcessor,
@@ -34,6 +35,9 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
     expect(quoted("\u202eevil\u2028x\u0000\u0085")).toBe('"\\u202eevil\\u2028x\\u0000\\u0085"');
     expect(quoted("\ud800 lone")).toBe('"\\ud800 lone"');
     expect(quoted(42)).toBe('"42"');
+    expect(quoted("d\u200bb\ufeff")).toBe('"d\\u200bb\\ufeff"');
+    expect(quoted("x\u{1d173}")).toBe('"x\\u{1d173}"');
+    expect(describeValue("a\u2028b")).toBe('"a\\u2028b" (string)');
     expect(escapedText("a`b")).toBe("a`b");
   });
 
@@ -91,6 +95,15 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
         .build(),
     );
     expect(missing.message).toContain(`task "a" depends on ${FORGER_SHOWN}, which was not added`);
+
+    const itself = thrown(() =>
+      AsyncTaskProcessor.graphBuilder()
+        .addTask(task(FORGER, { execute: async () => {} }), [FORGER])
+        .build(),
+    );
+    expect(itself.message).toBe(
+      `task ${FORGER_SHOWN} depends on itself (dependsOn: [${FORGER_SHOWN}])`,
+    );
 
     const phase = thrown(() =>
       task(FORGER, { execute: async () => {}, "pre\nExecute": 1 } as never),

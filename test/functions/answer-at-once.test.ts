@@ -3,6 +3,7 @@
  * answer at once; an `onEvent` listener may be async. A promise where an answer was wanted
  * fails only the judgement of its phase, and no rejection goes unhandled.
  */
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   AsyncTaskProcessor,
@@ -79,6 +80,28 @@ describe("INV-22 INV-33: retryOn and random answer at once", () => {
     expect(unhandled).toEqual([]);
   });
 
+  it("INV-22 INV-33: a promise of another realm is a promise too: no retry, nothing unhandled", async () => {
+    const foreign = () => runInNewContext('Promise.reject(new Error("elsewhere"))') as boolean;
+    const fn = taskFunc(failOnce, { retries: 2, initialDelayMs: 1, retryOn: foreign });
+    const h = runOn(single({ execute: fn }));
+    const error = errorOf(await h.finish());
+    await settleRejections();
+    expect(error.failures[0]!.attempts).toBe(1);
+    expect((error.failures[0]!.error as Error).message).toContain(
+      "retryOn answered with a promise",
+    );
+    const random = () => runInNewContext('Promise.reject(new Error("elsewhere"))') as number;
+    const again = runOn(
+      single({ execute: taskFunc(failOnce, { retries: 2, initialDelayMs: 1 }) }),
+      {
+        random,
+      },
+    );
+    expect(errorOf(await again.finish()).failures[0]!.attempts).toBe(1);
+    await settleRejections();
+    expect(unhandled).toEqual([]);
+  });
+
   it("INV-22 INV-33: a random answering with a rejected promise: no retry, nothing unhandled", async () => {
     const fn = taskFunc(failOnce, { retries: 2, initialDelayMs: 1 });
     const random = () => Promise.reject(new Error("entropy down")) as unknown as number;
@@ -136,5 +159,19 @@ describe("INV-33: an async onEvent listener", () => {
     expect(rejections).toBe(1);
     expect(uncaught).toEqual([listenerError]);
     expect(unhandled).toEqual([]);
+  });
+
+  it("INV-33: is called with no `this`, as an EventTarget's listener is not handed the engine", async () => {
+    const receivers: unknown[] = [];
+    await single({ execute: async () => {} }).processTasks(
+      {},
+      {
+        onEvent(this: unknown) {
+          receivers.push(this);
+        },
+      },
+    );
+    expect(receivers.length).toBeGreaterThan(0);
+    expect(receivers.every((r) => r === undefined)).toBe(true);
   });
 });

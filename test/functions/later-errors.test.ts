@@ -61,4 +61,28 @@ describe("INV-13 INV-33: errors after an attempt's outcome was decided", () => {
       message: "second",
     });
   });
+
+  it("INV-27: once the attempt was abandoned, its lateSettle carries the first later error, even from a child that did not settle last", async () => {
+    for (const failsAt of [20, 80]) {
+      const childA = deferred();
+      const childB = deferred();
+      const fn = taskFunc(
+        (_ctx, scope) => {
+          void scope.spawn(() => childA.promise.then(() => Promise.reject(new Error("child A"))));
+          void scope.spawn(() => childB.promise);
+        },
+        { timeoutMs: 10, abandonAfterMs: 50 },
+      );
+      const h = runOn(single({ execute: fn }));
+      await h.clock.advance(failsAt); // timed out at 10, abandoned at 60
+      childA.resolve(); // fails while settling (20), or once abandoned (80)
+      await h.clock.advance(100 - failsAt);
+      childB.resolve(); // the last to settle, fulfilled
+      await h.finish();
+      await h.clock.advance(1);
+      const late = attemptEvents(h.events, { event: "lateSettle" });
+      expect(late, `child A failing at ${failsAt}`).toHaveLength(1);
+      expect(late[0]!.error).toEqual({ name: "Error", message: "child A" });
+    }
+  });
 });

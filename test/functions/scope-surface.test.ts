@@ -20,11 +20,20 @@ function reachable(scope: object): string[] {
   return [...names].sort();
 }
 
+/** What the scope's class offers beyond any class's own: nothing. */
+function classStatics(scope: object): string[] {
+  const ctor = (scope as { constructor: object }).constructor;
+  return Reflect.ownKeys(ctor)
+    .filter((k) => k !== "length" && k !== "name" && k !== "prototype")
+    .map(String);
+}
+
 describe("INV-33: a function's scope exposes nothing of the engine", () => {
   it("INV-33: the first attempt's scope and a retry's have only the TaskScope members, which read right", async () => {
     const seen: { names: string[]; task: string; phase: string; attempt: number }[] = [];
     const fn = taskFunc(
       async (_ctx, scope: TaskScope) => {
+        expect(classStatics(scope)).toEqual([]);
         seen.push({
           names: reachable(scope),
           task: scope.task,

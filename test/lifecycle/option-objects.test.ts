@@ -2,8 +2,10 @@
  * spec/lifecycle.md INV-33: option objects (run options, build options, taskFunc options) are
  * plain objects, and only their own properties are options.
  */
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { AsyncTaskProcessor, SdaxBuildError, taskFunc, VirtualClock } from "../../src/index.js";
+import { exploreFailures } from "../../src/testing/index.js";
 import { Recorder } from "../helpers/recorder.js";
 
 function workflow(rec: Recorder) {
@@ -62,6 +64,46 @@ describe("INV-33: option objects", () => {
     const report = await workflow(rec).processTasks(undefined, options);
     expect(report.tasks).toBe(1);
     expect(rec.log).toEqual(["A.pre>", "A.pre<", "A.exec>", "A.exec<", "A.post>", "A.post<"]);
+  });
+
+  it("INV-33: an object literal of another realm is a plain object; only enumerable own properties are options", async () => {
+    const rec = new Recorder();
+    const processor = workflow(rec);
+    const foreign = runInNewContext("({ maxConcurrency: 1 })") as { maxConcurrency: number };
+    await expect(processor.processTasks(undefined, foreign)).resolves.toMatchObject({ tasks: 1 });
+    const rebuilt = AsyncTaskProcessor.builder()
+      .addTask(rec.task("B", { exec: true }), 1)
+      .build(runInNewContext("({ maxConcurrency: 2 })") as { maxConcurrency: number });
+    expect(rebuilt.describe()).toHaveLength(1);
+    const hidden = Object.defineProperty({}, "timeoutMs", { value: -1, enumerable: false });
+    await expect(processor.processTasks(undefined, hidden)).resolves.toMatchObject({ tasks: 1 });
+  });
+
+  it("INV-33: exploreFailures reads its options and run options by their own properties only", async () => {
+    const rec = new Recorder();
+    pollute();
+    Object.defineProperty(Object.prototype, "runs", {
+      value: 1,
+      configurable: true,
+      writable: true,
+    });
+    try {
+      const result = await exploreFailures(workflow(rec), {
+        context: () => undefined,
+        check: () => {},
+        seed: 7,
+      });
+      expect(result.runs).toBeGreaterThan(1);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).runs;
+    }
+    await expect(
+      exploreFailures(workflow(rec), {
+        context: () => undefined,
+        check: () => {},
+        runOptions: new Map() as never,
+      }),
+    ).rejects.toThrow("exploreFailures: `runOptions` must be a plain object, got a Map");
   });
 
   it("INV-33: values a polluted Object.prototype gives are not options", async () => {

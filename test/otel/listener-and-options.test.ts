@@ -70,6 +70,34 @@ describe("the user's onEvent", () => {
     ]);
   });
 
+  it("that is async and rejects has its rejection rethrown as uncaught, never unhandled (spec INV-33)", async () => {
+    const rejected = new Error("event sink down");
+    let calls = 0;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const uncaught = await captureUncaught(async () => {
+        await traced.processTasks(
+          {},
+          {
+            onEvent: async () => {
+              calls++;
+              throw rejected;
+            },
+          },
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+      });
+      expect(calls).toBeGreaterThan(0);
+      expect(uncaught.length).toBe(calls);
+      expect(uncaught.every((e) => e === rejected)).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("may start another traced run from an attempt's start event: each run keeps its own spans", async () => {
     let nested: Promise<unknown> | undefined;
     const onEvent = (e: LifecycleEvent) => {
@@ -195,6 +223,9 @@ describe("run options", () => {
   const refused: [string, () => unknown][] = [
     ["not an object", () => 42],
     ["null", () => null],
+    ["a signal in place of the options", () => new AbortController().signal],
+    ["an array", () => []],
+    ["options inherited from another object", () => Object.create({ timeoutMs: 10 })],
     ["an unknown key", () => ({ onevent: () => {} })],
     ["a listener that is not a function", () => ({ onEvent: "log" })],
     ["a bad abandonAfterMs", () => ({ abandonAfterMs: -1 })],

@@ -7,8 +7,8 @@
  */
 
 import type { Attempt } from "../../src/functions/attempt.js";
-import { AttemptScope } from "../../src/functions/attempt-scope.js";
-import { LightScope } from "../../src/functions/light-scope.js";
+import { attemptOf } from "../../src/functions/attempt-scope.js";
+import { fullAttemptOf, hostOfLightScope, LightScope } from "../../src/functions/light-scope.js";
 import {
   AsyncTaskProcessor,
   RetryableError,
@@ -92,19 +92,19 @@ const { run, attempt, lightScope, events } = keepEngineShapes()!;
 // A scope is a light attempt's (with the full attempt that took it over, if one did) or a
 // full attempt's (a retry).
 const records = scopes.flatMap((s): (LightScope | Attempt)[] => {
-  if (!(s instanceof LightScope)) return [AttemptScope.attemptOf(s)!];
-  const full = LightScope.fullOf(s);
+  if (!(s instanceof LightScope)) return [attemptOf(s)!];
+  const full = fullAttemptOf(s);
   return full === undefined ? [s] : [s, full];
 });
 const anchorOf = (r: unknown) => (r instanceof LightScope ? lightScope : attempt);
-const hosts = records.map((r) => (r instanceof LightScope ? LightScope.hostOf(r) : r.host));
+const hosts = records.map((r) => (r instanceof LightScope ? hostOfLightScope(r) : r.host));
 console.log(
   JSON.stringify({
     anchorState: run.state,
     anchorFailures: run.failures.length,
     anchorEvents: events.length,
     lightAttempts: records.filter((r) => r instanceof LightScope).length,
-    promoted: records.filter((r) => r instanceof LightScope && LightScope.fullOf(r) !== undefined)
+    promoted: records.filter((r) => r instanceof LightScope && fullAttemptOf(r) !== undefined)
       .length,
     attempts: records.length,
     attemptsSharingTheMap: records.filter((r) => haveSameMap(r, anchorOf(r))).length,

@@ -104,7 +104,10 @@ describe("options are checked, with errors naming the field", () => {
     revoked.revoke();
     for (const [attempt, message] of [
       [() => exploreFailures(processor, throwing as never), "options could not be read"],
-      [() => explore({ runOptions: revoked.proxy }), "`runOptions` could not be read"],
+      [
+        () => explore({ runOptions: revoked.proxy }),
+        "`runOptions` must be a plain object, got an unreadable object",
+      ],
       [() => explore({ replay: revoked.proxy }), "`replay` could not be read"],
       [() => explore({ replay: { faults: revoked.proxy } }), "`replay.faults` could not be read"],
       [
@@ -126,7 +129,7 @@ describe("options are checked, with errors naming the field", () => {
       "exploreFailures: `processor` must be an AsyncTaskProcessor made by a builder, got {} (object)",
     );
     await expect(exploreFailures(processor, null as never)).rejects.toThrow(
-      "exploreFailures: options must be an object, got null",
+      "exploreFailures: options must be a plain object, got null",
     );
   });
 });
