@@ -8,7 +8,7 @@ import { safeString } from "./describe-error.js";
  * joiners that emoji and some scripts are written with (U+200C, U+200D, tag characters) are
  * kept.
  */
-const SPECIAL = /["\\\p{Cc}\p{Zl}\p{Zp}]|(?![\u200c\u200d\u{e0020}-\u{e007f}])\p{Cf}|\p{Cs}/gu;
+const SPECIAL = /["\\\p{Cc}\p{Zl}\p{Zp}]|(?!\u200c|\u200d|[\u{e0020}-\u{e007f}])\p{Cf}|\p{Cs}/gu;
 
 const SHORT: Readonly<Record<string, string>> = {
   '"': '\\"',

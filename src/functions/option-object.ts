@@ -25,11 +25,11 @@ function isForeignObjectPrototype(prototype: unknown): boolean {
   if (Object.getPrototypeOf(prototype) !== null || !Object.hasOwn(prototype, "constructor")) {
     return false;
   }
-  const constructor = (prototype as { constructor: unknown }).constructor;
+  const maker = (prototype as { constructor: unknown }).constructor;
   return (
-    typeof constructor === "function" &&
-    constructor.name === "Object" &&
-    (constructor as { prototype?: unknown }).prototype === prototype
+    typeof maker === "function" &&
+    maker.name === "Object" &&
+    (maker as { prototype?: unknown }).prototype === prototype
   );
 }
 
