@@ -103,7 +103,9 @@ export function statedOutputs(unit: OutputUnit): StatedOutput[] {
   const where = (codeLine: number) => `${unit.page}:${unit.lineMap[codeLine] ?? unit.fence}`;
 
   const comments = new Map<number, ts.CommentRange>();
-  const consoleLines = new Set<number>();
+  // Each line a console call spans, to the line of its method's name (where its prints are
+  // counted): a comment closing a call written over several lines states that call's output.
+  const consoleLines = new Map<number, number>();
   const statements: { node: ts.Statement; list: ts.Node }[] = [];
   const visit = (node: ts.Node): void => {
     for (const r of ts.getLeadingCommentRanges(text, node.pos) ?? []) comments.set(r.pos, r);
@@ -115,7 +117,8 @@ export function statedOutputs(unit: OutputUnit): StatedOutput[] {
       node.expression.expression.text === "console" &&
       (consoleMethods as readonly string[]).includes(node.expression.name.text)
     ) {
-      consoleLines.add(lineOf(node.expression.name.getStart(file)));
+      const at = lineOf(node.expression.name.getStart(file));
+      for (let line = at; line <= lineOf(node.end); line++) consoleLines.set(line, at);
     }
     if (statementLists.has(node.kind)) {
       const list = (node as ts.Node & { statements: ts.NodeArray<ts.Statement> }).statements;
@@ -139,10 +142,11 @@ export function statedOutputs(unit: OutputUnit): StatedOutput[] {
       fullLine.set(line, range);
       continue;
     }
-    if (!consoleLines.has(line)) continue;
+    const callLine = consoleLines.get(line);
+    if (callLine === undefined) continue;
     const expected = withoutNote(commentText(text, range));
     if (expected === "") continue;
-    stated.push({ kind: "line", mark: "", where: where(line), codeLine: line, expected });
+    stated.push({ kind: "line", mark: "", where: where(line), codeLine: callLine, expected });
   }
   const sameBlock = (line: number) => unit.lineMap[line] === (unit.lineMap[line - 1] ?? -2) + 1;
   for (const [first, range] of [...fullLine].sort(([a], [b]) => a - b)) {

@@ -151,6 +151,24 @@ describe("documentation code examples run", () => {
     ]);
   });
 
+  it("a comment closing a console call written over several lines states that call's output", async () => {
+    const problems = await outputCanary(
+      fence(
+        "ts",
+        "console.log(",
+        '  "spread",',
+        '  "over lines",',
+        "); // spread over lines",
+        "console.log(",
+        '  "wrong",',
+        "); // right",
+      ),
+    );
+    expect(problems).toEqual([
+      "canary.md:8: the comment is not what this line printed\n  expected: right\n  actual:   wrong",
+    ]);
+  });
+
   it("whitespace is collapsed, `<-` starts a note, a standalone `...` stands for any text", async () => {
     const good = await outputCanary(
       fence(
