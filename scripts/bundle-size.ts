@@ -6,7 +6,7 @@
  * prints its size raw and gzipped, with the largest inputs. Exits 1 above the limits.
  *
  *   npm run size
- *   npx tsx scripts/bundle-size.ts --max-raw 70000 --max-gzip 22000
+ *   npx tsx scripts/bundle-size.ts --max-raw 72000 --max-gzip 23000
  */
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
@@ -14,14 +14,17 @@ import { build, type Metafile } from "esbuild";
 import { root } from "./package-tools.js";
 
 /**
- * The limits, in bytes: 70 KB minified, 22 KB gzipped. (20 KB gzipped until the engine's
+ * The limits, in bytes: 72 KB minified, 23 KB gzipped. (20 KB gzipped until the engine's
  * light attempts, which run a bare phase without a full attempt record, added 0.76 KB; 21 KB
  * until checks of user input that could half-run a workflow or crash a run added 0.7 KB: task
  * functions of another copy and classes at build time, the run's signal, a clock's
- * clearTimeout starting child work, each with its message.)
+ * clearTimeout starting child work, each with its message; 22 KB and 70 KB minified until more
+ * of them added 1.1 KB: names escaped in messages, plain option objects read by their own
+ * properties, retryOn and random that must answer at once, the scope of a retry, and the
+ * lifecycle's sets derived from its tables rather than spelled out.)
  */
-const MAX_RAW = 70_000;
-const MAX_GZIP = 22_000;
+const MAX_RAW = 72_000;
+const MAX_GZIP = 23_000;
 
 const WORKFLOW = `
 import { AsyncTaskProcessor, isSdaxExecutionError, task, taskFunc } from "./src/index.ts";

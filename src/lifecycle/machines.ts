@@ -87,7 +87,7 @@ const isTerminal = (row: TaskRow) => Object.keys(row).length === 0;
  * no row that a task awaiting teardown can reach. `skipped`, the other end of the table, is
  * never torn down.
  */
-export const TORN_DOWN: Uint8Array = (() => {
+export const TORN_DOWN: Uint8Array = /* @__PURE__ */ (() => {
   const reached = new Set<TaskState>();
   const work = TASK_MACHINE.states.filter((_, code) => AWAITING_TEARDOWN[code] === 1);
   for (let s = work.pop(); s !== undefined; s = work.pop()) {
@@ -106,7 +106,7 @@ export const TORN_DOWN: Uint8Array = (() => {
  * in the table's first state (`waiting`, where every task starts), or at an end of the table
  * (a state with no row: `skipped`, `done`, `postFailed`).
  */
-export const AT_REST: Uint8Array = taskFlags(
+export const AT_REST: Uint8Array = /* @__PURE__ */ taskFlags(
   (row, s) => s === TASK_MACHINE.states[0] || isTerminal(row),
 );
 
@@ -123,7 +123,7 @@ export const ATTEMPT_ACTIVE: Uint8Array = attemptFlags(
  * The attempt events after which its function is no longer waited for (`succeed`, `settle`,
  * `abandon`): those that lead from an {@link ATTEMPT_ACTIVE} state to one that is not.
  */
-export const ATTEMPT_ENDS: ReadonlySet<AttemptEvent> = new Set(
+export const ATTEMPT_ENDS: ReadonlySet<AttemptEvent> = /* @__PURE__ */ new Set(
   ATTEMPT_MACHINE.states.flatMap((s) =>
     ATTEMPT_ACTIVE[AS[s]] === 0
       ? []

@@ -58,7 +58,7 @@ export const RUN_ABORTABLE: Readonly<Record<RunState, boolean>> = Object.freeze(
  * The events of a run aborted before it started (INV-17): `start`, `abort`, then the one way
  * the table leaves from there, each state on it having a single row, to the end.
  */
-export const ABORTED_AT_START: readonly RunEvent[] = (() => {
+export const ABORTED_AT_START: readonly RunEvent[] = /* @__PURE__ */ (() => {
   const events: RunEvent[] = ["start", "abort"];
   let state: RunState = "idle";
   for (const event of events) state = RUN_TRANSITIONS[state][event]!;

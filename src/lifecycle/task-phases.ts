@@ -36,12 +36,12 @@ const startsAtOnce = (event: TaskEvent) => HOLDS_SLOT[TASK_MACHINE.state[targetO
  * The events of {@link PHASE_EVENTS} that start their phase (it takes a slot), whether the
  * task waited for one in the phase's queued state or not.
  */
-export const STARTS_PHASE: ReadonlyMap<TaskEvent, PhaseName> = new Map(
+export const STARTS_PHASE: ReadonlyMap<TaskEvent, PhaseName> = /* @__PURE__ */ new Map(
   [...PHASE_EVENTS].filter(([event]) => startsAtOnce(event)),
 );
 
 /** The events of {@link PHASE_EVENTS} that queue their phase for a slot. */
-export const QUEUES_PHASE: ReadonlyMap<TaskEvent, PhaseName> = new Map(
+export const QUEUES_PHASE: ReadonlyMap<TaskEvent, PhaseName> = /* @__PURE__ */ new Map(
   [...PHASE_EVENTS].filter(([event]) => !startsAtOnce(event)),
 );
 
@@ -57,7 +57,7 @@ export const PHASE_RUNNING_STATE: Readonly<Record<PhaseName, TaskState>> =
 
 /** The state a task waits for a slot for each phase in: where its queue event leads. */
 export const PHASE_QUEUED_STATE: Readonly<Record<PhaseName, TaskState>> =
-  stateByPhase(QUEUES_PHASE);
+  /* @__PURE__ */ stateByPhase(QUEUES_PHASE);
 
 /**
  * Per task state code: the phase whose function a task in that state has in flight, for the
