@@ -120,7 +120,7 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
   }
   const onEvent = readFunction(options, "onEvent");
   const random = readFunction(options, "random");
-  const randomKind = notAnsweringAtOnce(random);
+  const randomKind = random === undefined ? undefined : notAnsweringAtOnce(random);
   if (randomKind !== undefined) {
     throw new TypeError(
       `run options: \`random\` must be a function returning a number at once, got ${randomKind}`,
