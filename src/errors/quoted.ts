@@ -33,9 +33,7 @@ function escapeChar(char: string): string {
  * @example escapedText("a\nb") // 'a\\nb'
  */
 export function escapedText(text: unknown): string {
-  const s = typeof text === "string" ? text : safeString(text);
-  SPECIAL.lastIndex = 0;
-  return SPECIAL.test(s) ? s.replace(SPECIAL, escapeChar) : s;
+  return (typeof text === "string" ? text : safeString(text)).replace(SPECIAL, escapeChar);
 }
 
 /**

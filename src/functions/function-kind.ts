@@ -25,6 +25,15 @@ const generatorTags: ReadonlyMap<string, string> = new Map([
   ["[object AsyncGeneratorFunction]", "an async generator"],
 ]);
 
+/** `Object.prototype.toString`'s tag of `value`, or undefined when reading it throws. */
+function tagOf(value: unknown): string | undefined {
+  try {
+    return Object.prototype.toString.call(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `"a generator"` or `"an async generator"` for a `function*` or an `async function*` (bound
  * ones included), else undefined. Never throws: a function whose inspection throws (a revoked
@@ -40,11 +49,8 @@ export function generatorKind(fn: unknown): string | undefined {
   } catch {
     // Not inspectable this way; try the tag.
   }
-  try {
-    return generatorTags.get(Object.prototype.toString.call(fn));
-  } catch {
-    return undefined;
-  }
+  const tag = tagOf(fn);
+  return tag === undefined ? undefined : generatorTags.get(tag);
 }
 
 /**
@@ -72,12 +78,6 @@ export function notAnsweringAtOnce(fn: unknown): string | undefined {
   const generator = generatorKind(fn);
   if (generator !== undefined) return `${generator} function`;
   if (isClass(fn)) return "a class";
-  try {
-    if (Object.getPrototypeOf(fn) === asyncFunctionPrototype) return "an async function";
-    return Object.prototype.toString.call(fn) === "[object AsyncFunction]"
-      ? "an async function"
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  // The tag, inherited from %AsyncFunction.prototype%, holds for bound ones and other realms'.
+  return tagOf(fn) === "[object AsyncFunction]" ? "an async function" : undefined;
 }

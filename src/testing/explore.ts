@@ -1,4 +1,5 @@
 import { thrownText } from "../errors/describe-error.js";
+import { handleIfPromise } from "../functions/native-then.js";
 import type { AsyncTaskProcessor } from "../processor.js";
 import { VirtualClock } from "../time/virtual-clock.js";
 import { checkTrace, type TraceViolation } from "../verify/check-trace.js";
@@ -150,12 +151,8 @@ class Explorer<T> {
       );
     }
     if (ctx instanceof Promise) {
-      // Its phases would be handed the promise; a rejection of it would go unhandled.
-      try {
-        ctx.catch(() => {});
-      } catch {
-        // A promise subclass whose then throws: it cannot be observed, and is refused anyway.
-      }
+      // Its phases would be handed the promise; a rejection of it must not go unhandled.
+      handleIfPromise(ctx, ignore);
       throw new Error(
         `exploreFailures: \`context\` returned a promise for the run with ${describeFaults(faults)}; it must return the context itself (set up what needs awaiting inside the phases)`,
       );
@@ -206,3 +203,5 @@ function violation(
     replay: { faults: faults.map((f) => ({ task: f.task, phase: f.phase, kind: f.kind })) },
   };
 }
+
+function ignore(): void {}

@@ -1,6 +1,6 @@
 import { describeValue } from "../errors/describe-error.js";
 import { escapedText, quoted } from "../errors/quoted.js";
-import { isPlainObject } from "../functions/option-object.js";
+import { isPlainObject, ownOptions } from "../functions/option-object.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type AsyncTaskProcessor, planOf } from "../processor.js";
 import { type RunOptions, readRunOptions } from "../scheduler/run-options.js";
@@ -157,9 +157,7 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
  */
 function readAll(value: object, what: string): Record<string, unknown> {
   try {
-    // Own enumerable properties only, on an object without a prototype: a value inherited
-    // from a polluted Object.prototype is not an option.
-    return Object.assign(Object.create(null) as Record<string, unknown>, value);
+    return ownOptions(value); // a value a polluted Object.prototype gives is no option
   } catch (cause) {
     throw new TypeError(`exploreFailures: ${what} could not be read`, { cause });
   }
