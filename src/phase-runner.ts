@@ -1,6 +1,6 @@
 import { SdaxExecutionError, type TaskFailure } from "./errors/execution-error.js";
 import type { PhaseName } from "./functions/phase-name.js";
-import type { Run } from "./scheduler/run.js";
+import { Run } from "./scheduler/run.js";
 
 declare global {
   // The explicit resource management types, declared as @types/node declares them, so that
@@ -33,15 +33,26 @@ export class PhaseRunner implements AsyncDisposable {
 
   /** @internal Use `processor.open(ctx)`. */
   constructor(makeRun: (onStop: () => void) => Run<unknown>) {
-    this.#run = makeRun(() => {
-      const wake = this.#wake;
-      this.#wake = undefined;
-      wake?.();
-    });
+    const run =
+      typeof makeRun === "function"
+        ? makeRun(() => {
+            const wake = this.#wake;
+            this.#wake = undefined;
+            wake?.();
+          })
+        : undefined;
+    if (!(run instanceof Run)) {
+      throw new TypeError("PhaseRunner: a runner is made by processor.open(ctx)");
+    }
+    this.#run = run;
   }
 
-  /** The phase `runNext()` will run, or null when the run is over (or a phase is running). */
+  /**
+   * The phase `runNext()` will run, or null when the run is over (or a phase is running, or
+   * the engine crashed).
+   */
   get nextPhase(): PhaseName | null {
+    if (this.#run.crash !== undefined) return null;
     switch (this.#run.state) {
       case "idle":
         return "preExecute";
@@ -108,6 +119,18 @@ export class PhaseRunner implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
     this.raiseFailures();
+  }
+
+  static {
+    // A runtime without `Symbol.asyncDispose` (an older browser) keyed the method above
+    // "undefined", where no `await using` looks. It moves to the key that compilers lowering
+    // `await using` fall back to there (esbuild among them).
+    if (typeof Symbol.asyncDispose !== "symbol") {
+      const prototype = PhaseRunner.prototype as unknown as Record<PropertyKey, unknown>;
+      const method = Object.getOwnPropertyDescriptor(prototype, "undefined")!;
+      Object.defineProperty(prototype, Symbol.for("Symbol.asyncDispose"), method);
+      delete prototype.undefined;
+    }
   }
 
   /** Runs `call` after every earlier call has resolved. */

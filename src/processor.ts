@@ -4,7 +4,7 @@ import { mapTaskFunctions } from "./builders/task.js";
 import { SdaxExecutionError } from "./errors/execution-error.js";
 import type { PhaseName } from "./functions/phase-name.js";
 import type { TaskFunction } from "./functions/task-function.js";
-import type { Plan } from "./graph/plan.js";
+import { compiled, isCompiledPlan, type Plan } from "./graph/plan.js";
 import { PhaseRunner } from "./phase-runner.js";
 import { Run } from "./scheduler/run.js";
 import {
@@ -49,6 +49,11 @@ export class AsyncTaskProcessor<T> {
 
   /** @internal Made by the builders; use {@link AsyncTaskProcessor.builder}. */
   constructor(plan: Plan<T>) {
+    if (!isCompiledPlan(plan)) {
+      throw new TypeError(
+        "AsyncTaskProcessor: a processor is made by a builder: AsyncTaskProcessor.builder() or AsyncTaskProcessor.graphBuilder(), then build()",
+      );
+    }
     this.#plan = plan;
     plans.set(this, plan as Plan<unknown>);
     keepEngineShapes();
@@ -172,7 +177,7 @@ export function mapProcessorFunctions<T>(
 ): AsyncTaskProcessor<T> {
   const plan = planOf(processor);
   const tasks = plan.tasks.map((t) => mapTaskFunctions(t, (fn, phase) => map(fn, t.name, phase)));
-  return new AsyncTaskProcessor<T>(Object.freeze({ ...plan, tasks }));
+  return new AsyncTaskProcessor<T>(compiled(Object.freeze({ ...plan, tasks })));
 }
 
 /** @internal The compiled plan of a processor (for `checkTrace`). */

@@ -2,7 +2,7 @@ import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
 import { escapedText } from "../errors/quoted.js";
 import { isPlainObject, ownOption } from "../functions/option-object.js";
-import type { Plan } from "../graph/plan.js";
+import { compiled, type Plan } from "../graph/plan.js";
 
 /** Options of `build()`: defaults every run of the processor starts from. */
 export interface BuildOptions {
@@ -69,5 +69,5 @@ export function applyBuildOptions<T>(plan: Plan<T>, options: unknown): Plan<T> {
       "maxConcurrency",
     );
   }
-  return Object.freeze({ ...plan, maxConcurrency });
+  return compiled(Object.freeze({ ...plan, maxConcurrency }));
 }

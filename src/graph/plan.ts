@@ -27,6 +27,20 @@ export interface Plan<T> {
   readonly maxConcurrency: number;
 }
 
+/** Plans made here, by a builder's `build()`: a processor is made only of one of them. */
+const compiledPlans = new WeakSet<object>();
+
+/** Marks `plan` as compiled by sdax itself, and returns it. */
+export function compiled<T>(plan: Plan<T>): Plan<T> {
+  compiledPlans.add(plan);
+  return plan;
+}
+
+/** Whether `value` is a plan sdax compiled (not something passed to a constructor by hand). */
+export function isCompiledPlan(value: unknown): boolean {
+  return typeof value === "object" && value !== null && compiledPlans.has(value);
+}
+
 /** Builds the compressed rows of a plan from per-node dependency lists. */
 export function planFromDependencies<T>(
   mode: "levels" | "graph",
@@ -75,19 +89,21 @@ export function planFromDependencies<T>(
   for (let i = 0, at = 0; i < tasks.length; i++) {
     if (executeOf(tasks[i]!) !== undefined) executeNodes[at++] = i;
   }
-  return Object.freeze({
-    mode,
-    tasks,
-    taskCount: tasks.length,
-    nodeCount,
-    dependentsStart,
-    dependents,
-    dependenciesStart,
-    dependencies,
-    dependencyCount,
-    roots,
-    executeNodes,
-    levels,
-    maxConcurrency: Number.POSITIVE_INFINITY,
-  });
+  return compiled(
+    Object.freeze({
+      mode,
+      tasks,
+      taskCount: tasks.length,
+      nodeCount,
+      dependentsStart,
+      dependents,
+      dependenciesStart,
+      dependencies,
+      dependencyCount,
+      roots,
+      executeNodes,
+      levels,
+      maxConcurrency: Number.POSITIVE_INFINITY,
+    }),
+  );
 }

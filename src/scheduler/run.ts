@@ -148,6 +148,12 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   readonly #onAbort: (() => void) | undefined;
   readonly #auto: boolean;
   readonly #onStop: () => void;
+  /**
+   * Whether the settled run was handed to `onStop`. Not the same as `state === "settled"`:
+   * the state moves before its event is reported, and a crash reporting it must still reject
+   * the run's promise, not surface as uncaught (INV-34).
+   */
+  #settledStop = false;
 
   /**
    * @param auto take every step at once (`processTasks`), or stop in `entered`, `executed`
@@ -537,7 +543,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
    */
   #crashed(error: unknown): void {
     if (this.crash !== undefined) return;
-    if (this.state === "settled") reportUncaught(error);
+    if (this.#settledStop) reportUncaught(error);
     this.crash = { error };
     this.#removeAbortListener();
     this.#clearDeadline();
@@ -1050,6 +1056,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   #settle(): void {
     this.#removeAbortListener();
     this.#clearDeadline();
+    this.#settledStop = true;
     this.#onStop();
   }
 

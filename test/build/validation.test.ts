@@ -5,6 +5,7 @@ import {
   type BuildErrorCode,
   isSdaxBuildError,
   join,
+  PhaseRunner,
   SdaxBuildError,
   type TaskPhases,
   task,
@@ -292,6 +293,22 @@ describe("spec 1: builders add in place, processors are frozen", () => {
     const described = processor.describe();
     (described as unknown as unknown[]).length = 0;
     expect(processor.describe()).toHaveLength(1);
+  });
+});
+
+describe("spec 1: processors and runners are made only by sdax", () => {
+  it("spec 1: the constructors of AsyncTaskProcessor and PhaseRunner, called by hand, throw a TypeError naming the way to make one", () => {
+    const made = AsyncTaskProcessor.builder().addTask(t("a"), 1).build();
+    const byHand: [() => unknown, RegExp][] = [
+      [() => new AsyncTaskProcessor(undefined as never), /made by a builder.*builder\(\)/],
+      [() => new AsyncTaskProcessor({ tasks: [] } as never), /made by a builder/],
+      [() => new AsyncTaskProcessor({ ...(made as object) } as never), /made by a builder/],
+      [() => new PhaseRunner(undefined as never), /made by processor\.open\(ctx\)/],
+      [() => new PhaseRunner((() => ({})) as never), /made by processor\.open\(ctx\)/],
+    ];
+    for (const [make, message] of byHand) expect(make).toThrow(new RegExp(message.source));
+    for (const [make] of byHand) expect(make).toThrow(TypeError);
+    expect(made.open(undefined).nextPhase).toBe("preExecute");
   });
 });
 

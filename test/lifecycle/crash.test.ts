@@ -33,6 +33,18 @@ function crashOn(method: "task" | "attempt" | "run", nth: number, bug: Error): (
   return () => calls;
 }
 
+/** Makes the run's event log throw `bug` when it reports the run event `event`. */
+function crashOnRunEvent(event: string, bug: Error): void {
+  const original = EventLog.prototype.run as (...args: unknown[]) => void;
+  vi.spyOn(EventLog.prototype, "run").mockImplementation(function (
+    this: EventLog,
+    ...args: unknown[]
+  ) {
+    if (args[0] === event) throw bug;
+    original.apply(this, args);
+  } as never);
+}
+
 /** A clock that counts every call made to it. */
 function countingClock(virtual: VirtualClock): { clock: Clock; calls: () => number } {
   let calls = 0;
@@ -241,5 +253,48 @@ describe("INV-34: a crashed run stops cleanly", () => {
       expect(rec.started("P.post") || rec.started("Q.post")).toBe(false);
     });
     expect(unhandled).toEqual([]);
+  });
+
+  it("INV-34 PR-9: once a runner's run crashed, nextPhase is null and runNext() resolves false (the crashed call too), so a runNext loop under await using ends, and disposing throws the engine's error", async () => {
+    const bug = new Error("engine bug where the runner stops");
+    const rec = new Recorder();
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(rec.task("A", { pre: true, exec: true, post: true }), 1)
+      .build();
+    crashOnRunEvent("allEntered", bug);
+    const answers: boolean[] = [];
+    let disposed: unknown;
+    try {
+      await using runner = processor.open(undefined, { onEvent: () => {} });
+      for (let more = true; more; ) {
+        more = await runner.runNext();
+        answers.push(more);
+      }
+      expect(runner.nextPhase).toBeNull();
+      await expect(runner.runNext()).resolves.toBe(false);
+      await expect(runner.close()).resolves.toBeUndefined();
+    } catch (error) {
+      disposed = error;
+    }
+    expect(answers).toEqual([false]);
+    expect(disposed).toBe(bug);
+    expect(rec.started("A.exec") || rec.started("A.post")).toBe(false);
+  });
+
+  it("INV-34: an engine error reporting the run's own settlement rejects processTasks with it, and is not also thrown as uncaught", async () => {
+    const bug = new Error("engine bug reporting allTornDown");
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("A", { preExecute: () => {}, postExecute: () => {} }), 1)
+      .build();
+    crashOnRunEvent("allTornDown", bug);
+    const uncaught = await captureUncaught(async () => {
+      await expect(
+        rejectionOf(processor.processTasks(undefined, { onEvent: () => {} })),
+      ).resolves.toBe(bug);
+      const runner = processor.open(undefined, { onEvent: () => {} });
+      while (await runner.runNext()) {}
+      expect(() => runner.raiseFailures()).toThrow(bug);
+    });
+    expect(uncaught).toEqual([]);
   });
 });
