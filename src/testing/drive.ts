@@ -1,7 +1,7 @@
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { AsyncTaskProcessor } from "../processor.js";
 import type { RunOptions } from "../scheduler/run-options.js";
-import { flushPromises, type VirtualClock } from "../time/virtual-clock.js";
+import { fireNextTimer, flushPromises, type VirtualClock } from "../time/virtual-clock.js";
 import { type Fault, faultsKey } from "./fault.js";
 import { injectFaults } from "./inject.js";
 import { hashString, seededRandom } from "./random.js";
@@ -51,7 +51,7 @@ export async function driveRun<T>(
   clock: VirtualClock,
   settings: DriveSettings,
 ): Promise<DrivenRun> {
-  const watch = new RunWatch();
+  const watch = new RunWatch(faults);
   const controller = new AbortController();
   const events: LifecycleEvent[] = [];
   const userOnEvent = settings.runOptions.onEvent;
@@ -64,7 +64,7 @@ export async function driveRun<T>(
       random: seededRandom(hashString(faultsKey(faults))),
       onEvent: (event) => {
         events.push(event);
-        watch.pulse();
+        watch.saw(event);
         userOnEvent?.(event);
       },
     })
@@ -81,10 +81,8 @@ export async function driveRun<T>(
   for (let timers = 0, budget = timerLimit; ; ) {
     await flushPromises();
     if (outcome !== undefined) break;
-    const next = clock.nextTimerAt();
-    if (next !== undefined && timers < budget) {
+    if (timers < budget && fireNextTimer(clock)) {
       timers++;
-      await clock.advance(next - clock.now());
       continue;
     }
     if (watch.running.length > 0 && (await watch.moves(settings.stallMs))) continue;

@@ -1,4 +1,4 @@
-import { thrownText } from "../errors/describe-error.js";
+import { describeValue, thrownText } from "../errors/describe-error.js";
 import { handleIfPromise } from "../functions/native-then.js";
 import type { AsyncTaskProcessor } from "../processor.js";
 import { VirtualClock } from "../time/virtual-clock.js";
@@ -8,7 +8,7 @@ import { driveRun } from "./drive.js";
 import { describeFaults, type Fault, faultsKey } from "./fault.js";
 import { seededRandom } from "./random.js";
 import type { ExplorationResult, ExploreOptions, Replay, Violation } from "./types.js";
-import { checkProcessor, readSettings, type Settings } from "./validate.js";
+import { checkProcessor, readReplayOptions, readSettings, type Settings } from "./validate.js";
 
 /** What went wrong in one run, before it is tied to a minimal fault set. */
 interface Finding {
@@ -92,12 +92,20 @@ export async function exploreFailures<T>(
  * const again = await replayFailure(processor, replay, { context, check });
  * expect(again.violations).toEqual([]);
  */
-export function replayFailure<T>(
+export async function replayFailure<T>(
   processor: AsyncTaskProcessor<T>,
   replay: Replay,
   options: Omit<ExploreOptions<T>, "replay" | "runs" | "seed">,
 ): Promise<ExplorationResult> {
-  return exploreFailures(processor, { ...options, replay });
+  // Without a replay this would explore every case, silently: a regression test pasted from a
+  // result with no violation (`violations[0]?.replay`) must fail instead.
+  if (replay === undefined || replay === null) {
+    throw new TypeError(
+      `replayFailure: \`replay\` must be a violation's replay like { faults: [...] }, got ${describeValue(replay)}`,
+    );
+  }
+  const copy = readReplayOptions(options);
+  return exploreFailures(processor, { ...copy, replay } as ExploreOptions<T>);
 }
 
 /** Runs cases, remembering what each found, so minimisation re-runs nothing it has seen. */
@@ -122,19 +130,23 @@ class Explorer<T> {
   }
 
   /**
-   * The smallest subset of `faults` that still violates: none at all, then each fault alone,
-   * then the whole set (which is known to violate).
+   * The smallest subset of `faults` that still shows the problem `faults` show: none at all,
+   * then each fault alone, then the whole set. A subset showing another problem is no
+   * reduction: the set's own problem would be lost behind it.
    */
   async minimise(
     faults: readonly Fault[],
   ): Promise<{ faults: readonly Fault[]; finding: Finding }> {
+    const found = (await this.run(faults))!; // known to violate, and remembered
     const candidates: (readonly Fault[])[] = faults.length === 0 ? [] : [[]];
     if (faults.length > 1) candidates.push(...faults.map((f) => [f]));
     for (const candidate of candidates) {
       const finding = await this.run(candidate);
-      if (finding !== undefined) return { faults: candidate, finding };
+      if (finding !== undefined && problemOf(finding) === problemOf(found)) {
+        return { faults: candidate, finding };
+      }
     }
-    return { faults, finding: (await this.run(faults))! };
+    return { faults, finding: found };
   }
 
   async #runOnce(faults: readonly Fault[]): Promise<Finding | undefined> {
@@ -150,19 +162,16 @@ class Explorer<T> {
         { cause },
       );
     }
-    if (ctx instanceof Promise) {
-      // Its phases would be handed the promise; a rejection of it must not go unhandled.
-      handleIfPromise(ctx, ignore);
+    // Its phases would be handed the promise; a rejection of it must not go unhandled. (Asked
+    // by the promise brand, never by the context's prototype, which a Proxy's trap may throw.)
+    if (handleIfPromise(ctx, ignore)) {
       throw new Error(
         `exploreFailures: \`context\` returned a promise for the run with ${describeFaults(faults)}; it must return the context itself (set up what needs awaiting inside the phases)`,
       );
     }
     const driven = await driveRun(this.#processor, faults, ctx, clock, { runOptions, stallMs });
     if (driven.state === "unsettled") {
-      const error = new Error(
-        `the run never settled: ${driven.running.join(", ")} still running after the run was aborted; a function that ignores its signal needs abandonAfterMs`,
-      );
-      return { source: "unsettled", error, trace: [] };
+      return { source: "unsettled", error: new Error(unsettledText(driven.running)), trace: [] };
     }
     const trace = checkTrace(driven.events, this.#processor);
     try {
@@ -184,14 +193,27 @@ class Explorer<T> {
   }
 }
 
+/**
+ * What a finding shows, to tell two problems apart: the check's error as text, the invariants
+ * the trace broke, or a run that never settled.
+ */
+function problemOf(finding: Finding): string {
+  if (finding.source === "check") return `check: ${thrownText(finding.error)}`;
+  if (finding.source === "trace") {
+    return `trace: ${[...new Set(finding.trace.map((v) => v.invariant))].sort().join(", ")}`;
+  }
+  return finding.source;
+}
+
 function violation(
   faults: readonly Fault[],
   foundWith: readonly Fault[],
   finding: Finding,
 ): Violation {
+  // One line: a check's error may run to many (an assertion's diff); all of it is in `error`.
   const what =
     finding.source === "check"
-      ? `check failed: ${thrownText(finding.error)}`
+      ? `check failed: ${firstLine(thrownText(finding.error))}`
       : thrownText(finding.error).replace(/^Error: /, "");
   return {
     faults,
@@ -202,6 +224,27 @@ function violation(
     trace: finding.trace,
     replay: { faults: faults.map((f) => ({ task: f.task, phase: f.phase, kind: f.kind })) },
   };
+}
+
+/**
+ * Why a run never settled, and what would help: a preExecute or execute is cancelled, so
+ * `abandonAfterMs` lets the run go on without it; a postExecute is never cancelled, so only
+ * its own `timeoutMs` ends it.
+ */
+function unsettledText(running: readonly string[]): string {
+  if (running.length === 0) {
+    return "the run never settled after it was aborted, though none of its functions was still running (work a function started and did not wait for, such as a spawn child, may be what it waits on)";
+  }
+  const advice = running.some((label) => label.startsWith("postExecute"))
+    ? "a postExecute is never cancelled: give it a timeoutMs; a preExecute or execute that ignores its signal needs abandonAfterMs"
+    : "a function that ignores its signal needs abandonAfterMs";
+  return `the run never settled: ${running.join(", ")} still running after the run was aborted; ${advice}`;
+}
+
+/** The first line of `text`, marked `(...)` if more lines follow. */
+function firstLine(text: string): string {
+  const end = text.search(/[\r\n\u2028\u2029]/);
+  return end < 0 ? text : `${text.slice(0, end).trimEnd()} (...)`;
 }
 
 function ignore(): void {}

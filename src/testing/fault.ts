@@ -1,5 +1,6 @@
 import { hasBrand } from "../errors/brand.js";
 import { quoted } from "../errors/quoted.js";
+import type { PhaseName } from "../functions/phase-name.js";
 
 /** The phases a fault can be placed on: postExecute always runs as written. */
 export type FaultPhase = "preExecute" | "execute";
@@ -79,7 +80,7 @@ export function describeFaults(faults: readonly Fault[]): string {
  * The (task, phase) a fault is placed on, as a map key. JSON, not a separator: a task name may
  * hold any character, so two placements joined by one could make the same key.
  */
-export function placementKey(task: string, phase: FaultPhase): string {
+export function placementKey(task: string, phase: PhaseName): string {
   return JSON.stringify([phase, task]);
 }
 

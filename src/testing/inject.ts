@@ -1,4 +1,3 @@
-import { quoted } from "../errors/quoted.js";
 import { nativeThen } from "../functions/native-then.js";
 import type { TaskFn } from "../functions/task-function.js";
 import { withFn } from "../functions/task-function.js";
@@ -8,8 +7,8 @@ import type { RunWatch } from "./watch.js";
 
 /**
  * The user's workflow with `faults` injected: the same tasks, graph and options (timeouts,
- * retries, abandonment), each function wrapped so that `watch` sees its body run and a fault
- * placed on it fires on every attempt. postExecute bodies always run as written.
+ * retries, abandonment), each function a fault is placed on wrapped so that the fault fires
+ * on every attempt (and `watch` hears of it). Every other function runs as written.
  */
 export function injectFaults<T>(
   processor: AsyncTaskProcessor<T>,
@@ -19,34 +18,25 @@ export function injectFaults<T>(
   const placed = new Map(faults.map((f) => [placementKey(f.task, f.phase), f]));
   return mapProcessorFunctions(processor, (fn, task, phase) => {
     const fault = phase === "postExecute" ? undefined : placed.get(placementKey(task, phase));
-    return withFn(fn, faulty(fn.fn, fault, `${phase} of ${quoted(task)}`, watch));
+    return fault === undefined ? fn : withFn(fn, faulty(fn.fn, fault, watch));
   });
 }
 
 /**
- * The user's function with `fault` around it. Without a fault, or when its body runs, it
- * returns what the body returned, a promise as it is and a synchronous result synchronously,
- * so the engine sees the same function, one that settles in the same turns.
+ * The user's function with `fault` around it. When its body runs, it returns what the body
+ * returned, a promise as it is and a synchronous result synchronously, so the engine sees the
+ * same function, one that settles in the same turns.
  */
-function faulty<T>(
-  body: TaskFn<T>,
-  fault: Fault | undefined,
-  label: string,
-  watch: RunWatch,
-): TaskFn<T> {
+function faulty<T>(body: TaskFn<T>, fault: Fault, watch: RunWatch): TaskFn<T> {
   return (ctx, scope) => {
-    if (fault !== undefined) {
-      watch.fire(fault);
-      if (fault.kind === "failAtStart") throw new InjectedFaultError(fault);
-      if (fault.kind === "hang") return hangUntilAborted(scope.signal);
-    }
+    watch.fire(fault);
+    if (fault.kind === "failAtStart") throw new InjectedFaultError(fault);
+    if (fault.kind === "hang") return hangUntilAborted(scope.signal);
     const result = body(ctx, scope);
     // A thenable's `then` getter may throw: that is the function's own synchronous failure,
     // as the engine would see it.
     const promise =
       result instanceof Promise ? result : isThenable(result) ? Promise.resolve(result) : undefined;
-    if (promise !== undefined) watch.track(label, promise);
-    if (fault?.kind !== "failAfterBody") return promise ?? result;
     if (promise === undefined) throw new InjectedFaultError(fault);
     return nativeThen.call(promise, () => {
       throw new InjectedFaultError(fault);

@@ -73,7 +73,10 @@ export interface Violation {
   readonly source: "check" | "trace" | "unsettled";
   /** What `check` threw; for the other sources, an `Error` that says what went wrong. */
   readonly error: unknown;
-  /** One line: the faults and what went wrong. */
+  /**
+   * One line: the faults and what went wrong (a check's error by its first line, marked
+   * `(...)` when it has more; all of it is in {@link Violation.error}).
+   */
   readonly message: string;
   /** What `checkTrace` found in the run's events (`[]` when the trace was good or incomplete). */
   readonly trace: readonly TraceViolation[];
@@ -105,7 +108,8 @@ export interface ExploreOptions<T> {
   readonly context: (run: RunSetup) => T;
   /**
    * Checks a run's context and outcome after it settled: throw (or reject) to report a
-   * violation. Example: every connection acquired was released.
+   * violation. Example: every connection acquired was released. The run's clock no longer
+   * moves then: a check must not wait for one of its timers.
    */
   readonly check: (ctx: T, run: ExploredRun) => void | Promise<void>;
   /** Seed of the random choices (integer 0 to 2^32 - 1). @default a random seed, reported */
@@ -124,9 +128,9 @@ export interface ExploreOptions<T> {
    */
   readonly runOptions?: RunOptions | undefined;
   /**
-   * Real time, in ms, to wait for a function of yours that is still working while no timer of
-   * the run is due, before the run counts as stalled. Functions that work in memory never wait
-   * for it. @default 1000
+   * Real time, in ms, to wait for a function of yours (or a child it spawned) that is still
+   * working while no timer of the run is due, before the run counts as stalled. Functions that
+   * work in memory never wait for it. @default 1000
    */
   readonly stallMs?: number | undefined;
 }

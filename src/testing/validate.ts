@@ -1,5 +1,6 @@
 import { describeValue } from "../errors/describe-error.js";
 import { escapedText, quoted } from "../errors/quoted.js";
+import { generatorKind, isClass, notAnsweringAtOnce } from "../functions/function-kind.js";
 import { isPlainObject, ownOptions } from "../functions/option-object.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type AsyncTaskProcessor, planOf } from "../processor.js";
@@ -63,8 +64,23 @@ export function readSettings<T>(
       `\`context\` must be a function making a run's context, got ${describeValue(context)}`,
     );
   }
+  // The context is needed at once (a promise would be every phase's context); calling a
+  // generator function runs none of its body, and a class cannot be called.
+  const contextKind = notAnsweringAtOnce(context);
+  if (contextKind !== undefined) {
+    const hint =
+      contextKind === "an async function" ? " (set up what needs awaiting inside the phases)" : "";
+    throw fail(
+      `\`context\` must be a function returning a run's context itself, got ${contextKind}${hint}`,
+    );
+  }
   if (typeof check !== "function") {
     throw fail(`\`check\` must be a function, got ${describeValue(check)}`);
+  }
+  const checkGenerator = generatorKind(check);
+  if (checkGenerator !== undefined || isClass(check)) {
+    const kind = checkGenerator === undefined ? "a class" : `${checkGenerator} function`;
+    throw fail(`\`check\` must be a function (or an async one), got ${kind}`);
   }
   if (
     seed !== undefined &&
@@ -94,6 +110,32 @@ export function readSettings<T>(
   };
 }
 
+/**
+ * `replayFailure`'s options, copied (each field read once): a plain object without the fields
+ * a replay decides itself. Throws a `TypeError` saying what is wrong.
+ */
+export function readReplayOptions(options: unknown): Record<string, unknown> {
+  if (!isPlainObject(options)) {
+    throw new TypeError(
+      `replayFailure: options must be a plain object like { context, check }, got ${describeValue(options)}`,
+    );
+  }
+  let copy: Record<string, unknown>;
+  try {
+    copy = ownOptions(options);
+  } catch (cause) {
+    throw new TypeError("replayFailure: options could not be read", { cause });
+  }
+  for (const key of ["replay", "runs", "seed"]) {
+    if (key in copy) {
+      throw new TypeError(
+        `replayFailure: option \`${key}\` cannot be set: a replay runs the one case its \`replay\` (the second argument) describes`,
+      );
+    }
+  }
+  return copy;
+}
+
 function readExplorerRunOptions(value: unknown): RunOptions {
   if (value === undefined) return {};
   if (!isPlainObject(value)) {
@@ -117,8 +159,16 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
   const given = typeof value === "object" && value !== null ? readAll(value, "`replay`") : {};
   const list = readList(given.faults, "`replay.faults`");
   if (list === undefined) {
-    throw fail(`\`replay\` must be an object like { faults: [...] }, got ${describeValue(value)}`);
+    throw fail(
+      `\`replay\` must be an object like { faults: [...] } (a violation's \`replay\`), got ${describeValue(value)}`,
+    );
   }
+  refuseOtherKeys(
+    given,
+    ["faults"],
+    "`replay`",
+    " (pass a violation's `replay`, not the violation)",
+  );
   const eligible = new Set(placements.map((p) => placementKey(p.task, p.phase)));
   const seen = new Set<string>();
   const faults = list.map((f, i): Fault => {
@@ -126,7 +176,9 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
     if (typeof f !== "object" || f === null) {
       throw fail(`${at} must be an object like { task, phase, kind }, got ${describeValue(f)}`);
     }
-    const { task, phase, kind } = readAll(f, at);
+    const fault = readAll(f, at);
+    refuseOtherKeys(fault, ["task", "phase", "kind"], at, "");
+    const { task, phase, kind } = fault;
     if (typeof task !== "string") {
       throw fail(`${at}.task must be a string, got ${describeValue(task)}`);
     }
@@ -149,6 +201,22 @@ export function readReplay(value: unknown, placements: readonly Placement[]): Re
     return { task, phase, kind: kind as FaultKind };
   });
   return { faults };
+}
+
+/** A `TypeError` for a field of `fields` not in `known`. */
+function refuseOtherKeys(
+  fields: Record<string, unknown>,
+  known: readonly string[],
+  what: string,
+  hint: string,
+): void {
+  for (const key of Object.keys(fields)) {
+    if (!known.includes(key)) {
+      throw fail(
+        `${what} has an unknown field \`${escapedText(key)}\`; its fields are ${known.join(", ")}${hint}`,
+      );
+    }
+  }
 }
 
 /**

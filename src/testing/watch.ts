@@ -1,17 +1,26 @@
-import { nativeThen } from "../functions/native-then.js";
-import type { Fault } from "./fault.js";
+import { quoted } from "../errors/quoted.js";
+import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import { ATTEMPT_ACTIVE, attemptStateIn } from "../lifecycle/machines.js";
+import { type Fault, placementKey } from "./fault.js";
 
 /**
- * What the explorer sees of one run from inside its functions: the user's bodies still
- * running, the faults that fired, and a pulse on every step, so the driver knows when the run
- * moved and when it is only waiting.
+ * What the explorer sees of one run: the attempts of the user's functions still running
+ * (their functions or the children they spawned), the faults that fired, and a pulse on every
+ * step, so the driver knows when the run moved and when it is only waiting.
  */
 export class RunWatch {
-  /** Bodies running now, by a number of their own, with what they are for error messages. */
-  readonly #running = new Map<number, string>();
-  #nextId = 0;
+  /** Placements whose fault is a hang: their attempts wait for a cancellation, not for work. */
+  readonly #hung: ReadonlySet<string>;
+  /** Attempts running now, by task, phase and number, with what they are for error messages. */
+  readonly #running = new Map<string, string>();
   readonly #fired = new Set<Fault>();
   #waiting: (() => void) | undefined;
+
+  constructor(faults: readonly Fault[]) {
+    this.#hung = new Set(
+      faults.filter((f) => f.kind === "hang").map((f) => placementKey(f.task, f.phase)),
+    );
+  }
 
   /** Faults whose function was called at least once, in the order they first fired. */
   get fired(): readonly Fault[] {
@@ -28,15 +37,24 @@ export class RunWatch {
     this.#fired.add(fault);
   }
 
-  /** Keeps a body of the user's on the running list until `promise` settles. */
-  track(label: string, promise: Promise<unknown>): void {
-    const id = this.#nextId++;
-    this.#running.set(id, label);
-    const done = () => {
-      this.#running.delete(id);
-      this.pulse();
-    };
-    nativeThen.call(promise, done, done);
+  /**
+   * Follows one of the run's events: an attempt is running from its start until it ends (its
+   * function and every child it spawned settled, or it was abandoned).
+   */
+  saw(event: LifecycleEvent): void {
+    if (event.type === "attempt") {
+      const placement = placementKey(event.task, event.phase);
+      if (!this.#hung.has(placement)) {
+        const key = JSON.stringify([placement, event.attempt]);
+        if (attemptStateIn(ATTEMPT_ACTIVE, event.to)) {
+          const which = event.attempt === 1 ? "" : ` (attempt ${event.attempt})`;
+          this.#running.set(key, `${event.phase} of ${quoted(event.task)}${which}`);
+        } else {
+          this.#running.delete(key);
+        }
+      }
+    }
+    this.pulse();
   }
 
   /** Something happened: wakes the driver if it is waiting for the run to move. */

@@ -89,6 +89,66 @@ describe("exploreFailures finds what a workflow's cleanup misses", () => {
   });
 });
 
+describe("work in progress", () => {
+  /** Resolves after `turns` turns of the event loop: work that moves without the run's clock. */
+  const turnsOfTheLoop = async (turns: number) => {
+    for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  // A child was not seen as running: once its function returned, the run was taken for stalled
+  // and aborted at once, and the child's work was never done.
+  it("a child spawned with scope.spawn is waited for as its function would be, not taken for a stall (spec task-functions 8)", async () => {
+    const processor = AsyncTaskProcessor.builder<{ done: boolean }>()
+      .addTask(
+        task("io", {
+          execute: (ctx, { spawn }) => {
+            void spawn(async () => {
+              await turnsOfTheLoop(3);
+              ctx.done = true;
+            });
+          },
+        }),
+        1,
+      )
+      .build();
+    const seen: string[] = [];
+    const result = await replayFailure(
+      processor,
+      { faults: [] },
+      {
+        context: () => ({ done: false }),
+        check: (ctx, run) => {
+          seen.push(`${run.status} stalled:${run.stalled} done:${ctx.done}`);
+        },
+      },
+    );
+    expect(seen).toEqual(["resolved stalled:false done:true"]);
+    expect(result.violations).toEqual([]);
+  });
+
+  // An assertion's diff made the message many lines long.
+  it("a violation's message is one line: a check's error by its first line, all of it in `error`", async () => {
+    const processor = AsyncTaskProcessor.builder<object>()
+      .addTask(task("a", { execute: () => {} }), 1)
+      .build();
+    const error = new Error("expected 1 to be 0\n\n- Expected\n+ Received\n\n- 0\n+ 1");
+    const result = await replayFailure(
+      processor,
+      { faults: [] },
+      {
+        context: () => ({}),
+        check: () => {
+          throw error;
+        },
+      },
+    );
+    expect(result.violations.map((v) => v.message)).toEqual([
+      "with no fault: check failed: Error: expected 1 to be 0 (...)",
+    ]);
+    expect(result.violations[0]!.error).toBe(error);
+  });
+});
+
 describe("replay", () => {
   it("a violation's replay survives JSON and reproduces it with replayFailure, in one run", async () => {
     const processor = poolWorkflow(false);

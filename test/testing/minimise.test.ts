@@ -54,6 +54,25 @@ describe("minimisation", () => {
     expect(result.violations.every((v) => kinds(v.foundWith) === kinds(v.faults))).toBe(true);
   });
 
+  // The pair was reduced to "a" failing alone, which showed another problem, and its own was
+  // never reported.
+  it("a pair showing a problem of its own stays a pair, though one of its faults alone shows another", async () => {
+    const result = await exploreFailures(siblings, {
+      context: () => ({}),
+      check: (_ctx, run) => {
+        const failsAtStart = (name: string) =>
+          run.faults.some((f) => f.task === name && f.kind === "failAtStart");
+        if (failsAtStart("a") && failsAtStart("b")) throw new Error("a and b: double release");
+        if (failsAtStart("a")) throw new Error("a alone");
+      },
+      seed: 3,
+    });
+    expect(result.violations.map((v) => v.message)).toEqual([
+      'with preExecute of "a" failing at its start: check failed: Error: a alone',
+      'with preExecute of "a" failing at its start and preExecute of "b" failing at its start: check failed: Error: a and b: double release',
+    ]);
+  });
+
   it("a workflow that misbehaves without any fault reduces everything to the no-fault run", async () => {
     const result = await exploreFailures(siblings, {
       context: () => ({}),

@@ -63,7 +63,7 @@ describe("options are checked, with errors naming the field", () => {
     [{ runOptions: { retries: 1 } }, "exploreFailures: `runOptions`: unknown option `retries`"],
     [
       { replay: { faults: "x" } },
-      'exploreFailures: `replay` must be an object like { faults: [...] }, got {"faults":"x"} (object)',
+      'exploreFailures: `replay` must be an object like { faults: [...] } (a violation\'s `replay`), got {"faults":"x"} (object)',
     ],
     [
       { replay: { faults: [{ task: "nope", phase: "execute", kind: "hang" }] } },
@@ -134,6 +134,73 @@ describe("options are checked, with errors naming the field", () => {
   });
 });
 
+describe("replayFailure checks what it is given", () => {
+  // Without a replay it explored every case: a regression test pasted from a result with no
+  // violation (`violations[0]?.replay`) passed for the wrong reason.
+  it("a missing replay, options that are not a plain object or cannot be read, and fields a replay decides itself reject with a TypeError (never throw)", async () => {
+    const replay = { faults: [] };
+    const throwing = {
+      get context(): never {
+        throw new Error("getter");
+      },
+    };
+    const cases: [() => Promise<unknown>, string][] = [
+      [
+        () => replayFailure(processor, undefined as never, base),
+        "replayFailure: `replay` must be a violation's replay like { faults: [...] }, got undefined",
+      ],
+      [
+        () => replayFailure(processor, replay, null as never),
+        "replayFailure: options must be a plain object like { context, check }, got null",
+      ],
+      [
+        () => replayFailure(processor, replay, throwing as never),
+        "replayFailure: options could not be read",
+      ],
+      [
+        () => replayFailure(processor, replay, { ...base, runs: 5 } as never),
+        "replayFailure: option `runs` cannot be set: a replay runs the one case its `replay` (the second argument) describes",
+      ],
+    ];
+    for (const [call, message] of cases) {
+      let returned: Promise<unknown> | undefined;
+      expect(() => {
+        returned = call();
+      }).not.toThrow();
+      const error = await returned!.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(message);
+    }
+  });
+
+  it("a replay or a fault with a field it does not have is refused, naming it (a whole violation gets a hint)", async () => {
+    const found = await exploreFailures(poolWorkflow(false), { ...base, seed: 1 });
+    const violation = found.violations[0]!;
+    const cases: [unknown, string][] = [
+      [
+        violation,
+        "exploreFailures: `replay` has an unknown field `foundWith`; its fields are faults (pass a violation's `replay`, not the violation)",
+      ],
+      [
+        { faults: [], seed: 3 },
+        "exploreFailures: `replay` has an unknown field `seed`; its fields are faults (pass a violation's `replay`, not the violation)",
+      ],
+      [
+        { faults: [{ task: "db", phase: "preExecute", knd: "hang" }] },
+        "exploreFailures: `replay.faults[0]` has an unknown field `knd`; its fields are task, phase, kind",
+      ],
+    ];
+    for (const [replay, message] of cases) {
+      const error = await replayFailure(processor, replay as never, base).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(message);
+    }
+    await expect(
+      replayFailure(processor, violation.replay, base).then((r) => r.runs),
+    ).resolves.toBe(1);
+  });
+});
+
 describe("user functions that throw or misbehave never break the explorer", () => {
   it("a `context` that throws rejects the exploration, naming the run's faults", async () => {
     let calls = 0;
@@ -152,14 +219,96 @@ describe("user functions that throw or misbehave never break the explorer", () =
   });
 
   // An async `context` was taken as it was: every phase was handed a promise as its context.
-  it("a `context` that returns a promise rejects the exploration, saying it must return the context", async () => {
+  it("a `context` that returns a promise rejects the exploration, saying it must return the context; an async one is refused before any run", async () => {
     const failure = await explore({
-      context: async (run: Parameters<typeof poolContext>[0]) => poolContext(run),
+      context: (run: Parameters<typeof poolContext>[0]) => Promise.resolve(poolContext(run)),
       seed: 1,
     }).catch((e: unknown) => e);
     expect((failure as Error).message).toBe(
       "exploreFailures: `context` returned a promise for the run with no fault; it must return the context itself (set up what needs awaiting inside the phases)",
     );
+    let runs = 0;
+    const refused = await explore({
+      context: async (run: Parameters<typeof poolContext>[0]) => {
+        runs++;
+        return poolContext(run);
+      },
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TypeError);
+    expect((refused as Error).message).toBe(
+      "exploreFailures: `context` must be a function returning a run's context itself, got an async function (set up what needs awaiting inside the phases)",
+    );
+    expect(runs).toBe(0);
+  });
+
+  // A generator `check` passed every run: calling it runs none of its body.
+  it("a generator or class `check`, and a generator or class `context`, are refused, naming the field", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        {
+          // biome-ignore lint/correctness/useYield: a check that throws, written as a generator
+          *check() {
+            throw new Error("never runs");
+          },
+        },
+        "`check` must be a function (or an async one), got a generator function",
+      ],
+      [
+        { check: async function* () {} },
+        "`check` must be a function (or an async one), got an async generator function",
+      ],
+      [{ check: class {} }, "`check` must be a function (or an async one), got a class"],
+      [
+        { context: async function* () {} },
+        "`context` must be a function returning a run's context itself, got an async generator function",
+      ],
+      [
+        { context: class {} },
+        "`context` must be a function returning a run's context itself, got a class",
+      ],
+    ];
+    for (const [options, message] of cases) {
+      const error = await explore(options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(`exploreFailures: ${message}`);
+    }
+  });
+
+  // `ctx instanceof Promise` asked the context's prototype: a Proxy's trap threw out of the
+  // explorer, though a run takes such a context as it is.
+  it("a context whose getPrototypeOf trap throws is a context like any other", async () => {
+    const processor = AsyncTaskProcessor.builder<{ done?: boolean }>()
+      .addTask(
+        task("a", {
+          execute: (ctx) => {
+            ctx.done = true;
+          },
+        }),
+        1,
+      )
+      .build();
+    const trapped = () =>
+      new Proxy<{ done?: boolean }>(
+        {},
+        {
+          getPrototypeOf() {
+            throw new Error("trap");
+          },
+        },
+      );
+    let done = 0;
+    const result = await replayFailure(
+      processor,
+      { faults: [] },
+      {
+        context: trapped,
+        check: (ctx) => {
+          if (ctx.done === true) done++;
+        },
+      },
+    );
+    expect(result.violations).toEqual([]);
+    expect(done).toBe(1);
   });
 
   it("a `check` that throws a non-Error, or rejects, is a violation carrying what it threw", async () => {
@@ -213,6 +362,21 @@ describe("user functions that throw or misbehave never break the explorer", () =
         message:
           'with no fault: the run never settled: preExecute of "stubborn" still running after the run was aborted; a function that ignores its signal needs abandonAfterMs',
       },
+    ]);
+  });
+
+  // The advice was the one for a preExecute or execute, which abandonAfterMs cannot help.
+  it("a postExecute that never settles is an `unsettled` violation advising its own timeoutMs (INV-7, INV-13)", async () => {
+    const stubborn = AsyncTaskProcessor.builder<object>()
+      .addTask(task("stubborn", { postExecute: () => new Promise(() => {}) }), 1)
+      .build();
+    const result = await replayFailure(
+      stubborn,
+      { faults: [] },
+      { context: () => ({}), check: () => {}, stallMs: 0, runOptions: { abandonAfterMs: 10 } },
+    );
+    expect(result.violations.map((v) => v.message)).toEqual([
+      'with no fault: the run never settled: postExecute of "stubborn" still running after the run was aborted; a postExecute is never cancelled: give it a timeoutMs; a preExecute or execute that ignores its signal needs abandonAfterMs',
     ]);
   });
 
@@ -284,6 +448,37 @@ describe("user functions that throw or misbehave never break the explorer", () =
     );
     expect(result.violations).toEqual([]);
     expect(abandonedAt).toBeGreaterThan(100_000);
+  });
+
+  // A delay of 0 kept `VirtualClock.advance` firing inside one call: the explorer never counted
+  // a timer, and ran for ever.
+  it("a timer loop with a delay of 0 that ignores its signal is counted timer by timer: aborted, then given up as unsettled (INV-13)", async () => {
+    interface Clocked {
+      readonly clock: VirtualClock;
+    }
+    let ticks = 0;
+    const poller = AsyncTaskProcessor.builder<Clocked>()
+      .addTask(
+        task("poller", {
+          execute: async (ctx) => {
+            for (;;) {
+              await new Promise<void>((resolve) => ctx.clock.setTimeout(() => resolve(), 0));
+              ticks++;
+            }
+          },
+        }),
+        1,
+      )
+      .build();
+    const result = await replayFailure(
+      poller,
+      { faults: [] },
+      { context: ({ clock }) => ({ clock }), check: () => {}, stallMs: 0 },
+    );
+    expect(result.violations.map((v) => v.source)).toEqual(["unsettled"]);
+    // 100,000 timers before the abort, as many after it: then the run is given up.
+    expect(ticks).toBeGreaterThanOrEqual(199_998);
+    expect(ticks).toBeLessThanOrEqual(200_000);
   });
 
   it("`runOptions.onEvent` hears every event of every run, beside the explorer's own recording", async () => {
