@@ -17,8 +17,20 @@ export function describe(e: LifecycleEvent): string {
   }
 }
 
-/** Task names for messages: `"a", "b"`, or `(none)`. */
+/** Task names for messages: `"a", "b"`, or `(none)`; the first 8 of a longer list. */
 export function listNames(names: readonly string[]): string {
   if (names.length === 0) return "(none)";
-  return names.map(quoted).join(", ");
+  return listFirst(names.slice(0, LISTED).map(quoted), names.length);
+}
+
+/** How many items a message lists: a level of 10,000 tasks must not make one of 100 KB. */
+const LISTED = 8;
+
+/**
+ * The first items of a list of `total` for a message, joined, with how many there are in all
+ * when some are left out.
+ */
+export function listFirst(items: readonly string[], total = items.length): string {
+  const shown = items.slice(0, LISTED).join(", ");
+  return total > LISTED ? `${shown}, ... (${total} in all)` : shown;
 }

@@ -1,4 +1,4 @@
-import { quoted } from "../errors/quoted.js";
+import { escapedText, quoted } from "../errors/quoted.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptState } from "../lifecycle/attempt-states.js";
@@ -189,4 +189,15 @@ export class ReplayState<T> {
 /** The key of an attempt in `ReplayState.attempts`. */
 export function attemptKey(task: string, phase: string, attempt: number): string {
   return `${task}\u0000${phase}\u0000${attempt}`;
+}
+
+/**
+ * An attempt's key in words for a message: `"db" execute #1`, the task's name escaped (a name
+ * may hold any character, `\u0000` included: the phase and the number are read from the end).
+ */
+export function attemptText(key: string): string {
+  const beforeAttempt = key.lastIndexOf("\u0000");
+  const beforePhase = key.lastIndexOf("\u0000", beforeAttempt - 1);
+  const phase = key.slice(beforePhase + 1, beforeAttempt);
+  return `${quoted(key.slice(0, beforePhase))} ${escapedText(phase)} #${key.slice(beforeAttempt + 1)}`;
 }

@@ -1,10 +1,10 @@
 import { quoted } from "../errors/quoted.js";
 import type { RunTransitionEvent } from "../events/lifecycle-event.js";
 import { AT_REST, taskStateIn } from "../lifecycle/machines.js";
-import { describe } from "./describe-event.js";
+import { describe, listFirst } from "./describe-event.js";
 import type { EntryOrder } from "./entry-order.js";
 import { Entry, isActive, POST, PRE } from "./phases-and-states.js";
-import type { ReplayState } from "./replay-state.js";
+import { attemptText, type ReplayState } from "./replay-state.js";
 
 /**
  * The run moved to settled by `e` (INV-13, INV-14): nothing is left running, and the report
@@ -26,18 +26,18 @@ function checkNothingRunning<T>(state: ReplayState<T>, e: RunTransitionEvent): v
   if (open.length > 0) {
     state.report(
       "INV-13",
-      `the run settled while tasks had not finished: ${open.slice(0, 8).join(", ")}${open.length > 8 ? ", ..." : ""}`,
+      `the run settled while tasks had not finished: ${listFirst(open)}`,
       [e],
     );
   }
   const running: string[] = [];
   for (const [key, record] of state.attempts) {
-    if (isActive(record.state)) running.push(key.replaceAll("\u0000", " "));
+    if (isActive(record.state)) running.push(attemptText(key));
   }
   if (running.length > 0) {
     state.report(
       "INV-13",
-      `the run settled while functions were still running: ${running.slice(0, 8).join(", ")}`,
+      `the run settled while functions were still running: ${listFirst(running)}`,
       [e],
     );
   }

@@ -128,4 +128,22 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
     expect(violations.map((v) => v.message)).toContain(`task ${FORGER_SHOWN} was entered twice`);
     for (const v of violations) expect(v.message).not.toContain("\n");
   });
+
+  // The functions still running at settlement were listed by their raw key.
+  it("INV-33 INV-13: checkTrace's list of functions still running when the run settled shows names escaped", async () => {
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task(FORGER, { execute: async () => {} }), 1)
+      .build();
+    const events: LifecycleEvent[] = [];
+    await processor.processTasks(undefined, { onEvent: (e) => events.push(e) });
+    const succeeded = events.findIndex((e) => e.type === "attempt" && e.event === "succeed");
+    const forged = events
+      .filter((_, i) => i !== succeeded)
+      .map((e, seq) => ({ ...e, seq })) as LifecycleEvent[];
+    const messages = checkTrace(forged, processor).map((v) => v.message);
+    expect(messages).toContain(
+      `the run settled while functions were still running: ${FORGER_SHOWN} execute #1`,
+    );
+    for (const message of messages) expect(message).not.toContain("\n");
+  });
 });

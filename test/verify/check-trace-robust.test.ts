@@ -203,6 +203,45 @@ async function ownFailureAfterCancel() {
   return { p, r: await recordRun(p, {}) };
 }
 
+describe("checkTrace stays small on large workflows and forged traces", () => {
+  const level = (size: number) => {
+    const builder = Processor.builder<Ctx>();
+    for (let i = 0; i < size; i++) builder.addTask(task(`t${i}`, { preExecute: () => {} }), 1);
+    return builder.build();
+  };
+  const start = { type: "run", seq: 0, at: 0, event: "start", from: "idle", to: "entering" };
+
+  // One message listed all 10,000 names (129 KB).
+  it("INV-2: a list of tasks in a message shows the first 8 and how many there are", () => {
+    const messages = check([start], level(10_000)).map((v) => v.message);
+    const listing = messages.find((m) => m.includes("(10000 in all)"));
+    expect(listing).toMatch(
+      /^"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", \.\.\. \(10000 in all\)/,
+    );
+    expect(Math.max(...messages.map((m) => m.length))).toBeLessThan(300);
+  });
+
+  // Each repeated run event scanned every task again: quadratic in a forged trace.
+  it("INV-1 INV-2: a run event repeated where the run cannot take it is an illegal transition each time, and the tasks are checked once", () => {
+    const events = [start];
+    for (let seq = 1; seq <= 50; seq++) {
+      events.push({
+        type: "run",
+        seq,
+        at: 0,
+        event: "allEntered",
+        from: "entering",
+        to: "entered",
+      });
+    }
+    const violations = check(events, level(20));
+    expect(
+      violations.filter((v) => v.message.includes("while not every task was ready")),
+    ).toHaveLength(1);
+    expect(violations.filter((v) => v.invariant === "INV-1").length).toBeGreaterThanOrEqual(49);
+  });
+});
+
 describe("INV-32: forged own failures after cancellation are reported", () => {
   it("INV-32: the real trace of a cancelled execute that fails with its own error is clean", async () => {
     const { p, r } = await ownFailureAfterCancel();
