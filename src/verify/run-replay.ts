@@ -156,11 +156,9 @@ export class RunReplay<T> {
         notReady.push(`${quoted(state.name(node))} (${state.taskState[node]})`);
     }
     if (notReady.length > 0) {
-      state.report(
-        invariant,
-        `${what} while not every task was ready: ${listFirst(notReady)}`,
-        [e],
-      );
+      state.report(invariant, `${what} while not every task was ready: ${listFirst(notReady)}`, [
+        e,
+      ]);
     }
   }
 

@@ -24,11 +24,7 @@ function checkNothingRunning<T>(state: ReplayState<T>, e: RunTransitionEvent): v
       open.push(`${quoted(state.name(node))} (${state.taskState[node]})`);
   }
   if (open.length > 0) {
-    state.report(
-      "INV-13",
-      `the run settled while tasks had not finished: ${listFirst(open)}`,
-      [e],
-    );
+    state.report("INV-13", `the run settled while tasks had not finished: ${listFirst(open)}`, [e]);
   }
   const running: string[] = [];
   for (const [key, record] of state.attempts) {
