@@ -235,10 +235,16 @@ function barLine(bar: Bar, lastTime: number): string {
   return `${mermaidLabel(text)} :${fields.join(", ")}`;
 }
 
+/**
+ * The axis labels' format. Mermaid formats the axis in the viewer's local time, and times
+ * since the run began read as dates near 1970, so minutes and hours would move with the time
+ * zone (by 30 minutes in India): seconds since the epoch (`%s`) and milliseconds of the second
+ * (`%L`) do not.
+ */
 function axisFormat(lastTime: number): string {
   if (lastTime < 1000) return "%-L ms";
-  if (lastTime < 60_000) return "%-S.%L s";
-  return "%-M:%S";
+  if (lastTime < 60_000) return "%s.%L s";
+  return "%s s";
 }
 
 function formatMs(ms: number): string {
@@ -246,22 +252,49 @@ function formatMs(ms: number): string {
 }
 
 /** The index of each run start (`idle -> entering` or `idle -> settled`) in `events`. */
-function runStarts(events: readonly unknown[]): number[] {
+function runStarts(events: readonly (LifecycleEvent | undefined)[]): number[] {
   const starts: number[] = [];
   events.forEach((e, i) => {
-    if (isEvent(e) && e.type === "run" && e.from === "idle") starts.push(i);
+    if (e?.type === "run" && e.from === "idle") starts.push(i);
   });
   return starts;
 }
 
-/** An event of a known kind whose names are strings: what the chart can be drawn from. */
-function isEvent(value: unknown): value is LifecycleEvent {
-  if (typeof value !== "object" || value === null) return false;
-  const e = value as Partial<Record<"type" | "task" | "phase" | "attempt", unknown>>;
+const PHASE_NAMES: ReadonlySet<unknown> = new Set(["preExecute", "execute", "postExecute"]);
+
+/**
+ * Each entry of `events` as a copy of its own fields, read once, or undefined for one that is
+ * not an event the chart can be drawn from: one that cannot be read (a getter that throws, a
+ * revoked `Proxy`), of no known kind, or whose task is not a string or whose phase is not a
+ * phase's name (a chart line must not begin with anything Mermaid reads as a statement).
+ */
+function readEvents(events: readonly unknown[]): (LifecycleEvent | undefined)[] {
+  const read: (LifecycleEvent | undefined)[] = [];
+  for (let i = 0; i < events.length; i++) {
+    let copy: Partial<Record<"type" | "task" | "phase" | "attempt", unknown>>;
+    try {
+      const value = events[i];
+      if (typeof value !== "object" || value === null) {
+        read.push(undefined);
+        continue;
+      }
+      copy = { ...value };
+    } catch {
+      read.push(undefined);
+      continue;
+    }
+    read.push(isDrawable(copy) ? (copy as LifecycleEvent) : undefined);
+  }
+  return read;
+}
+
+function isDrawable(e: Partial<Record<"type" | "task" | "phase" | "attempt", unknown>>): boolean {
   if (e.type === "run") return true;
-  if (e.type === "task") return typeof e.task === "string";
+  if (e.type === "task") {
+    return typeof e.task === "string" && (e.phase === undefined || PHASE_NAMES.has(e.phase));
+  }
   if (e.type !== "attempt" && e.type !== "retry") return false;
-  return typeof e.task === "string" && typeof e.phase === "string" && typeof e.attempt === "number";
+  return typeof e.task === "string" && PHASE_NAMES.has(e.phase) && typeof e.attempt === "number";
 }
 
 /**
@@ -280,7 +313,8 @@ function isEvent(value: unknown): value is LifecycleEvent {
  * Best effort on a partial or odd list: events are read in the order given; an attempt whose
  * start is missing is left out; a bar no event ended (a list cut short) runs to the last time
  * seen and is marked `unfinished`; an event whose `at` is not a finite number (the clock
- * threw) takes the time of the event before it; values that are not events are skipped. It
+ * threw) takes the time of the event before it; values that are not events (or cannot be
+ * read, or name no phase where an event has one) are skipped. It
  * throws a `TypeError` only for something that is not an array, or for the events of more
  * than one run (two run starts): draw each run on its own.
  *
@@ -293,22 +327,23 @@ export function ganttFromEvents(events: readonly LifecycleEvent[]): string {
   if (!Array.isArray(events)) {
     throw new TypeError(`ganttFromEvents: expected an array of events, got ${typeof events}`);
   }
-  const starts = runStarts(events);
+  const read = readEvents(events);
+  const starts = runStarts(read);
   if (starts.length > 1) {
     throw new TypeError(
       `ganttFromEvents: expected the events of one run, found ${starts.length} run starts (at indexes ${starts.join(", ")}); draw each run on its own`,
     );
   }
-  const first = events[starts[0] ?? -1];
-  const origin = first !== undefined && Number.isFinite(first.at) ? first.at : earliest(events);
+  const first = read[starts[0] ?? -1];
+  const origin = first !== undefined && Number.isFinite(first.at) ? first.at : earliest(read);
   const builder = new GanttBuilder(origin);
-  for (const event of events) if (isEvent(event)) builder.read(event);
+  for (const event of read) if (event !== undefined) builder.read(event);
   return builder.chart();
 }
 
 /** The smallest finite `at` of the list, or 0: the origin of a list without its run start. */
-function earliest(events: readonly unknown[]): number {
+function earliest(events: readonly (LifecycleEvent | undefined)[]): number {
   let min = Number.POSITIVE_INFINITY;
-  for (const e of events) if (isEvent(e) && Number.isFinite(e.at)) min = Math.min(min, e.at);
+  for (const e of events) if (e !== undefined && Number.isFinite(e.at)) min = Math.min(min, e.at);
   return Number.isFinite(min) ? min : 0;
 }

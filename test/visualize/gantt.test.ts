@@ -5,6 +5,7 @@
  * charts of generated runs, and lists that are cut short or odd.
  */
 import { fc, test } from "@fast-check/vitest";
+import { timeFormat } from "d3-time-format";
 import { describe, expect, it } from "vitest";
 import {
   AsyncTaskProcessor,
@@ -292,7 +293,9 @@ describe("ganttFromEvents: the chart of a run", () => {
     expect((await parseGantt(text)).map((b) => b.section)).toEqual(["run", "run", "#1: a; b %% c"]);
   });
 
-  it("the axis reads seconds for a run over a second, minutes for one over a minute", async () => {
+  // The axis of a run over a minute read minutes of the hour, in local time: 30 minutes off in
+  // India, and wrapping after an hour.
+  it("the axis reads milliseconds, then seconds, the same in every time zone", async () => {
     const axis = async (ms: number) => {
       const clock = new VirtualClock();
       const processor = AsyncTaskProcessor.builder()
@@ -301,8 +304,23 @@ describe("ganttFromEvents: the chart of a run", () => {
       return ganttFromEvents(await record(processor, clock)).split("\n")[2];
     };
     expect(await axis(999)).toBe("  axisFormat %-L ms");
-    expect(await axis(1_500)).toBe("  axisFormat %-S.%L s");
-    expect(await axis(90_000)).toBe("  axisFormat %-M:%S");
+    expect(await axis(1_500)).toBe("  axisFormat %s.%L s");
+    expect(await axis(90_000)).toBe("  axisFormat %s s");
+    // As Mermaid draws a tick: d3's format, in the viewer's local time.
+    const label = (format: string, ms: number) => timeFormat(format)(new Date(ms));
+    const zone = process.env.TZ;
+    try {
+      for (const tz of ["UTC", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns"]) {
+        process.env.TZ = tz;
+        expect(label("%-L ms", 250)).toBe("250 ms");
+        expect(label("%s.%L s", 1_500)).toBe("1.500 s");
+        expect(label("%s s", 90_000)).toBe("90 s");
+        expect(label("%s s", 3_700_000)).toBe("3700 s");
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });
 
@@ -421,6 +439,32 @@ describe("ganttFromEvents on partial and odd lists", () => {
     const text = ganttFromEvents([...noise.slice(0, 2), ...odd, ...noise.slice(2)]);
     expect(text).toContain("  section a\n    preExecute :done, milestone, 0, 0ms");
     await expect(parseGantt(text)).resolves.toBeDefined();
+  });
+
+  // A revoked Proxy or a throwing getter threw out of ganttFromEvents; a forged phase such as
+  // "title Hacked" began a chart line, where Mermaid read it as a statement.
+  it("entries that cannot be read, and events naming no phase where they have one, are skipped", async () => {
+    const events = await someRun();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwing = (key: string) =>
+      Object.defineProperty({ type: "task", task: "a", event: "skip", at: 1 }, key, {
+        enumerable: true,
+        get() {
+          throw new Error(`no ${key}`);
+        },
+      });
+    const forged = ["dateFormat YYYY", "title Hacked", "excludes weekends", "click x"].map(
+      (phase) => ({ type: "attempt", task: "a", phase, attempt: 1, event: "start", at: 2 }),
+    );
+    const noise = [
+      proxy,
+      throwing("type"),
+      throwing("at"),
+      ...forged,
+    ] as unknown as LifecycleEvent[];
+    const text = ganttFromEvents([...events.slice(0, 3), ...noise, ...events.slice(3)]);
+    expect(text).toBe(ganttFromEvents(events));
   });
 
   it("refuses what it cannot draw: something that is not an array, the events of two runs", async () => {
