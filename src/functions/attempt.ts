@@ -123,6 +123,11 @@ export class Attempt {
    * `lateSettle` once abandoned.
    */
   #laterError: unknown = NO_ERROR;
+  /**
+   * The error the attempt event being reported carries, as thrown, while a run listens: the
+   * event has a description only, and sdax's own tracing records the error with its stack.
+   */
+  eventError: unknown = undefined;
 
   constructor(
     readonly host: AttemptHost,
@@ -468,6 +473,7 @@ export class Attempt {
       throw ATTEMPT_MACHINE.illegal(from, event, `${this.task} ${this.phase} #${this.attempt}`);
     this.code = to;
     if (this.host.listening) {
+      this.eventError = hasError ? error : undefined;
       this.host.attemptEvent(
         this,
         ATTEMPT_MACHINE.events[event]!,

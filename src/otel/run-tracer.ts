@@ -7,6 +7,7 @@ import type {
   RetryScheduledEvent,
   RunTransitionEvent,
 } from "../events/lifecycle-event.js";
+import type { Attempt } from "../functions/attempt.js";
 import { attemptOf } from "../functions/attempt-scope.js";
 import { fullAttemptOf } from "../functions/light-scope.js";
 import type { TaskScope } from "../functions/task-scope.js";
@@ -20,6 +21,8 @@ interface AbandonedAttempt {
   readonly slot: number;
   readonly attempt: number;
   readonly span: Span;
+  /** The attempt's record, which holds the error of its late settlement as thrown. */
+  readonly record: Attempt | undefined;
 }
 
 /**
@@ -182,14 +185,14 @@ export class RunTracer {
       case "settle":
         try {
           // An error of the attempt's own that came after its outcome was decided.
-          if (event.error !== undefined) span.recordException(event.error);
+          if (event.error !== undefined) span.recordException(thrownBy(recordOf(scope), event));
         } finally {
           this.#end(slot, span);
         }
         return;
       case "abandon":
         this.#abandoned ??= [];
-        this.#abandoned.push({ slot, attempt: event.attempt, span });
+        this.#abandoned.push({ slot, attempt: event.attempt, span, record: recordOf(scope) });
         try {
           span.setAttribute(A.abandoned, true);
           span.addEvent(SDAX_EVENTS.abandon);
@@ -208,7 +211,7 @@ export class RunTracer {
    */
   #failed(span: Span, outcome: string, scope: TaskScope, event: AttemptTransitionEvent): void {
     span.setAttribute(A.outcome, outcome);
-    const record = fullAttemptOf(scope) ?? attemptOf(scope);
+    const record = recordOf(scope);
     const exception: RecordedException =
       record !== undefined
         ? exceptionOf(record.error)
@@ -231,7 +234,7 @@ export class RunTracer {
     const abandoned = this.#abandoned;
     const at = abandoned?.findIndex((a) => a.slot === slot && a.attempt === event.attempt) ?? -1;
     if (abandoned === undefined || at < 0) return;
-    const { span } = abandoned[at]!;
+    const { span, record } = abandoned[at]!;
     abandoned.splice(at, 1);
     const late = this.#shape.tracer.startSpan(
       `${this.#shape.slots[slot]!.name} late settlement`,
@@ -246,9 +249,19 @@ export class RunTracer {
       trace.setSpan(this.#runContext, span),
     );
     try {
-      if (event.error !== undefined) late.recordException(event.error);
+      if (event.error !== undefined) late.recordException(thrownBy(record, event));
     } finally {
       late.end();
     }
   }
+}
+
+/** The attempt record a scope leads to: for a light attempt, the full one that took over. */
+function recordOf(scope: TaskScope): Attempt | undefined {
+  return fullAttemptOf(scope) ?? attemptOf(scope);
+}
+
+/** The error an attempt event carries, as thrown (with its stack) where the record has it. */
+function thrownBy(record: Attempt | undefined, event: AttemptTransitionEvent): RecordedException {
+  return record !== undefined ? exceptionOf(record.eventError) : event.error!;
 }

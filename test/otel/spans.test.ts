@@ -346,6 +346,30 @@ describe("timeouts, retries and abandonment", () => {
       [SDAX_ATTRIBUTES.settled]: "rejected",
     });
     expect(exceptionEvent(late)["exception.message"]).toBe("finally gave up");
+    // As thrown, with its stack, not the event's description of it.
+    expect(exceptionEvent(late)["exception.stacktrace"]).toMatch(/^Error: finally gave up\n\s+at /);
+  });
+
+  // The event's description of a later error has no stack: it was recorded without one.
+  it("records an attempt's own error that came after its timeout on its span, with its stack (spec task-functions 9)", async () => {
+    const clock = new VirtualClock();
+    const late = deferred();
+    const processor = levels([
+      task("slow", { execute: taskFunc(() => late.promise, { timeoutMs: 10 }) }),
+      1,
+    ]);
+    const failed = executionErrorOf(instrument(processor, { tracer }).processTasks({}, { clock }));
+    await clock.runAll();
+    late.reject(new Error("gave up on its own"));
+    await failed;
+    const exceptions = span("slow execute").events.filter((e) => e.name === "exception");
+    expect(exceptions.map((e) => e.attributes?.["exception.message"])).toEqual([
+      'task "slow" execute attempt 1 timed out after 10 ms',
+      "gave up on its own",
+    ]);
+    expect(exceptions[1]!.attributes?.["exception.stacktrace"]).toMatch(
+      /^Error: gave up on its own\n\s+at /,
+    );
   });
 
   it("traces a late settlement that fulfils, after the retry that replaced it succeeded", async () => {
