@@ -1,6 +1,7 @@
 import { GraphBuilder } from "./builders/graph-builder.js";
 import { LevelBuilder } from "./builders/level-builder.js";
 import { mapTaskFunctions } from "./builders/task.js";
+import { describeValue } from "./errors/describe-error.js";
 import { SdaxExecutionError } from "./errors/execution-error.js";
 import type { PhaseName } from "./functions/phase-name.js";
 import type { TaskFunction } from "./functions/task-function.js";
@@ -180,9 +181,28 @@ export function mapProcessorFunctions<T>(
   return new AsyncTaskProcessor<T>(compiled(Object.freeze({ ...plan, tasks })));
 }
 
-/** @internal The compiled plan of a processor (for `checkTrace`). */
-export function planOf<T>(processor: AsyncTaskProcessor<T>): Plan<T> {
+/**
+ * @internal The compiled plan of a processor (for `checkTrace`, `instrument`, the explorer).
+ * Anything else throws a `TypeError` from `caller` saying what it got; a traced processor is
+ * told to pass its `.processor`.
+ */
+export function planOf<T>(processor: AsyncTaskProcessor<T>, caller = "sdax"): Plan<T> {
   const plan = plans.get(processor);
-  if (plan === undefined) throw new TypeError("expected an AsyncTaskProcessor made by a builder");
-  return plan as Plan<T>;
+  if (plan !== undefined) return plan as Plan<T>;
+  throw new TypeError(
+    `${caller}: expected an AsyncTaskProcessor made by a builder, got ${describeValue(processor)}${wrapsProcessor(processor) ? "; pass its `.processor`" : ""}`,
+  );
+}
+
+/** Whether `value` holds a processor as its `processor` (a `TracedProcessor`). Never throws. */
+function wrapsProcessor(value: unknown): boolean {
+  try {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      plans.has((value as { processor: object }).processor)
+    );
+  } catch {
+    return false;
+  }
 }

@@ -32,13 +32,7 @@ const fail = (message: string) => new TypeError(`exploreFailures: ${message}`);
 
 /** Checks the processor; throws a `TypeError` that says what was expected. */
 export function checkProcessor<T>(processor: AsyncTaskProcessor<T>): void {
-  try {
-    planOf(processor);
-  } catch {
-    throw fail(
-      `\`processor\` must be an AsyncTaskProcessor made by a builder, got ${describeValue(processor)}`,
-    );
-  }
+  planOf(processor, "exploreFailures");
 }
 
 /**

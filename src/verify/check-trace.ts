@@ -34,5 +34,5 @@ export function checkTrace<T>(
   events: readonly LifecycleEvent[],
   processor: AsyncTaskProcessor<T>,
 ): TraceViolation[] {
-  return new TraceChecker(planOf(processor)).check(events);
+  return new TraceChecker(planOf(processor, "checkTrace")).check(events);
 }

@@ -2,6 +2,9 @@
  * A workflow as a Mermaid flowchart: what `processor.toMermaid()` returns.
  */
 import type { AsyncTask } from "../builders/task.js";
+import { describeValue } from "../errors/describe-error.js";
+import { escapedText } from "../errors/quoted.js";
+import { isPlainObject, ownOptions } from "../functions/option-object.js";
 import type { Plan } from "../graph/plan.js";
 import { mermaidLabel } from "./mermaid-text.js";
 
@@ -87,25 +90,34 @@ function readOptions(options: FlowchartOptions | undefined): {
   phases: boolean;
 } {
   if (options === undefined) return { direction: "TB", phases: true };
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`toMermaid: expected an options object or nothing, got ${typeof options}`);
+  if (!isPlainObject(options)) {
+    throw new TypeError(
+      `toMermaid: expected a plain options object like { direction } or nothing, got ${describeValue(options)}`,
+    );
   }
-  const { direction = "TB", phases = true } = options;
+  let copy: Record<string, unknown>;
+  try {
+    copy = ownOptions(options);
+  } catch (cause) {
+    throw new TypeError("toMermaid: the options could not be read", { cause });
+  }
+  for (const key of Object.keys(copy)) {
+    if (key !== "direction" && key !== "phases") {
+      throw new TypeError(
+        `toMermaid: unknown option \`${escapedText(key)}\`; the options are direction and phases`,
+      );
+    }
+  }
+  const { direction = "TB", phases = true } = copy;
   if (typeof direction !== "string" || !DIRECTIONS.has(direction)) {
     throw new TypeError(
-      `toMermaid: expected \`direction\` to be "TB", "BT", "LR" or "RL", got ${describe(direction)}`,
+      `toMermaid: expected \`direction\` to be "TB", "BT", "LR" or "RL", got ${describeValue(direction)}`,
     );
   }
   if (typeof phases !== "boolean") {
-    throw new TypeError(`toMermaid: expected \`phases\` to be a boolean, got ${describe(phases)}`);
+    throw new TypeError(
+      `toMermaid: expected \`phases\` to be a boolean, got ${describeValue(phases)}`,
+    );
   }
   return { direction, phases };
-}
-
-/** A value for an error message; never throws, whatever the value. */
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (typeof value === "object" && value !== null) return "an object";
-  return `${String(value)} (${typeof value})`;
 }

@@ -7,6 +7,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import {
   AsyncTaskProcessor,
+  checkTrace,
   RetryableError,
   type TaskScope,
   task,
@@ -410,6 +411,27 @@ describe("instrument()", () => {
     expect(() => instrument(processor, { name: 42 as unknown as string })).toThrow(
       /`name` must be a string, got 42/,
     );
+  });
+
+  // `null` threw a raw "Cannot read properties of null", a string and a misspelt key were
+  // ignored, and checkTrace given the traced processor did not say what to pass instead.
+  it("refuses options that are not a plain object or that it does not know; a traced processor given where a processor is expected says to pass its .processor", () => {
+    const processor = levels([task("a", { execute: () => {} }), 1]);
+    expect(() => instrument(processor, null as never)).toThrow(
+      "instrument: options must be a plain object like { tracer, name }, got null",
+    );
+    expect(() => instrument(processor, "checkout" as never)).toThrow(
+      'instrument: options must be a plain object like { tracer, name }, got "checkout" (string)',
+    );
+    expect(() => instrument(processor, { nmae: "checkout" } as never)).toThrow(
+      "instrument: unknown option `nmae`; the options are tracer and name",
+    );
+    const traced = instrument(processor, { tracer });
+    const hint =
+      "expected an AsyncTaskProcessor made by a builder, got a TracedProcessor; pass its `.processor`";
+    expect(() => checkTrace([], traced as never)).toThrow(`checkTrace: ${hint}`);
+    expect(() => instrument(traced as never)).toThrow(`instrument: ${hint}`);
+    expect(checkTrace([], traced.processor).length).toBeGreaterThan(0);
   });
 
   it("keeps the processor it traces", () => {

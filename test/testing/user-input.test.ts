@@ -126,7 +126,7 @@ describe("options are checked, with errors naming the field", () => {
   it("a processor that is not one, and options that are not an object, reject (never throw)", async () => {
     const notAProcessor = {} as AsyncTaskProcessor<object>;
     await expect(exploreFailures(notAProcessor, base as never)).rejects.toThrow(
-      "exploreFailures: `processor` must be an AsyncTaskProcessor made by a builder, got {} (object)",
+      "exploreFailures: expected an AsyncTaskProcessor made by a builder, got {} (object)",
     );
     await expect(exploreFailures(processor, null as never)).rejects.toThrow(
       "exploreFailures: options must be a plain object, got null",

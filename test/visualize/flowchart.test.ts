@@ -102,9 +102,32 @@ describe("processor.toMermaid(): the text", () => {
     );
     expect(draw({ phases: "yes" })).toThrow("toMermaid: expected `phases` to be a boolean");
     expect(draw(42)).toThrow(TypeError);
-    expect(draw({ direction: { toString: () => "TB" } })).toThrow("got an object");
+    expect(draw({ direction: { toString: () => "TB" } })).toThrow("got {} (object)");
     expect(draw({ phases: () => true })).toThrow("got a function");
     expect(draw({ direction: undefined, phases: undefined })()).toContain("flowchart TB");
+  });
+
+  // A misspelt option was ignored, and `null` was described as "got object".
+  it("refuses options that are not a plain object, or that it does not know, naming them", () => {
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("a", { execute: noop }), 1)
+      .build();
+    const draw = (options: unknown) => () => processor.toMermaid(options as never);
+    expect(draw(null)).toThrow(
+      "toMermaid: expected a plain options object like { direction } or nothing, got null",
+    );
+    expect(draw({ dirction: "LR" })).toThrow(
+      "toMermaid: unknown option `dirction`; the options are direction and phases",
+    );
+    const throwing = Object.defineProperty({}, "direction", {
+      enumerable: true,
+      get() {
+        throw new Error("no direction");
+      },
+    });
+    expect(draw(throwing)).toThrow("toMermaid: the options could not be read");
+    // Only own fields are options: one inherited from the prototype is none.
+    expect(draw(Object.create({ direction: "LR" }))).toThrow("got an object inheriting");
   });
 });
 
