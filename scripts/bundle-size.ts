@@ -14,17 +14,20 @@ import { build, type Metafile } from "esbuild";
 import { root } from "./package-tools.js";
 
 /**
- * The limits, in bytes: 72 KB minified, 23 KB gzipped. (20 KB gzipped until the engine's
+ * The limits, in bytes: 73 KB minified, 23.5 KB gzipped. (20 KB gzipped until the engine's
  * light attempts, which run a bare phase without a full attempt record, added 0.76 KB; 21 KB
  * until checks of user input that could half-run a workflow or crash a run added 0.7 KB: task
  * functions of another copy and classes at build time, the run's signal, a clock's
  * clearTimeout starting child work, each with its message; 22 KB and 70 KB minified until more
  * of them added 1.1 KB: names escaped in messages, plain option objects read by their own
  * properties, retryOn and random that must answer at once, the scope of a retry, and the
- * lifecycle's sets derived from its tables rather than spelled out.)
+ * lifecycle's sets derived from its tables rather than spelled out; 23 KB and 72 KB minified
+ * until 0.35 KB more: constructors that refuse to be called by hand, a phase runner that
+ * answers at once after a crash, its dispose method where a runtime has no
+ * `Symbol.asyncDispose`, and toMermaid's options checked as every other options argument.)
  */
-const MAX_RAW = 72_000;
-const MAX_GZIP = 23_000;
+const MAX_RAW = 73_000;
+const MAX_GZIP = 23_500;
 
 const WORKFLOW = `
 import { AsyncTaskProcessor, isSdaxExecutionError, task, taskFunc } from "./src/index.ts";

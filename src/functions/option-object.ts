@@ -1,3 +1,6 @@
+import { describeValue } from "../errors/describe-error.js";
+import { escapedText } from "../errors/quoted.js";
+
 /**
  * An object literal (or `Object.create(null)`): what every options argument must be. Not an
  * array, a `Map`, a class instance or an `AbortSignal` passed where `{ signal }` was meant.
@@ -53,4 +56,38 @@ export function ownOptions(options: object): Record<string, unknown> {
   const own: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(options)) own[key] = (options as Record<string, unknown>)[key];
   return own;
+}
+
+/**
+ * `options`, an options argument of `caller`, as a copy of its own enumerable fields, each
+ * read once. Throws a `TypeError` from `caller` for what is not a plain object (`like` shows
+ * one), for options that cannot be read (its `cause` what reading threw), and for a key not in
+ * `known`.
+ */
+export function readOptionObject(
+  options: unknown,
+  caller: string,
+  known: readonly string[],
+  like?: string,
+): Record<string, unknown> {
+  if (!isPlainObject(options)) {
+    const example = like === undefined ? "" : ` like ${like}`;
+    throw new TypeError(
+      `${caller}: options must be a plain object${example}, got ${describeValue(options)}`,
+    );
+  }
+  let copy: Record<string, unknown>;
+  try {
+    copy = ownOptions(options);
+  } catch (cause) {
+    throw new TypeError(`${caller}: options could not be read`, { cause });
+  }
+  for (const key of Object.keys(copy)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `${caller}: unknown option \`${escapedText(key)}\`; known options: ${known.join(", ")}`,
+      );
+    }
+  }
+  return copy;
 }

@@ -1,7 +1,6 @@
 import { context, type Tracer, trace } from "@opentelemetry/api";
 import { describeValue } from "../errors/describe-error.js";
-import { escapedText } from "../errors/quoted.js";
-import { isPlainObject, ownOptions } from "../functions/option-object.js";
+import { readOptionObject } from "../functions/option-object.js";
 import type { PhaseRunner } from "../phase-runner.js";
 import { type AsyncTaskProcessor, mapProcessorFunctions, planOf } from "../processor.js";
 import type { RunOptions } from "../scheduler/run-options.js";
@@ -100,7 +99,12 @@ export function instrument<T>(
   options: InstrumentOptions = {},
 ): TracedProcessor<T> {
   planOf(processor, "instrument"); // a TypeError for anything but a processor made by a builder
-  const { tracer = trace.getTracer("sdax"), name = "sdax run" } = readInstrumentOptions(options);
+  const { tracer = trace.getTracer("sdax"), name = "sdax run" } = readOptionObject(
+    options,
+    "instrument",
+    ["tracer", "name"],
+    "{ tracer, name }",
+  ) as InstrumentOptions;
   if (typeof tracer !== "object" || tracer === null || typeof tracer.startSpan !== "function") {
     throw new TypeError(
       `instrument: \`tracer\` must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`,
@@ -110,27 +114,4 @@ export function instrument<T>(
     throw new TypeError(`instrument: \`name\` must be a string, got ${describeValue(name)}`);
   }
   return new TracedProcessor(processor, tracer, name);
-}
-
-/** The options' own fields, each read once; a `TypeError` for what is not a plain object of them. */
-function readInstrumentOptions(options: unknown): InstrumentOptions {
-  if (!isPlainObject(options)) {
-    throw new TypeError(
-      `instrument: options must be a plain object like { tracer, name }, got ${describeValue(options)}`,
-    );
-  }
-  let copy: Record<string, unknown>;
-  try {
-    copy = ownOptions(options);
-  } catch (cause) {
-    throw new TypeError("instrument: options could not be read", { cause });
-  }
-  for (const key of Object.keys(copy)) {
-    if (key !== "tracer" && key !== "name") {
-      throw new TypeError(
-        `instrument: unknown option \`${escapedText(key)}\`; the options are tracer and name`,
-      );
-    }
-  }
-  return copy as InstrumentOptions;
 }

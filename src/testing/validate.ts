@@ -1,7 +1,7 @@
 import { describeValue } from "../errors/describe-error.js";
 import { escapedText, quoted } from "../errors/quoted.js";
 import { generatorKind, isClass, notAnsweringAtOnce } from "../functions/function-kind.js";
-import { isPlainObject, ownOptions } from "../functions/option-object.js";
+import { isPlainObject, ownOptions, readOptionObject } from "../functions/option-object.js";
 import { MAX_TIMER_MS } from "../functions/options.js";
 import { type AsyncTaskProcessor, planOf } from "../processor.js";
 import { type RunOptions, readRunOptions } from "../scheduler/run-options.js";
@@ -43,15 +43,7 @@ export function readSettings<T>(
   options: ExploreOptions<T>,
   placements: readonly Placement[],
 ): Settings<T> {
-  if (!isPlainObject(options)) {
-    throw fail(`options must be a plain object, got ${describeValue(options)}`);
-  }
-  const o = readAll(options, "options");
-  for (const key of Object.keys(o)) {
-    if (!knownKeys.includes(key)) {
-      throw fail(`unknown option \`${escapedText(key)}\`; known options: ${knownKeys.join(", ")}`);
-    }
-  }
+  const o = readOptionObject(options, "exploreFailures", knownKeys);
   const { context, check, seed, runs, replay, runOptions, stallMs } = o;
   if (typeof context !== "function") {
     throw fail(
@@ -109,17 +101,7 @@ export function readSettings<T>(
  * a replay decides itself. Throws a `TypeError` saying what is wrong.
  */
 export function readReplayOptions(options: unknown): Record<string, unknown> {
-  if (!isPlainObject(options)) {
-    throw new TypeError(
-      `replayFailure: options must be a plain object like { context, check }, got ${describeValue(options)}`,
-    );
-  }
-  let copy: Record<string, unknown>;
-  try {
-    copy = ownOptions(options);
-  } catch (cause) {
-    throw new TypeError("replayFailure: options could not be read", { cause });
-  }
+  const copy = readOptionObject(options, "replayFailure", knownKeys, "{ context, check }");
   for (const key of ["replay", "runs", "seed"]) {
     if (key in copy) {
       throw new TypeError(

@@ -3,8 +3,7 @@
  */
 import type { AsyncTask } from "../builders/task.js";
 import { describeValue } from "../errors/describe-error.js";
-import { escapedText } from "../errors/quoted.js";
-import { isPlainObject, ownOptions } from "../functions/option-object.js";
+import { readOptionObject } from "../functions/option-object.js";
 import type { Plan } from "../graph/plan.js";
 import { mermaidLabel } from "./mermaid-text.js";
 
@@ -90,24 +89,7 @@ function readOptions(options: FlowchartOptions | undefined): {
   phases: boolean;
 } {
   if (options === undefined) return { direction: "TB", phases: true };
-  if (!isPlainObject(options)) {
-    throw new TypeError(
-      `toMermaid: expected a plain options object like { direction } or nothing, got ${describeValue(options)}`,
-    );
-  }
-  let copy: Record<string, unknown>;
-  try {
-    copy = ownOptions(options);
-  } catch (cause) {
-    throw new TypeError("toMermaid: the options could not be read", { cause });
-  }
-  for (const key of Object.keys(copy)) {
-    if (key !== "direction" && key !== "phases") {
-      throw new TypeError(
-        `toMermaid: unknown option \`${escapedText(key)}\`; the options are direction and phases`,
-      );
-    }
-  }
+  const copy = readOptionObject(options, "toMermaid", ["direction", "phases"], "{ direction }");
   const { direction = "TB", phases = true } = copy;
   if (typeof direction !== "string" || !DIRECTIONS.has(direction)) {
     throw new TypeError(

@@ -424,7 +424,7 @@ describe("instrument()", () => {
       'instrument: options must be a plain object like { tracer, name }, got "checkout" (string)',
     );
     expect(() => instrument(processor, { nmae: "checkout" } as never)).toThrow(
-      "instrument: unknown option `nmae`; the options are tracer and name",
+      "instrument: unknown option `nmae`; known options: tracer, name",
     );
     const traced = instrument(processor, { tracer });
     const hint =

@@ -114,10 +114,10 @@ describe("processor.toMermaid(): the text", () => {
       .build();
     const draw = (options: unknown) => () => processor.toMermaid(options as never);
     expect(draw(null)).toThrow(
-      "toMermaid: expected a plain options object like { direction } or nothing, got null",
+      "toMermaid: options must be a plain object like { direction }, got null",
     );
     expect(draw({ dirction: "LR" })).toThrow(
-      "toMermaid: unknown option `dirction`; the options are direction and phases",
+      "toMermaid: unknown option `dirction`; known options: direction, phases",
     );
     const throwing = Object.defineProperty({}, "direction", {
       enumerable: true,
@@ -125,7 +125,7 @@ describe("processor.toMermaid(): the text", () => {
         throw new Error("no direction");
       },
     });
-    expect(draw(throwing)).toThrow("toMermaid: the options could not be read");
+    expect(draw(throwing)).toThrow("toMermaid: options could not be read");
     // Only own fields are options: one inherited from the prototype is none.
     expect(draw(Object.create({ direction: "LR" }))).toThrow("got an object inheriting");
   });
