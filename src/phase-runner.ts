@@ -125,7 +125,7 @@ export class PhaseRunner implements AsyncDisposable {
     // A runtime without `Symbol.asyncDispose` (an older browser) keyed the method above
     // "undefined", where no `await using` looks. It moves to the key that compilers lowering
     // `await using` fall back to there (esbuild among them).
-    if (typeof Symbol.asyncDispose !== "symbol") {
+    if (Symbol.asyncDispose === undefined) {
       const prototype = PhaseRunner.prototype as unknown as Record<PropertyKey, unknown>;
       const method = Object.getOwnPropertyDescriptor(prototype, "undefined")!;
       Object.defineProperty(prototype, Symbol.for("Symbol.asyncDispose"), method);

@@ -61,14 +61,15 @@ export function ownOptions(options: object): Record<string, unknown> {
 /**
  * `options`, an options argument of `caller`, as a copy of its own enumerable fields, each
  * read once. Throws a `TypeError` from `caller` for what is not a plain object (`like` shows
- * one), for options that cannot be read (its `cause` what reading threw), and for a key not in
- * `known`.
+ * one), for options that cannot be read (its `cause` what reading threw), for a key in
+ * `refused` given a value (saying why it cannot be set), and for any other key not in `known`.
  */
 export function readOptionObject(
   options: unknown,
   caller: string,
   known: readonly string[],
   like?: string,
+  refused: Readonly<Record<string, string>> = {},
 ): Record<string, unknown> {
   if (!isPlainObject(options)) {
     const example = like === undefined ? "" : ` like ${like}`;
@@ -83,6 +84,10 @@ export function readOptionObject(
     throw new TypeError(`${caller}: options could not be read`, { cause });
   }
   for (const key of Object.keys(copy)) {
+    if (Object.hasOwn(refused, key)) {
+      if (copy[key] === undefined) continue;
+      throw new TypeError(`${caller}: option \`${key}\` cannot be set: ${refused[key]}`);
+    }
     if (!known.includes(key)) {
       throw new TypeError(
         `${caller}: unknown option \`${escapedText(key)}\`; known options: ${known.join(", ")}`,

@@ -211,11 +211,7 @@ export class RunTracer {
    */
   #failed(span: Span, outcome: string, scope: TaskScope, event: AttemptTransitionEvent): void {
     span.setAttribute(A.outcome, outcome);
-    const record = recordOf(scope);
-    const exception: RecordedException =
-      record !== undefined
-        ? exceptionOf(record.error)
-        : (event.error ?? { name: "Error", message: "" });
+    const exception = thrownBy(recordOf(scope), event);
     span.recordException(exception);
     span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
   }
@@ -263,5 +259,6 @@ function recordOf(scope: TaskScope): Attempt | undefined {
 
 /** The error an attempt event carries, as thrown (with its stack) where the record has it. */
 function thrownBy(record: Attempt | undefined, event: AttemptTransitionEvent): RecordedException {
-  return record !== undefined ? exceptionOf(record.eventError) : event.error!;
+  if (record !== undefined) return exceptionOf(record.eventError);
+  return event.error ?? { name: "Error", message: "" };
 }

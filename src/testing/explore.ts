@@ -1,6 +1,6 @@
-import { describeValue, thrownText } from "../errors/describe-error.js";
+import { thrownText } from "../errors/describe-error.js";
 import { handleIfPromise } from "../functions/native-then.js";
-import type { AsyncTaskProcessor } from "../processor.js";
+import { type AsyncTaskProcessor, planOf } from "../processor.js";
 import { VirtualClock } from "../time/virtual-clock.js";
 import { checkTrace, type TraceViolation } from "../verify/check-trace.js";
 import { placementsOf, planCases } from "./cases.js";
@@ -8,7 +8,7 @@ import { driveRun } from "./drive.js";
 import { describeFaults, type Fault, faultsKey } from "./fault.js";
 import { seededRandom } from "./random.js";
 import type { ExplorationResult, ExploreOptions, Replay, Violation } from "./types.js";
-import { checkProcessor, readReplayOptions, readSettings, type Settings } from "./validate.js";
+import { type Caller, readSettings, type Settings } from "./validate.js";
 
 /** What went wrong in one run, before it is tied to a minimal fault set. */
 interface Finding {
@@ -47,13 +47,23 @@ interface Finding {
  * });
  * expect(result.violations.map((v) => v.message)).toEqual([]);
  */
-export async function exploreFailures<T>(
+export function exploreFailures<T>(
   processor: AsyncTaskProcessor<T>,
   options: ExploreOptions<T>,
 ): Promise<ExplorationResult> {
-  checkProcessor(processor);
+  return explore("exploreFailures", processor, options);
+}
+
+/** {@link exploreFailures} and {@link replayFailure}: every message names the one called. */
+async function explore<T>(
+  caller: Caller,
+  processor: AsyncTaskProcessor<T>,
+  options: ExploreOptions<T>,
+  replay?: unknown,
+): Promise<ExplorationResult> {
+  planOf(processor, caller);
   const placements = placementsOf(processor);
-  const settings = readSettings(options, placements);
+  const settings = readSettings(caller, options, placements, replay);
   const explorer = new Explorer(processor, settings);
   if (settings.replay !== undefined) {
     const finding = await explorer.run(settings.replay.faults);
@@ -92,20 +102,12 @@ export async function exploreFailures<T>(
  * const again = await replayFailure(processor, replay, { context, check });
  * expect(again.violations).toEqual([]);
  */
-export async function replayFailure<T>(
+export function replayFailure<T>(
   processor: AsyncTaskProcessor<T>,
   replay: Replay,
   options: Omit<ExploreOptions<T>, "replay" | "runs" | "seed">,
 ): Promise<ExplorationResult> {
-  // Without a replay this would explore every case, silently: a regression test pasted from a
-  // result with no violation (`violations[0]?.replay`) must fail instead.
-  if (replay === undefined || replay === null) {
-    throw new TypeError(
-      `replayFailure: \`replay\` must be a violation's replay like { faults: [...] }, got ${describeValue(replay)}`,
-    );
-  }
-  const copy = readReplayOptions(options);
-  return exploreFailures(processor, { ...copy, replay } as ExploreOptions<T>);
+  return explore("replayFailure", processor, options as ExploreOptions<T>, replay);
 }
 
 /** Runs cases, remembering what each found, so minimisation re-runs nothing it has seen. */
@@ -194,11 +196,12 @@ class Explorer<T> {
 }
 
 /**
- * What a finding shows, to tell two problems apart: the check's error as text, the invariants
- * the trace broke, or a run that never settled.
+ * What a finding shows, to tell two problems apart: the check's error as text, up to the
+ * numbers in it (`2 connection(s) never released` is the problem `1 connection(s)` is), the
+ * invariants the trace broke, or a run that never settled.
  */
 function problemOf(finding: Finding): string {
-  if (finding.source === "check") return `check: ${thrownText(finding.error)}`;
+  if (finding.source === "check") return `check: ${thrownText(finding.error).replace(/\d+/g, "#")}`;
   if (finding.source === "trace") {
     return `trace: ${[...new Set(finding.trace.map((v) => v.invariant))].sort().join(", ")}`;
   }
@@ -228,15 +231,15 @@ function violation(
 
 /**
  * Why a run never settled, and what would help: a preExecute or execute is cancelled, so
- * `abandonAfterMs` lets the run go on without it; a postExecute is never cancelled, so only
- * its own `timeoutMs` ends it.
+ * `abandonAfterMs` lets the run go on without it; a postExecute is never cancelled, so it
+ * needs a `timeoutMs` to be given up on, and an `abandonAfterMs` not to be waited for.
  */
 function unsettledText(running: readonly string[]): string {
   if (running.length === 0) {
-    return "the run never settled after it was aborted, though none of its functions was still running (work a function started and did not wait for, such as a spawn child, may be what it waits on)";
+    return "the run never settled after it was aborted, though none of its functions was still running";
   }
   const advice = running.some((label) => label.startsWith("postExecute"))
-    ? "a postExecute is never cancelled: give it a timeoutMs; a preExecute or execute that ignores its signal needs abandonAfterMs"
+    ? "a postExecute is never cancelled: give it a timeoutMs and an abandonAfterMs; a preExecute or execute that ignores its signal needs abandonAfterMs"
     : "a function that ignores its signal needs abandonAfterMs";
   return `the run never settled: ${running.join(", ")} still running after the run was aborted; ${advice}`;
 }

@@ -23,9 +23,10 @@ export function injectFaults<T>(
 }
 
 /**
- * The user's function with `fault` around it. When its body runs, it returns what the body
- * returned, a promise as it is and a synchronous result synchronously, so the engine sees the
- * same function, one that settles in the same turns.
+ * The user's function with `fault` around it, on every attempt: `failAtStart` throws before
+ * the body, `hang` waits for the signal instead of the body, and `failAfterBody` runs the
+ * body, then fails in the same turn as the body's own result: at once for a synchronous one,
+ * once it settles for a promise.
  */
 function faulty<T>(body: TaskFn<T>, fault: Fault, watch: RunWatch): TaskFn<T> {
   return (ctx, scope) => {

@@ -57,8 +57,9 @@ export interface Replay {
 }
 
 /**
- * One way the workflow misbehaves: the smallest fault set that shows it (a pair whose either
- * fault already fails alone is reported as that one fault), what went wrong, and its replay.
+ * One way the workflow misbehaves: the smallest fault set that shows it (a pair is reported as
+ * one of its faults when that fault alone shows the same problem), what went wrong, and its
+ * replay.
  */
 export interface Violation {
   /** The minimal faults that make the workflow misbehave; `[]` when it does without any. */

@@ -73,6 +73,24 @@ describe("minimisation", () => {
     ]);
   });
 
+  it("a problem is the same whatever numbers its message holds: a pair counting two leaks reduces to its singles", async () => {
+    const result = await exploreFailures(siblings, {
+      context: () => ({}),
+      check: (_ctx, run) => {
+        const leaks = run.faults.filter((f) => f.kind === "failAtStart").length;
+        if (leaks > 0) throw new Error(`${leaks} connection(s) never released`);
+      },
+      seed: 3,
+    });
+    expect(result.violations.map((v) => v.faults.length)).toEqual([1, 1, 1]);
+    expect(result.violations.map((v) => v.message)).toEqual(
+      ["a", "b", "c"].map(
+        (name) =>
+          `with preExecute of "${name}" failing at its start: check failed: Error: 1 connection(s) never released`,
+      ),
+    );
+  });
+
   it("a workflow that misbehaves without any fault reduces everything to the no-fault run", async () => {
     const result = await exploreFailures(siblings, {
       context: () => ({}),

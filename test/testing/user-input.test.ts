@@ -147,7 +147,7 @@ describe("replayFailure checks what it is given", () => {
     const cases: [() => Promise<unknown>, string][] = [
       [
         () => replayFailure(processor, undefined as never, base),
-        "replayFailure: `replay` must be a violation's replay like { faults: [...] }, got undefined",
+        "replayFailure: `replay` must be an object like { faults: [...] } (a violation's `replay`), got undefined",
       ],
       [
         () => replayFailure(processor, replay, null as never),
@@ -159,7 +159,7 @@ describe("replayFailure checks what it is given", () => {
       ],
       [
         () => replayFailure(processor, replay, { ...base, runs: 5 } as never),
-        "replayFailure: option `runs` cannot be set: a replay runs the one case its `replay` (the second argument) describes",
+        "replayFailure: option `runs` cannot be set: a replay runs the one case its replay describes",
       ],
     ];
     for (const [call, message] of cases) {
@@ -179,15 +179,15 @@ describe("replayFailure checks what it is given", () => {
     const cases: [unknown, string][] = [
       [
         violation,
-        "exploreFailures: `replay` has an unknown field `foundWith`; its fields are faults (pass a violation's `replay`, not the violation)",
+        "replayFailure: `replay` has an unknown field `foundWith`; its fields are faults (pass a violation's `replay`, not the violation)",
       ],
       [
         { faults: [], seed: 3 },
-        "exploreFailures: `replay` has an unknown field `seed`; its fields are faults (pass a violation's `replay`, not the violation)",
+        "replayFailure: `replay` has an unknown field `seed`; its fields are faults",
       ],
       [
         { faults: [{ task: "db", phase: "preExecute", knd: "hang" }] },
-        "exploreFailures: `replay.faults[0]` has an unknown field `knd`; its fields are task, phase, kind",
+        "replayFailure: `replay.faults[0]` has an unknown field `knd`; its fields are task, phase, kind",
       ],
     ];
     for (const [replay, message] of cases) {
@@ -198,6 +198,19 @@ describe("replayFailure checks what it is given", () => {
     await expect(
       replayFailure(processor, violation.replay, base).then((r) => r.runs),
     ).resolves.toBe(1);
+    // A field a replay decides itself, left undefined, is no option set.
+    const unset = { ...base, runs: undefined, seed: undefined };
+    await expect(
+      replayFailure(processor, violation.replay, unset).then((r) => r.runs),
+    ).resolves.toBe(1);
+    // An unknown option lists only what replayFailure takes.
+    const misspelt = await replayFailure(processor, violation.replay, {
+      ...base,
+      stalMs: 5,
+    } as never).catch((e: unknown) => e);
+    expect((misspelt as Error).message).toBe(
+      "replayFailure: unknown option `stalMs`; known options: context, check, runOptions, stallMs",
+    );
   });
 });
 
@@ -366,7 +379,7 @@ describe("user functions that throw or misbehave never break the explorer", () =
   });
 
   // The advice was the one for a preExecute or execute, which abandonAfterMs cannot help.
-  it("a postExecute that never settles is an `unsettled` violation advising its own timeoutMs (INV-7, INV-13)", async () => {
+  it("a postExecute that never settles is an `unsettled` violation advising its own timeoutMs and abandonAfterMs (INV-7, INV-13)", async () => {
     const stubborn = AsyncTaskProcessor.builder<object>()
       .addTask(task("stubborn", { postExecute: () => new Promise(() => {}) }), 1)
       .build();
@@ -376,7 +389,7 @@ describe("user functions that throw or misbehave never break the explorer", () =
       { context: () => ({}), check: () => {}, stallMs: 0, runOptions: { abandonAfterMs: 10 } },
     );
     expect(result.violations.map((v) => v.message)).toEqual([
-      'with no fault: the run never settled: postExecute of "stubborn" still running after the run was aborted; a postExecute is never cancelled: give it a timeoutMs; a preExecute or execute that ignores its signal needs abandonAfterMs',
+      'with no fault: the run never settled: postExecute of "stubborn" still running after the run was aborted; a postExecute is never cancelled: give it a timeoutMs and an abandonAfterMs; a preExecute or execute that ignores its signal needs abandonAfterMs',
     ]);
   });
 

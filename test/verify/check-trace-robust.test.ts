@@ -239,6 +239,18 @@ describe("checkTrace stays small on large workflows and forged traces", () => {
       violations.filter((v) => v.message.includes("while not every task was ready")),
     ).toHaveLength(1);
     expect(violations.filter((v) => v.invariant === "INV-1").length).toBeGreaterThanOrEqual(49);
+    // Taken legally again and again: an illegal event that leads back to `entering` between.
+    const alternating = [start];
+    for (let seq = 1; seq <= 50; seq += 2) {
+      alternating.push(
+        { type: "run", seq, at: 0, event: "allEntered", from: "entering", to: "entered" },
+        { type: "run", seq: seq + 1, at: 0, event: "start", from: "entered", to: "entering" },
+      );
+    }
+    const again = check(alternating, level(20));
+    expect(again.filter((v) => v.message.includes("while not every task was ready"))).toHaveLength(
+      1,
+    );
   });
 });
 
