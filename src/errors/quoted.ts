@@ -9,6 +9,8 @@ import { safeString } from "./describe-error.js";
  * kept.
  */
 const SPECIAL = /["\\\p{Cc}\p{Zl}\p{Zp}]|(?!\u200c|\u200d|[\u{e0020}-\u{e007f}])\p{Cf}|\p{Cs}/gu;
+/** The same, but quotes and backslashes: what a whole message must not hold. */
+const INVISIBLE = /[\p{Cc}\p{Zl}\p{Zp}]|(?!\u200c|\u200d|[\u{e0020}-\u{e007f}])\p{Cf}|\p{Cs}/gu;
 
 const SHORT: Readonly<Record<string, string>> = {
   '"': '\\"',
@@ -34,6 +36,14 @@ function escapeChar(char: string): string {
  */
 export function escapedText(text: unknown): string {
   return (typeof text === "string" ? text : safeString(text)).replace(SPECIAL, escapeChar);
+}
+
+/**
+ * A whole message, its names already {@link quoted}, with whatever else could forge a line or
+ * hide text escaped: for messages that show fields of events that may be forged.
+ */
+export function oneLine(message: string): string {
+  return message.replace(INVISIBLE, escapeChar);
 }
 
 /**

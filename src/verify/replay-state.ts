@@ -1,4 +1,4 @@
-import { escapedText, quoted } from "../errors/quoted.js";
+import { escapedText, oneLine, quoted } from "../errors/quoted.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { Plan } from "../graph/plan.js";
 import type { AttemptState } from "../lifecycle/attempt-states.js";
@@ -112,8 +112,9 @@ export class ReplayState<T> {
     this.nodeReady = new Uint8Array(plan.nodeCount);
   }
 
+  /** Reports a violation; its message is one line, whatever text a forged event held. */
   report(invariant: string, message: string, events: readonly LifecycleEvent[]): void {
-    this.violations.push({ invariant, message, events });
+    this.violations.push({ invariant, message: oneLine(message), events });
   }
 
   /**

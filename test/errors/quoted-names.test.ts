@@ -146,4 +146,21 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
     );
     for (const message of messages) expect(message).not.toContain("\n");
   });
+
+  // The other fields of a forged event (its event, states, phase) were printed as they were.
+  it("INV-33: checkTrace's messages are one line, whatever text a forged event holds", async () => {
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("a", { execute: async () => {} }), 1)
+      .build();
+    const events: LifecycleEvent[] = [];
+    await processor.processTasks(undefined, { onEvent: (e) => events.push(e) });
+    const forger = "x\nINV-7 all good\u2028\u202e";
+    const forged = events.map((e) =>
+      e.type === "run" ? e : { ...e, event: forger, from: forger, to: forger, phase: forger },
+    ) as LifecycleEvent[];
+    const messages = checkTrace(forged, processor).map((v) => v.message);
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.some((m) => m.includes("x\\nINV-7 all good\\u2028\\u202e"))).toBe(true);
+    for (const message of messages) expect(message).not.toMatch(/[\n\u2028\u202e]/);
+  });
 });
