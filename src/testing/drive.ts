@@ -7,7 +7,7 @@ import { injectFaults } from "./inject.js";
 import { hashString, seededRandom } from "./random.js";
 import { StalledRunError } from "./stalled-run-error.js";
 import type { RunOutcome } from "./types.js";
-import { RunWatch } from "./watch.js";
+import { type RunningAttempt, RunWatch } from "./watch.js";
 
 /** How one driven run ended. */
 export type DrivenRun =
@@ -21,7 +21,7 @@ export type DrivenRun =
   | {
       /** Aborted and still not settled: these functions ignore their cancellation. */
       readonly state: "unsettled";
-      readonly running: readonly string[];
+      readonly running: readonly RunningAttempt[];
       readonly fired: readonly Fault[];
     };
 
@@ -85,7 +85,7 @@ export async function driveRun<T>(
       timers++;
       continue;
     }
-    if (watch.running.length > 0 && (await watch.moves(settings.stallMs))) continue;
+    if (watch.busy && (await watch.moves(settings.stallMs))) continue;
     if (outcome !== undefined) break;
     if (controller.signal.aborted) {
       return { state: "unsettled", running: watch.running, fired: watch.fired };

@@ -9,6 +9,7 @@ import { describeFaults, type Fault, faultsKey } from "./fault.js";
 import { seededRandom } from "./random.js";
 import type { ExplorationResult, ExploreOptions, Replay, Violation } from "./types.js";
 import { type Caller, readSettings, type Settings } from "./validate.js";
+import type { RunningAttempt } from "./watch.js";
 
 /** What went wrong in one run, before it is tied to a minimal fault set. */
 interface Finding {
@@ -234,14 +235,15 @@ function violation(
  * `abandonAfterMs` lets the run go on without it; a postExecute is never cancelled, so it
  * needs a `timeoutMs` to be given up on, and an `abandonAfterMs` not to be waited for.
  */
-function unsettledText(running: readonly string[]): string {
+function unsettledText(running: readonly RunningAttempt[]): string {
   if (running.length === 0) {
     return "the run never settled after it was aborted, though none of its functions was still running";
   }
-  const advice = running.some((label) => label.startsWith("postExecute"))
+  const advice = running.some((attempt) => attempt.phase === "postExecute")
     ? "a postExecute is never cancelled: give it a timeoutMs and an abandonAfterMs; a preExecute or execute that ignores its signal needs abandonAfterMs"
     : "a function that ignores its signal needs abandonAfterMs";
-  return `the run never settled: ${running.join(", ")} still running after the run was aborted; ${advice}`;
+  const labels = running.map((attempt) => attempt.label).join(", ");
+  return `the run never settled: ${labels} still running after the run was aborted; ${advice}`;
 }
 
 /** The first line of `text`, marked `(...)` if more lines follow. */

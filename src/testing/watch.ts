@@ -1,7 +1,14 @@
 import { quoted } from "../errors/quoted.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
+import type { PhaseName } from "../functions/phase-name.js";
 import { ATTEMPT_ACTIVE, attemptStateIn } from "../lifecycle/machines.js";
 import { type Fault, placementKey } from "./fault.js";
+
+/** An attempt still running, with what it is in words (`preExecute of "db"`). */
+export interface RunningAttempt {
+  readonly phase: PhaseName;
+  readonly label: string;
+}
 
 /**
  * What the explorer sees of one run: the attempts of the user's functions still running
@@ -11,8 +18,8 @@ import { type Fault, placementKey } from "./fault.js";
 export class RunWatch {
   /** Placements whose fault is a hang: their attempts wait for a cancellation, not for work. */
   readonly #hung: ReadonlySet<string>;
-  /** Attempts running now, by task, phase and number, with what they are for error messages. */
-  readonly #running = new Map<string, string>();
+  /** Attempts running now, by task, phase and number. */
+  readonly #running = new Map<string, RunningAttempt>();
   readonly #fired = new Set<Fault>();
   #waiting: (() => void) | undefined;
 
@@ -27,8 +34,13 @@ export class RunWatch {
     return [...this.#fired];
   }
 
-  /** What is running now, in words (`preExecute of "db"`), in the order it started. */
-  get running(): readonly string[] {
+  /** Whether an attempt of the user's is running now. */
+  get busy(): boolean {
+    return this.#running.size > 0;
+  }
+
+  /** The attempts running now, in the order they started. */
+  get running(): readonly RunningAttempt[] {
     return [...this.#running.values()];
   }
 
@@ -48,7 +60,8 @@ export class RunWatch {
         const key = JSON.stringify([placement, event.attempt]);
         if (attemptStateIn(ATTEMPT_ACTIVE, event.to)) {
           const which = event.attempt === 1 ? "" : ` (attempt ${event.attempt})`;
-          this.#running.set(key, `${event.phase} of ${quoted(event.task)}${which}`);
+          const label = `${event.phase} of ${quoted(event.task)}${which}`;
+          this.#running.set(key, { phase: event.phase, label });
         } else {
           this.#running.delete(key);
         }

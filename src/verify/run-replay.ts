@@ -42,9 +42,10 @@ export class RunReplay<T> {
     const parts = this.#parts;
     // The checks that scan every task run once, at the first legal transition of their kind
     // (a run takes each once): a forged trace repeating one cannot make the check quadratic.
-    const scan = runTableNext(state.runState, e.event) !== undefined && !this.#scanned.has(e.event);
+    const next = runTableNext(state.runState, e.event);
+    const scan = next !== undefined && !this.#scanned.has(e.event);
     if (scan) this.#scanned.add(e.event);
-    const to = this.#transition(e);
+    const to = this.#transition(e, next);
     state.runState = to;
     switch (e.event) {
       case "start":
@@ -114,14 +115,16 @@ export class RunReplay<T> {
     }
   }
 
-  /** INV-1 (and INV-19 for a late abort): the state the run moves to by `e`. */
-  #transition(e: RunTransitionEvent): RunState {
+  /**
+   * INV-1 (and INV-19 for a late abort): the state the run moves to by `e`, given `to`, where
+   * the run table leads by it (undefined where it leads nowhere).
+   */
+  #transition(e: RunTransitionEvent, to: RunState | undefined): RunState {
     const state = this.#state;
     const from = state.runState;
     if (e.from !== from) {
       state.report("INV-1", `run ${describe(e)} but the run was ${from}`, [e]);
     }
-    const to = runTableNext(from, e.event);
     if (to === undefined) {
       state.report("INV-1", `illegal run transition ${from} --${e.event}-->`, [e]);
       if (e.event === "abort" && (from === "cleaningUp" || from === "settled")) {
