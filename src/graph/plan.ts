@@ -38,7 +38,7 @@ export function compiled<T>(plan: Plan<T>): Plan<T> {
 
 /** Whether `value` is a plan sdax compiled (not something passed to a constructor by hand). */
 export function isCompiledPlan(value: unknown): boolean {
-  return typeof value === "object" && value !== null && compiledPlans.has(value);
+  return compiledPlans.has(value as object); // false for what is not an object
 }
 
 /** Builds the compressed rows of a plan from per-node dependency lists. */
