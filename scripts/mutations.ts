@@ -357,4 +357,16 @@ export const MUTATIONS: readonly Mutation[] = [
       },
     ],
   },
+  {
+    id: "M25",
+    bug: "errors an attempt threw after its outcome are left out of its phase's failure",
+    breaks: "INV-14",
+    edits: [
+      {
+        file: RUN,
+        find: "    if (later.length === 0 || attempt.failureIndex < 0) return;",
+        replace: "    if (later.length >= 0 || attempt.failureIndex < 0) return;",
+      },
+    ],
+  },
 ];

@@ -47,13 +47,25 @@ export function checkOwnErrors(built: BuiltWorkflow, tl: Timeline, record: RunRe
   });
   const reported: { r: OwnRejection; index: number }[] = [];
   for (const r of ctx.own) {
-    const seq = tl.decided.get(r.key);
-    if (seq !== undefined && seq < r.at) continue; // timed out, failed or abandoned already
     const slot = slotOfKey(r.key);
     const n = attemptOfKey(r.key);
     const name = built.names[Math.floor(slot / 3)]!;
     const phase = PHASES[slot % 3]!;
     const what = `task "${name}" ${phase} attempt ${n} rejected with its own ${show(r.value)}${r.afterAbort ? " after its signal aborted (a cancellation)" : ""}`;
+    const seq = tl.decided.get(r.key);
+    if (seq !== undefined && seq < r.at) {
+      // Timed out, failed or abandoned already: a later error (spec/task-functions.md section 4).
+      const missing = laterErrorMissing(r, tl, bySlot.get(slot)?.failure, record);
+      if (missing) {
+        out.push(
+          violation(
+            "INV-14",
+            `${what} after its outcome was decided, and its phase failed with that attempt, but the failure's laterErrors do not hold it`,
+          ),
+        );
+      }
+      continue;
+    }
     // INV-22: retried exactly when the value is retryable, attempts are left and the attempt
     // was not cancelled (montecarlo functions keep the default retryOn, isRetryable).
     const fn = built.spec.tasks[Math.floor(slot / 3)]!.phases[phase]!;
@@ -97,6 +109,37 @@ export function checkOwnErrors(built: BuiltWorkflow, tl: Timeline, record: RunRe
   }
   out.push(...sameTurnOrder(built, tl, record, reported));
   return out;
+}
+
+/**
+ * A later error the report must hold and does not: one received before the attempt was
+ * abandoned (after it, the `lateSettle` event alone reports it), of an attempt its phase failed
+ * with (a retried attempt's are reported by events), and not the failure's own error again nor
+ * an error named `AbortError` (the cancellation, INV-32).
+ */
+function laterErrorMissing(
+  r: OwnRejection,
+  tl: Timeline,
+  failure: TaskFailure | undefined,
+  record: RunRecord,
+): boolean {
+  const abandonedAt = tl.abandon.get(r.key);
+  if (abandonedAt !== undefined && abandonedAt < r.at) return false;
+  if (failure === undefined || failure.attempts !== attemptOfKey(r.key)) return false;
+  if (isOrHolds(failure.error, r.value, record.quirk) || namedAbortError(r.value)) return false;
+  return !(failure.laterErrors ?? []).some((e) => isOrHolds(e, r.value, record.quirk));
+}
+
+function namedAbortError(value: unknown): boolean {
+  try {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { name?: unknown }).name === "AbortError"
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** INV-14: reported failures of one same-step group, in start order (synchronous throws first). */

@@ -20,13 +20,22 @@ export interface TaskFailure {
    * rollback that threw, say): `spec/lifecycle.md` INV-32. False for every other failure.
    */
   readonly afterCancel: boolean;
+  /**
+   * Errors of its own that the last attempt threw after its outcome was decided, in the order
+   * they came: a child that failed after its function had failed, or a function that ignored
+   * its timeout and then rejected. Absent when there were none (`spec/task-functions.md`
+   * section 4). An abandoned attempt's errors after its abandonment are reported by its
+   * `lateSettle` event only.
+   */
+  readonly laterErrors?: readonly unknown[];
 }
 
 const brand = Symbol.for("sdax.SdaxExecutionError");
 
 /**
  * What a failed run rejects with, after all cleanup: one entry per failed phase, in the order
- * they failed (`spec/lifecycle.md` INV-14). `errors` holds the same errors as `failures`.
+ * they failed (`spec/lifecycle.md` INV-14). `errors` holds the errors of `failures`: each
+ * failure's `error`, then its `laterErrors`.
  * After an external abort, `cause` is the signal's reason.
  *
  * @example
@@ -50,7 +59,9 @@ export class SdaxExecutionError extends AggregateError {
 
   constructor(failures: readonly TaskFailure[], abortReason?: { readonly reason: unknown }) {
     super(
-      failures.map((f) => f.error),
+      failures.flatMap((f) =>
+        f.laterErrors === undefined ? [f.error] : [f.error, ...f.laterErrors],
+      ),
       executionMessage(failures, abortReason),
       abortReason === undefined ? undefined : { cause: abortReason.reason },
     );
@@ -98,7 +109,20 @@ function failureText(f: TaskFailure): string {
   if (f.attempts !== 1) how.push(`after ${safeString(f.attempts)} attempts`);
   if (f.afterCancel === true) how.push("after its cancellation");
   const suffix = how.length === 0 ? "" : ` ${how.join(", ")}`;
-  return `task ${quoted(f.task)} ${safeString(f.phase)} failed${suffix}: ${thrownText(f.error)}`;
+  const later =
+    f.laterErrors === undefined || f.laterErrors.length === 0
+      ? ""
+      : ` (then ${f.laterErrors.length === 1 ? "an error" : `${f.laterErrors.length} errors`} of its own: ${errorsText(f.laterErrors)})`;
+  return `task ${quoted(f.task)} ${safeString(f.phase)} failed${suffix}: ${thrownText(f.error)}${later}`;
+}
+
+/** How many errors a message shows in full before it only counts them. */
+const SHOWN_ERRORS = 3;
+
+/** Errors for a message: `Error: a; Error: b`, the first few and how many in all. Never throws. */
+export function errorsText(errors: readonly unknown[]): string {
+  const shown = errors.slice(0, SHOWN_ERRORS).map(thrownText).join("; ");
+  return errors.length > SHOWN_ERRORS ? `${shown}; ... (${errors.length} in all)` : shown;
 }
 
 /** `Name: message` for an `Error`, a safe string form for anything else; never throws. */

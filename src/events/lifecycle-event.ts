@@ -98,8 +98,9 @@ export interface AttemptTransitionEvent extends EventBase {
   /**
    * With `fail`, `timeout`, `cancel`, and a `lateSettle` that rejected: the error or reason.
    * A `fail` from `cancelling` is the function's own error after its cancellation (INV-32).
-   * A `settle` with an error: the first error of the attempt's own that came after its outcome
-   * was decided (a rejection after a timeout, say), kept so that it is not lost.
+   * A `settle` with an error: the errors of the attempt's own that came after its outcome was
+   * decided (a rejection after a timeout, say), kept so that none is lost: one as thrown,
+   * several as an `AggregateError` of them, in the order they came.
    */
   readonly error?: ErrorInfo;
 }

@@ -1,3 +1,4 @@
+import { errorsText } from "../errors/execution-error.js";
 import { quoted } from "../errors/quoted.js";
 import { TaskTimeoutError } from "../errors/retryable-error.js";
 import type { AttemptEvent, AttemptState } from "../lifecycle/attempt-states.js";
@@ -118,11 +119,14 @@ export class Attempt {
   #timer: unknown;
   #timerKind = NO_TIMER;
   /**
-   * The first error of the attempt's own (not its cancellation echoed back, not its decided
-   * error again) that came after its outcome was decided: reported with its `settle`, or its
-   * `lateSettle` once abandoned.
+   * The errors of the attempt's own (not its cancellation echoed back, not its decided error
+   * again) that came after its outcome was decided, in the order they came: reported with its
+   * `settle`, or its `lateSettle` once abandoned, and, for a phase that failed, with the failure
+   * (spec section 4). Made at the first.
    */
-  #laterError: unknown = NO_ERROR;
+  #laterErrors: unknown[] | undefined = undefined;
+  /** For an attempt whose phase failed with it: its failure's place in the run's `failures`. */
+  failureIndex = -1;
   /**
    * The error the attempt event being reported carries, as thrown, while a run listens: the
    * event has a description only, and sdax's own tracing records the error with its stack.
@@ -335,21 +339,32 @@ export class Attempt {
         this.#failAfterCancel(error);
       } else if (
         (this.code === AS.settling || this.code === AS.abandoned) &&
-        this.#laterError === NO_ERROR &&
         error !== this.error &&
-        !this.#isCancellation(error)
+        !this.#isCancellation(error) &&
+        this.#laterErrors?.includes(error) !== true // a child's error rethrown by the function
       ) {
-        this.#laterError = error;
+        this.#laterErrors ??= [];
+        this.#laterErrors.push(error);
       }
     }
     if (this.#pending > 0) return;
     if (this.code === AS.running) this.#succeed();
     else if (this.code === AS.settling || this.code === AS.cancelling) this.#settle();
     else if (this.code === AS.abandoned) {
-      const later = this.#laterError;
-      if (later === NO_ERROR) this.#move(AE.lateSettle, failed, error);
-      else this.#move(AE.lateSettle, true, later);
+      if (this.#laterErrors === undefined) this.#move(AE.lateSettle, failed, error);
+      else this.#move(AE.lateSettle, true, this.#laterErrorsAsOne());
     }
+  }
+
+  /** The errors of its own that came after the attempt's outcome was decided, in order. */
+  get laterErrors(): readonly unknown[] {
+    return this.#laterErrors ?? NONE;
+  }
+
+  /** The later errors as one error for an event: the error itself, or an aggregate of several. */
+  #laterErrorsAsOne(): unknown {
+    const later = this.#laterErrors!;
+    return later.length === 1 ? later[0] : laterAggregate(later);
   }
 
   /** Spec INV-32: the signal's own reason, or an `AbortError`, is the cancellation echoed back. */
@@ -452,8 +467,8 @@ export class Attempt {
       if (this.code === AS.cancelling) this.#failAfterCancel(clockError);
       else this.host.reportUncaught(clockError); // the phase already failed: nothing left to fail
     }
-    const later = this.#laterError;
-    this.#move(AE.settle, later !== NO_ERROR, later === NO_ERROR ? undefined : later);
+    if (this.#laterErrors === undefined) this.#move(AE.settle, false, undefined);
+    else this.#move(AE.settle, true, this.#laterErrorsAsOne());
     this.host.attemptChanged(this);
   }
 
@@ -490,6 +505,16 @@ export const NO_ERROR: unique symbol = Symbol("sdax.noError");
 
 function aggregate(errors: unknown[]): AggregateError {
   return new AggregateError(errors, "the clock threw more than once");
+}
+
+const NONE: readonly unknown[] = Object.freeze([]);
+
+/** Several later errors as one, for the event that reports them; its message lists them. */
+function laterAggregate(errors: readonly unknown[]): AggregateError {
+  return new AggregateError(
+    errors,
+    `${errors.length} errors after the attempt's outcome: ${errorsText(errors)}`,
+  );
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

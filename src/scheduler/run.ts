@@ -934,6 +934,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   /** The phase fails with the attempt's error (spec INV-4, INV-14, INV-32). */
   #failPhase(attempt: Attempt, afterCancel: boolean): void {
     this.#move(attempt.node, TE.fail, attempt.phase, attempt.error, attempt.attempt);
+    attempt.failureIndex = this.failures.length;
     this.failures.push({
       task: attempt.task,
       phase: attempt.phase,
@@ -945,6 +946,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   }
 
   #finished(attempt: Attempt): void {
+    this.#reportLaterErrors(attempt);
     const node = attempt.node;
     const state = this.#states[node]!;
     if (attempt.code !== AS.ended) {
@@ -960,6 +962,19 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     } else if (attempt.retryDelayMs !== undefined && RUNNING[state] === 1) {
       this.#scheduleRetry(attempt);
     }
+  }
+
+  /**
+   * An attempt that settled or was abandoned, and whose phase failed with it: the errors of its
+   * own that came after its outcome join its failure (spec section 4). A new entry, so a list
+   * of failures handed out before (a phase runner's) does not change.
+   */
+  #reportLaterErrors(attempt: Attempt): void {
+    const later = attempt.laterErrors;
+    if (later.length === 0 || attempt.failureIndex < 0) return;
+    const failure = this.failures[attempt.failureIndex]!;
+    if (failure.laterErrors?.length === later.length) return; // reported already
+    this.failures[attempt.failureIndex] = { ...failure, laterErrors: Object.freeze([...later]) };
   }
 
   /** A decided phase whose last attempt settled (or was abandoned, or never started) ends. */
@@ -992,6 +1007,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
         `task ${quoted(failed.task)} ${failed.phase}: the clock threw setting the delay after attempt ${failed.attempt}`,
       );
       this.#failPhase(failed, false);
+      this.#reportLaterErrors(failed); // it settled before its retry was scheduled
       this.#endPhase(failed);
       return;
     }

@@ -1,6 +1,7 @@
 /**
- * spec/task-functions.md section 4: the outcome is decided once, and an error of the attempt's
- * own that comes later is carried by its `settle` event, never lost.
+ * spec/task-functions.md section 4: the outcome is decided once, and every error of the
+ * attempt's own that comes later is kept: carried by its `settle` event, and by the failure of
+ * a phase that failed with it (INV-14).
  */
 import { describe, expect, it } from "vitest";
 import { checkTrace, taskFunc } from "../../src/index.js";
@@ -84,5 +85,101 @@ describe("INV-13 INV-33: errors after an attempt's outcome was decided", () => {
       expect(late, `child A failing at ${failsAt}`).toHaveLength(1);
       expect(late[0]!.error).toEqual({ name: "Error", message: "child A" });
     }
+  });
+
+  it("INV-14: every child that fails after the first is in the failure's laterErrors, in errors and on settle", async () => {
+    const gates = [deferred(), deferred()];
+    const [first, second, third] = ["disk full", "rollback failed", "lock release failed"].map(
+      (m) => new Error(m),
+    );
+    const fn = taskFunc((_ctx, scope) => {
+      void scope.spawn(() => Promise.reject(first));
+      void scope.spawn(() => gates[0]!.promise.then(() => Promise.reject(second)));
+      void scope.spawn(() => gates[1]!.promise.then(() => Promise.reject(third)));
+    });
+    const processor = single({ execute: fn });
+    const h = runOn(processor);
+    await h.clock.advance(0);
+    gates[0]!.resolve();
+    gates[1]!.resolve();
+    const error = errorOf(await h.finish());
+    expect(error.failures).toHaveLength(1);
+    expect(error.failures[0]!.error).toBe(first);
+    expect(error.failures[0]!.laterErrors).toEqual([second, third]);
+    expect(error.errors).toEqual([first, second, third]);
+    expect(error.leafErrors()).toEqual([first, second, third]);
+    expect(error.message).toBe(
+      'sdax run failed: 1 phase failed: task "t" execute failed: Error: disk full (then 2 errors of its own: Error: rollback failed; Error: lock release failed)',
+    );
+    expect(attemptEvents(h.events, { event: "settle" })[0]!.error).toEqual({
+      name: "AggregateError",
+      message:
+        "2 errors after the attempt's outcome: Error: rollback failed; Error: lock release failed",
+    });
+    expect(checkTrace(h.events, processor)).toEqual([]);
+  });
+
+  it("INV-14: a function that ignores its timeout, then its child and itself fail: both are later errors, a rethrown one counted once", async () => {
+    const child = new Error("connection reset");
+    const own = new Error("half-written file");
+    const rethrowing = (late: Promise<void>) =>
+      taskFunc(
+        async (_ctx, scope) => {
+          const spawned = scope.spawn(() => late.then(() => Promise.reject(child)));
+          await spawned.catch((e: unknown) => Promise.reject(e)); // rethrows the child's error
+        },
+        { timeoutMs: 10 },
+      );
+    const failing = (late: Promise<void>) =>
+      taskFunc(
+        async (_ctx, scope) => {
+          void scope.spawn(() => late.then(() => Promise.reject(child)));
+          await late;
+          throw own;
+        },
+        { timeoutMs: 10 },
+      );
+    for (const [make, want] of [
+      [rethrowing, [child]],
+      [failing, [own, child]], // in the order they came: the function's rejection first
+    ] as const) {
+      const late = deferred();
+      const fn = make(late.promise);
+      const processor = single({ preExecute: fn, postExecute: () => {} });
+      const h = runOn(processor);
+      await h.clock.advance(10);
+      late.resolve();
+      const error = errorOf(await h.finish());
+      expect(error.failures[0]!.error).toMatchObject({ name: "TimeoutError" });
+      expect(error.failures[0]!.laterErrors).toEqual(want);
+      expect(checkTrace(h.events, processor)).toEqual([]);
+    }
+  });
+
+  it("INV-14: a retried attempt's later error is on its settle, not in the failure of the attempt after it", async () => {
+    const late = deferred();
+    const own = new Error("late write failed");
+    let calls = 0;
+    const fn = taskFunc(
+      () => {
+        calls++;
+        return calls === 1
+          ? late.promise.then(() => Promise.reject(own))
+          : Promise.reject(new Error("second attempt failed"));
+      },
+      { timeoutMs: 10, retries: 1, initialDelayMs: 0, retryOn: () => true },
+    );
+    const processor = single({ execute: fn });
+    const h = runOn(processor);
+    await h.clock.advance(10); // attempt 1 times out; its retry waits for it to settle
+    late.resolve();
+    const error = errorOf(await h.finish());
+    expect(error.failures).toHaveLength(1);
+    expect(error.failures[0]!.attempts).toBe(2);
+    expect(error.failures[0]!.laterErrors).toBeUndefined();
+    const settled = attemptEvents(h.events, { event: "settle" });
+    expect(settled[0]!.attempt).toBe(1);
+    expect(settled[0]!.error).toEqual({ name: "Error", message: "late write failed" });
+    expect(checkTrace(h.events, processor)).toEqual([]);
   });
 });

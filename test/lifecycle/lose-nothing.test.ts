@@ -343,7 +343,7 @@ describe("INV-32: a cancelled function's own failure", () => {
     expect(checkTrace(events, processor)).toEqual([]);
   });
 
-  it("INV-32: only the first own rejection after the cancel fails the phase, once", async () => {
+  it("INV-32 INV-14: only the first own rejection after the cancel fails the phase, once; the second is a later error of that failure", async () => {
     const first = new Error("first own");
     const second = new Error("second own");
     const { boom, processor, events, error } = await cancelledB("execute", (_signal, scope) => {
@@ -352,7 +352,14 @@ describe("INV-32: a cancelled function's own failure", () => {
     });
     expect(error.failures).toEqual([
       { task: "A", phase: "execute", error: boom, attempts: 1, afterCancel: false },
-      { task: "B", phase: "execute", error: first, attempts: 1, afterCancel: true },
+      {
+        task: "B",
+        phase: "execute",
+        error: first,
+        attempts: 1,
+        afterCancel: true,
+        laterErrors: [second],
+      },
     ]);
     expect(attemptEvents(events, { task: "B", event: "fail" })).toHaveLength(1);
     expect(taskEvents(events, "B", "fail")).toHaveLength(1);
