@@ -2,6 +2,8 @@ import { hasBrand } from "../errors/brand.js";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
 import { escapedText, quoted } from "../errors/quoted.js";
+import { isPlainObject } from "../functions/option-object.js";
+import { optionNames } from "../functions/options.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import {
   asTaskFunction,
@@ -21,6 +23,8 @@ export interface TaskPhases<T> {
 }
 
 const brand = Symbol.for("sdax.AsyncTask");
+
+const objectPrototype = Object.prototype as Partial<Record<PhaseName, unknown>>;
 
 /**
  * A named task with up to three phases. Immutable; made by {@link task} or {@link join}. Add the
@@ -48,10 +52,28 @@ export interface AsyncTask<T> {
  */
 export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   checkName(name, "task");
-  if (typeof phases !== "object" || phases === null) {
+  if (typeof phases === "object" && phases !== null) {
+    try {
+      Object.getPrototypeOf(phases); // a revoked Proxy's cannot be read
+    } catch (error) {
+      throw unreadableInput(
+        "invalid-task",
+        `task ${quoted(name)}: phases could not be read`,
+        error,
+        name,
+        "phases",
+      );
+    }
+  }
+  if (!isPlainObject(phases)) {
+    // A class instance's methods would be called without `this` (spec/task-functions.md 1).
+    const hint =
+      typeof phases === "object" && phases !== null
+        ? "; phases are called without `this`, so give functions that call the object's methods, like { execute: (ctx, scope) => worker.execute(ctx, scope) }"
+        : "";
     throw new SdaxBuildError(
       "invalid-task",
-      `task ${quoted(name)}: phases must be an object like { preExecute, execute, postExecute }, got ${describeValue(phases)}`,
+      `task ${quoted(name)}: phases must be a plain object like { preExecute, execute, postExecute }, got ${describeValue(phases)}${hint}`,
       name,
       "phases",
     );
@@ -75,9 +97,12 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
     );
   }
   if (unknownKey !== undefined) {
+    const hint = (optionNames as readonly string[]).includes(unknownKey)
+      ? `; \`${unknownKey}\` is an option of one phase: give it with taskFunc(fn, { ${unknownKey} })`
+      : "";
     throw new SdaxBuildError(
       "invalid-phase",
-      `task ${quoted(name)}: unknown phase \`${escapedText(unknownKey)}\`; the phases are preExecute, execute and postExecute`,
+      `task ${quoted(name)}: unknown phase \`${escapedText(unknownKey)}\`; the phases are preExecute, execute and postExecute${hint}`,
       name,
       unknownKey,
     );
@@ -140,6 +165,12 @@ function phaseOf<T>(phases: TaskPhases<T>, phase: PhaseName, name: string): Phas
   let value: unknown;
   try {
     value = phases[phase];
+    // Of a plain object, an inherited phase can only come from Object.prototype, which a
+    // polluted prototype would make a phase of every task: only its own are read (INV-33).
+    // (Compared first, so the common case makes no call.)
+    if (value !== undefined && value === objectPrototype[phase] && !Object.hasOwn(phases, phase)) {
+      value = undefined;
+    }
   } catch (error) {
     throw unreadableInput(
       "invalid-phase",

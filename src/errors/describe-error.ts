@@ -1,4 +1,5 @@
-import { escapedText, quoted } from "./quoted.js";
+import { hasBrand } from "./brand.js";
+import { escapedText, oneLine, quoted } from "./quoted.js";
 
 /** A serialisable description of any thrown value, as carried by lifecycle events. */
 export interface ErrorInfo {
@@ -89,19 +90,22 @@ export function safeString(value: unknown): string {
 
 /**
  * Describes a value for an error message: `NaN (number)`, `"abc" (string)`, `[1] (array)`,
- * `{"a":1} (object)`, `a Map`, `a function`; `an unreadable object` for a value that cannot be
- * inspected (a revoked `Proxy`). Never throws.
+ * `{"a":1} (object)`, `a Map`, `a function`, `a task "b"`, `a taskFunc(...)`; `an unreadable
+ * object` for a value that cannot be inspected (a revoked `Proxy`). One line, whatever the
+ * value holds, and at most about 100 characters of it. Never throws.
  */
 export function describeValue(value: unknown): string {
   try {
     if (typeof value === "function") return "a function";
     if (typeof value === "string") return `${quoted(value)} (string)`;
     if (value === null || value === undefined) return String(value);
-    if (typeof value !== "object") return `${String(value)} (${typeof value})`;
-    if (Array.isArray(value)) return `${safeString(value)} (array)`;
+    if (typeof value !== "object") return `${shortText(String(value))} (${typeof value})`;
+    if (Array.isArray(value)) return `${shortJson(value)} (array)`;
+    if (hasBrand(value, taskBrand)) return `a task ${quoted((value as { name: unknown }).name)}`;
+    if (hasBrand(value, taskFunctionBrand)) return "a taskFunc(...)";
     const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype === Object.prototype || prototype === null) {
-      return `${safeString(value)} (object)`;
+      return `${shortJson(value)} (object)`;
     }
     const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof name !== "string" || name === "") return "an object with a prototype";
@@ -112,14 +116,61 @@ export function describeValue(value: unknown): string {
   }
 }
 
+// The brands of sdax's own values, registered symbols (`src/builders/task.ts`,
+// `src/functions/task-function.ts`): their classes are not public, so they are named by
+// what they are.
+const taskBrand = Symbol.for("sdax.AsyncTask");
+const taskFunctionBrand = Symbol.for("sdax.TaskFunction");
+
+/** How many characters of a value a message shows. */
+const SHOWN_CHARS = 100;
+
+/** Text of a value for a message: one line, and cut short past {@link SHOWN_CHARS}. */
+function shortText(text: string): string {
+  const line = oneLine(text);
+  return line.length > SHOWN_CHARS ? `${line.slice(0, SHOWN_CHARS)}...` : line;
+}
+
+/**
+ * An array or plain object as JSON for a message, with what JSON drops or cannot hold shown:
+ * a function as `"[function name]"`, a symbol as `"Symbol(x)"`, a BigInt as `"12n"`.
+ */
+function shortJson(value: object): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, jsonForMessage);
+  } catch {
+    json = undefined; // cyclic, or a throwing toJSON: as safeString shows it
+  }
+  return shortText(typeof json === "string" ? json : safeString(value));
+}
+
+function jsonForMessage(_key: string, v: unknown): unknown {
+  if (typeof v === "function") {
+    const name: unknown = (v as { name?: unknown }).name;
+    return `[function${typeof name === "string" && name !== "" ? ` ${name}` : ""}]`;
+  }
+  if (typeof v === "symbol") return String(v);
+  if (typeof v === "bigint") return `${v}n`;
+  return v;
+}
+
 /**
  * A thrown value for a message: `Name: message` for an `Error`, `value (thrown type)` for
  * anything else (`boom (thrown string)`). Never throws.
  */
 export function thrownText(error: unknown): string {
-  if (isErrorInstance(error)) {
-    const { name, message } = describeError(error);
-    return `${name}: ${message}`;
-  }
+  if (isErrorInstance(error)) return errorText(error);
   return `${safeString(error)} (thrown ${error === null ? "null" : typeof error})`;
+}
+
+/**
+ * An `Error` as `Error.prototype.toString` shows it, never throwing: `Name: message`, or only
+ * the one that is not empty (a class with no name, an error with no message).
+ */
+export function errorText(error: Error): string {
+  const { name, message } = describeError(error);
+  if (name === "") return message;
+  if (message === "") return name;
+  return `${name}: ${message}`;
 }

@@ -1,6 +1,12 @@
 import type { PhaseName } from "../functions/phase-name.js";
 import { hasBrand } from "./brand.js";
-import { describeError, isErrorInstance, safeString, thrownText } from "./describe-error.js";
+import {
+  describeValue,
+  errorText,
+  isErrorInstance,
+  safeString,
+  thrownText,
+} from "./describe-error.js";
 import { errorsOf, flattenInto } from "./flatten-errors.js";
 import { quoted } from "./quoted.js";
 
@@ -58,6 +64,11 @@ export class SdaxExecutionError extends AggregateError {
   readonly aborted: boolean;
 
   constructor(failures: readonly TaskFailure[], abortReason?: { readonly reason: unknown }) {
+    if (!Array.isArray(failures)) {
+      throw new TypeError(
+        `SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel }, got ${describeValue(failures)}`,
+      );
+    }
     super(
       failures.flatMap((f) =>
         f.laterErrors === undefined ? [f.error] : [f.error, ...f.laterErrors],
@@ -100,7 +111,7 @@ function executionMessage(
       `${failures.length} phase${failures.length === 1 ? "" : "s"} failed: ${shown.join("; ")}`,
     );
   }
-  return `sdax run failed: ${parts.join("; ")}`;
+  return parts.length === 0 ? "sdax run failed" : `sdax run failed: ${parts.join("; ")}`;
 }
 
 /** `task "b" execute failed after 2 attempts, after its cancellation: Error: rollback failed`. */
@@ -127,10 +138,5 @@ export function errorsText(errors: readonly unknown[]): string {
 
 /** `Name: message` for an `Error`, a safe string form for anything else; never throws. */
 function reasonText(reason: unknown): string {
-  return isErrorInstance(reason) ? nameAndMessage(reason) : safeString(reason);
-}
-
-function nameAndMessage(error: Error): string {
-  const { name, message } = describeError(error);
-  return `${name}: ${message}`;
+  return isErrorInstance(reason) ? errorText(reason) : safeString(reason);
 }

@@ -19,7 +19,8 @@ const timeoutBrand = Symbol.for("sdax.TaskTimeoutError");
 export class RetryableError extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
+    // A subclass made without a name (`class extends RetryableError {}`) keeps this one.
+    this.name = new.target.name || "RetryableError";
     Object.defineProperty(this, retryableBrand, { value: true });
   }
 }

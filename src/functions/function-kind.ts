@@ -78,6 +78,20 @@ export function notAnsweringAtOnce(fn: unknown): string | undefined {
   const generator = generatorKind(fn);
   if (generator !== undefined) return `${generator} function`;
   if (isClass(fn)) return "a class";
+  if (isErrorConstructor(fn)) return "an error class";
   // The tag, inherited from %AsyncFunction.prototype%, holds for bound ones and other realms'.
   return tagOf(fn) === "[object AsyncFunction]" ? "an async function" : undefined;
+}
+
+/**
+ * True for `Error` and the built-in error classes made from it (`TypeError`, `DOMException`):
+ * called without `new` they return an error, which a `retryOn` would give as its answer (a
+ * class written with `class` is told by {@link isClass}). Never throws.
+ */
+function isErrorConstructor(fn: unknown): boolean {
+  try {
+    return fn === Error || (fn as { prototype?: unknown }).prototype instanceof Error;
+  } catch {
+    return false;
+  }
 }

@@ -225,9 +225,15 @@ function optionError(
     );
   }
   const field = String(issue?.path[0] ?? "options") as keyof TaskFunctionOptions;
+  const got = describeFunctionOrValue(issue?.input);
+  // Python's `retryable_exceptions=(TypeError,)` ports as a class; say how to write it.
+  const hint =
+    field === "retryOn" && (got === "a class" || got === "an error class")
+      ? "; to retry on an error class, give (error) => error instanceof TheClass"
+      : "";
   return new SdaxBuildError(
     "invalid-option",
-    `${whereOf(task, phase)}: option \`${field}\` must be ${expectations[field]}, got ${describeFunctionOrValue(issue?.input)}`,
+    `${whereOf(task, phase)}: option \`${field}\` must be ${expectations[field]}, got ${got}${hint}`,
     task,
     field,
   );

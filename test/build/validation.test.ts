@@ -234,6 +234,15 @@ describe("spec 1: build-time validation", () => {
     });
   });
 
+  it("spec 1: an option given among the phases is refused, saying it belongs to taskFunc", () => {
+    buildError(() => task("x", { execute: noop, timeoutMs: 5 } as unknown as TaskPhases<unknown>), {
+      code: "invalid-phase",
+      task: "x",
+      field: "timeoutMs",
+      message: [/unknown phase `timeoutMs`/, /give it with taskFunc\(fn, \{ timeoutMs \}\)/],
+    });
+  });
+
   it("spec 1: a phase that is not a function is refused, naming the task and the phase", () => {
     for (const value of [42, "fn", null, {}]) {
       buildError(() => task("x", { execute: value } as unknown as TaskPhases<unknown>), {

@@ -48,6 +48,37 @@ describe("SdaxExecutionError: message and afterCancel", () => {
     expect(error.aborted).toBe(true);
   });
 
+  it("INV-14: a failure's later errors follow its own in the message, in errors and in leafErrors; past three they are counted", () => {
+    const later = [1, 2, 3, 4].map((n) => new Error(`later ${n}`));
+    const own = new Error("rollback failed");
+    const error = new SdaxExecutionError([failure({ error: own, laterErrors: later })]);
+    expect(error.message).toBe(
+      'sdax run failed: 1 phase failed: task "b" execute failed: Error: rollback failed (then 4 errors of its own: Error: later 1; Error: later 2; Error: later 3; ... (4 in all))',
+    );
+    expect(error.errors).toEqual([own, ...later]);
+    expect(error.leafErrors()).toEqual([own, ...later]);
+  });
+
+  it("INV-33: an error with an empty name or message is shown as Error.prototype.toString shows it", () => {
+    const unnamed = new Error("quota");
+    unnamed.name = "";
+    const silent = new RangeError("");
+    const error = new SdaxExecutionError([
+      failure({ error: unnamed }),
+      failure({ task: "c", error: silent }),
+    ]);
+    expect(error.message).toBe(
+      'sdax run failed: 2 phases failed: task "b" execute failed: quota; task "c" execute failed: RangeError',
+    );
+  });
+
+  it("INV-33: made by hand, it checks its failures; with none and no abort its message says only that the run failed", () => {
+    expect(() => new SdaxExecutionError(undefined as never)).toThrow(
+      "SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel }, got undefined",
+    );
+    expect(new SdaxExecutionError([]).message).toBe("sdax run failed");
+  });
+
   it("INV-14: more than ten failures are summarised", () => {
     const many = Array.from({ length: 12 }, (_, i) => failure({ task: `t${i}` }));
     const error = new SdaxExecutionError(many);

@@ -41,6 +41,34 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
     expect(escapedText("a`b")).toBe("a`b");
   });
 
+  it("INV-33: a given value is described on one line, cut short, with the functions an array holds", () => {
+    expect(describeValue(Symbol("x\nFORGED: line"))).toBe("Symbol(x\\nFORGED: line) (symbol)");
+    expect(describeValue(["a\u2028FORGED"])).toBe('["a\\u2028FORGED"] (array)');
+    expect(describeValue({ k: "\u202eevil" })).toBe('{"k":"\\u202eevil"} (object)');
+    expect(describeValue([TypeError, () => true, 1n, Symbol("s")])).toBe(
+      '["[function TypeError]","[function]","1n","Symbol(s)"] (array)',
+    );
+    const long = describeValue(["x".repeat(500)]);
+    expect(long).toBe(`["${"x".repeat(98)}... (array)`);
+    for (const value of [Symbol("a\nb"), ["a\nb"], { a: "\r" }, new Map()]) {
+      const message = thrown(() => task("t", { execute: value } as never)).message;
+      expect(message.split(/[\n\r\u2028\u2029]/)).toHaveLength(1);
+    }
+  });
+
+  it("INV-33: sdax's own values are described by what they are, not by their internal class", () => {
+    const b = task("b", { execute: () => {} });
+    expect(describeValue(b)).toBe('a task "b"');
+    expect(describeValue(taskFunc(() => {}))).toBe("a taskFunc(...)");
+    expect(
+      thrown(() => AsyncTaskProcessor.graphBuilder().addTask(b, [b as never])).message,
+    ).toContain('got a task "b"');
+    expect(thrown(() => task("t", { execute: b as never })).message).toContain('got a task "b"');
+    expect(
+      thrown(() => AsyncTaskProcessor.builder().addTask(taskFunc(() => {}) as never, 1)).message,
+    ).toContain("a taskFunc(...)");
+  });
+
   it("INV-33 INV-14: a failed run's message shows the name escaped; the failure keeps it as given", async () => {
     const processor = AsyncTaskProcessor.builder()
       .addTask(

@@ -101,4 +101,13 @@ describe("isRetryable and aggregates", () => {
     expect(isRetryable(chain(5))).toBe(true);
     expect(isRetryable(chain(6))).toBe(false);
   });
+
+  it("INV-22 INV-33: a RetryableError subclass made without a name keeps RetryableError's", () => {
+    const Busy = (() => class extends RetryableError {})();
+    const error = new Busy("quota");
+    expect(Busy.name).toBe("");
+    expect(error.name).toBe("RetryableError");
+    expect(String(error)).toBe("RetryableError: quota");
+    expect(isRetryable(error)).toBe(true);
+  });
 });

@@ -51,6 +51,22 @@ describe("INV-22 INV-33: retryOn and random answer at once", () => {
     }
   });
 
+  it("INV-33: an error class as retryOn (TypeError, Error, or one of yours) is refused, saying how to retry on it", () => {
+    const cases: [unknown, string][] = [
+      [TypeError, "an error class"],
+      [Error, "an error class"],
+      [DOMException, "a class"], // written with `class` in Node
+      [class Busy extends Error {}, "a class"],
+    ];
+    for (const [retryOn, kind] of cases) {
+      const build = () => taskFunc(failOnce, { retries: 3, retryOn: retryOn as never });
+      expect(build).toThrow(SdaxBuildError);
+      expect(build).toThrow(
+        `taskFunc: option \`retryOn\` must be a function (error) => boolean that answers at once, got ${kind}; to retry on an error class, give (error) => error instanceof TheClass`,
+      );
+    }
+  });
+
   it("INV-22 INV-33: a retryOn answering with a rejected promise: no retry, an AggregateError holding the promise, nothing unhandled", async () => {
     const rejection = new Error("lookup failed");
     let promise: Promise<boolean> | undefined;

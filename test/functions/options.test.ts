@@ -414,7 +414,7 @@ describe("§2.2 validation", () => {
     ["preExecute", 42, "42 (number)"],
     ["execute", "run", '"run" (string)'],
     ["postExecute", null, "null"],
-    ["execute", { fn: noop }, "{} (object)"],
+    ["execute", { fn: noop }, '{"fn":"[function noop]"} (object)'],
   ] as const)(
     "a bare %s phase that is not a function names the task and phase (%j)",
     (phase, value, shown) => {

@@ -1,10 +1,16 @@
 /**
- * spec/lifecycle.md INV-33: option objects (run options, build options, taskFunc options) are
- * plain objects, and only their own properties are options.
+ * spec/lifecycle.md INV-33: option objects (run options, build options, taskFunc options) and
+ * the phases given to task() are plain objects, and only their own properties are read.
  */
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
-import { AsyncTaskProcessor, SdaxBuildError, taskFunc, VirtualClock } from "../../src/index.js";
+import {
+  AsyncTaskProcessor,
+  SdaxBuildError,
+  task,
+  taskFunc,
+  VirtualClock,
+} from "../../src/index.js";
 import { exploreFailures } from "../../src/testing/index.js";
 import { Recorder } from "../helpers/recorder.js";
 
@@ -14,7 +20,15 @@ function workflow(rec: Recorder) {
     .build();
 }
 
-const polluted = ["timeoutMs", "maxConcurrency", "retries", "initialDelayMs", "abandonAfterMs"];
+const polluted = [
+  "timeoutMs",
+  "maxConcurrency",
+  "retries",
+  "initialDelayMs",
+  "abandonAfterMs",
+  "preExecute",
+  "postExecute",
+];
 
 afterEach(() => {
   for (const key of polluted) delete (Object.prototype as Record<string, unknown>)[key];
@@ -135,5 +149,48 @@ describe("INV-33: option objects", () => {
     expect(starts[0]).not.toContain("maxConcurrency");
     expect(taskEvents).toContain("startPre");
     expect(taskEvents).not.toContain("queuePre");
+  });
+
+  it("INV-33: a phase a polluted Object.prototype gives is no phase of any task", async () => {
+    const calls: string[] = [];
+    const injected = () => {
+      calls.push("injected");
+    };
+    for (const key of ["preExecute", "postExecute"]) {
+      Object.defineProperty(Object.prototype, key, {
+        value: injected,
+        configurable: true,
+        writable: true,
+      });
+    }
+    const own = () => {
+      calls.push("own");
+    };
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("a", { execute: own }), 1)
+      .addTask(task("b", { preExecute: own, execute: own }), 1)
+      .build();
+    expect(processor.describe().map((t) => t.phases)).toEqual([
+      ["execute"],
+      ["preExecute", "execute"],
+    ]);
+    expect(() => task("c", {})).toThrow('task "c" has no phase');
+    await processor.processTasks(undefined);
+    expect(calls).toEqual(["own", "own", "own"]);
+  });
+
+  it("INV-33: a class instance as a task's phases is refused at task(), saying why", () => {
+    class Worker {
+      conn: string | undefined;
+      preExecute(): void {
+        this.conn = "open";
+      }
+    }
+    const phases = new Worker() as unknown as Parameters<typeof task>[1];
+    expect(() => task("db", phases)).toThrow(SdaxBuildError);
+    expect(() => task("db", phases)).toThrow(
+      'task "db": phases must be a plain object like { preExecute, execute, postExecute }, got a Worker; phases are called without `this`, so give functions that call the object\'s methods, like { execute: (ctx, scope) => worker.execute(ctx, scope) }',
+    );
+    expect(() => task("db", Object.create(null))).toThrow('task "db" has no phase');
   });
 });

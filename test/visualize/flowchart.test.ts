@@ -102,7 +102,9 @@ describe("processor.toMermaid(): the text", () => {
     );
     expect(draw({ phases: "yes" })).toThrow("toMermaid: expected `phases` to be a boolean");
     expect(draw(42)).toThrow(TypeError);
-    expect(draw({ direction: { toString: () => "TB" } })).toThrow("got {} (object)");
+    expect(draw({ direction: { toString: () => "TB" } })).toThrow(
+      'got {"toString":"[function toString]"} (object)',
+    );
     expect(draw({ phases: () => true })).toThrow("got a function");
     expect(draw({ direction: undefined, phases: undefined })()).toContain("flowchart TB");
   });
