@@ -1,6 +1,12 @@
 /**
  * The time source of a run: sdax reads the time and sets timers only through this, so tests
  * can drive time with a {@link VirtualClock}.
+ *
+ * A clock of your own must fire a timer no earlier than `ms` after it was set, by its own
+ * `now()`: sdax's timeouts and retry delays, and `checkTrace`, rely on it. Node's global
+ * `setTimeout` may fire up to a millisecond early by `performance.now()`; {@link realClock}
+ * sets such a timer again for what is left, and a clock forwarding to the global timers must
+ * do the same.
  */
 export interface Clock {
   /** The current time in ms. */
