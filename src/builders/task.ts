@@ -2,7 +2,7 @@ import { hasBrand } from "../errors/brand.js";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
 import { escapedText, quoted } from "../errors/quoted.js";
-import { isPlainObject } from "../functions/option-object.js";
+import { isPlainPrototype } from "../functions/option-object.js";
 import { optionNames } from "../functions/options.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import {
@@ -52,9 +52,10 @@ export interface AsyncTask<T> {
  */
 export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   checkName(name, "task");
+  let prototype: unknown;
   if (typeof phases === "object" && phases !== null) {
     try {
-      Object.getPrototypeOf(phases); // a revoked Proxy's cannot be read
+      prototype = Object.getPrototypeOf(phases);
     } catch (error) {
       throw unreadableInput(
         "invalid-task",
@@ -65,15 +66,10 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       );
     }
   }
-  if (!isPlainObject(phases)) {
-    // A class instance's methods would be called without `this` (spec/task-functions.md 1).
-    const hint =
-      typeof phases === "object" && phases !== null
-        ? "; phases are called without `this`, so give functions that call the object's methods, like { execute: (ctx, scope) => worker.execute(ctx, scope) }"
-        : "";
+  if (typeof phases !== "object" || phases === null || !isPlainPrototype(prototype)) {
     throw new SdaxBuildError(
       "invalid-task",
-      `task ${quoted(name)}: phases must be a plain object like { preExecute, execute, postExecute }, got ${describeValue(phases)}${hint}`,
+      `task ${quoted(name)}: phases must be a plain object like { preExecute, execute, postExecute }, got ${describeValue(phases)}${methodsHint(phases)}`,
       name,
       "phases",
     );
@@ -159,6 +155,21 @@ export function mapTaskFunctions<T>(
     execute && map(execute, "execute"),
     postExecute && map(postExecute, "postExecute"),
   );
+}
+
+/**
+ * For an object whose phases are methods (a class instance): how to give them instead, since a
+ * phase is called without `this` (spec/task-functions.md section 1). Never throws.
+ */
+function methodsHint(phases: unknown): string {
+  try {
+    const has = (phase: PhaseName) =>
+      typeof (phases as Record<string, unknown>)[phase] === "function";
+    if (!has("preExecute") && !has("execute") && !has("postExecute")) return "";
+  } catch {
+    return "";
+  }
+  return "; give a plain object of functions, like { execute: (ctx, scope) => worker.execute(ctx, scope) }: a method would be called without `this`";
 }
 
 function phaseOf<T>(phases: TaskPhases<T>, phase: PhaseName, name: string): PhaseFn<T> | undefined {

@@ -97,7 +97,10 @@ export function safeString(value: unknown): string {
 export function describeValue(value: unknown): string {
   try {
     if (typeof value === "function") return "a function";
-    if (typeof value === "string") return `${quoted(value)} (string)`;
+    if (typeof value === "string") {
+      const shown = cutShort(value);
+      return `${quoted(shown)}${shown === value ? "" : "..."} (string)`;
+    }
     if (value === null || value === undefined) return String(value);
     if (typeof value !== "object") return `${shortText(String(value))} (${typeof value})`;
     if (Array.isArray(value)) return `${shortJson(value)} (array)`;
@@ -125,10 +128,17 @@ const taskFunctionBrand = Symbol.for("sdax.TaskFunction");
 /** How many characters of a value a message shows. */
 const SHOWN_CHARS = 100;
 
-/** Text of a value for a message: one line, and cut short past {@link SHOWN_CHARS}. */
+/** Text of a value for a message: cut short past {@link SHOWN_CHARS}, then one line. */
 function shortText(text: string): string {
-  const line = oneLine(text);
-  return line.length > SHOWN_CHARS ? `${line.slice(0, SHOWN_CHARS)}...` : line;
+  const shown = cutShort(text);
+  return shown === text ? oneLine(text) : `${oneLine(shown)}...`;
+}
+
+/** The first {@link SHOWN_CHARS} characters of `text`, never half of a surrogate pair. */
+function cutShort(text: string): string {
+  if (text.length <= SHOWN_CHARS) return text;
+  const high = text.charCodeAt(SHOWN_CHARS - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? SHOWN_CHARS - 1 : SHOWN_CHARS);
 }
 
 /**

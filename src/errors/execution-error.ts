@@ -64,9 +64,10 @@ export class SdaxExecutionError extends AggregateError {
   readonly aborted: boolean;
 
   constructor(failures: readonly TaskFailure[], abortReason?: { readonly reason: unknown }) {
-    if (!Array.isArray(failures)) {
+    const bad = Array.isArray(failures) ? failures.find(isNotFailure) : failures;
+    if (!Array.isArray(failures) || bad !== undefined) {
       throw new TypeError(
-        `SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel }, got ${describeValue(failures)}`,
+        `SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel, laterErrors? }, got ${describeValue(Array.isArray(failures) ? bad : failures)}${Array.isArray(failures) ? " in it" : ""}`,
       );
     }
     super(
@@ -91,6 +92,13 @@ export class SdaxExecutionError extends AggregateError {
     // This error is expanded already: an `errors` that contains it adds nothing.
     return flattenInto(errors, new Set<unknown>([this]), []);
   }
+}
+
+/** Not something a failure can be: not an object, or `laterErrors` that is not an array. */
+function isNotFailure(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  const later = (value as { laterErrors?: unknown }).laterErrors;
+  return later !== undefined && !Array.isArray(later);
 }
 
 /** True for an {@link SdaxExecutionError}, even one from another copy of the package. */

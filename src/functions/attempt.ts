@@ -125,6 +125,12 @@ export class Attempt {
    * (spec section 4). Made at the first.
    */
   #laterErrors: unknown[] | undefined = undefined;
+  /**
+   * The error the outcome was decided with, as the function or a child gave it: `error` may
+   * become an aggregate of it and what a clock or `retryOn` threw, and the same error given
+   * again (a function rethrowing its child's) is not a later one.
+   */
+  #decidedError: unknown = NO_ERROR;
   /** For an attempt whose phase failed with it: its failure's place in the run's `failures`. */
   failureIndex = -1;
   /**
@@ -340,8 +346,9 @@ export class Attempt {
       } else if (
         (this.code === AS.settling || this.code === AS.abandoned) &&
         error !== this.error &&
+        error !== this.#decidedError &&
         !this.#isCancellation(error) &&
-        this.#laterErrors?.includes(error) !== true // a child's error rethrown by the function
+        !this.#isLaterErrorAgain(error)
       ) {
         this.#laterErrors ??= [];
         this.#laterErrors.push(error);
@@ -354,6 +361,15 @@ export class Attempt {
       if (this.#laterErrors === undefined) this.#move(AE.lateSettle, failed, error);
       else this.#move(AE.lateSettle, true, this.#laterErrorsAsOne());
     }
+  }
+
+  /**
+   * A later error given again: the same object (a child's error rethrown by the function).
+   * Equal primitives are different throws, and each is kept.
+   */
+  #isLaterErrorAgain(error: unknown): boolean {
+    if ((typeof error !== "object" && typeof error !== "function") || error === null) return false;
+    return this.#laterErrors?.includes(error) === true;
   }
 
   /** The errors of its own that came after the attempt's outcome was decided, in order. */
@@ -437,6 +453,7 @@ export class Attempt {
     }
     this.outcome = event === "fail" ? "failed" : event === "timeout" ? "timedOut" : "cancelled";
     this.error = decided;
+    this.#decidedError = error;
     this.#move(AE[event], true, decided);
     this.#abortReason =
       event === "fail"
@@ -457,6 +474,7 @@ export class Attempt {
   #failAfterCancel(error: unknown): void {
     this.outcome = "failedAfterCancel";
     this.error = error;
+    this.#decidedError = error;
     this.#move(AE.fail, true, error);
     this.host.attemptChanged(this);
   }

@@ -9,13 +9,17 @@ import { escapedText } from "../errors/quoted.js";
 export function isPlainObject(value: unknown): value is object {
   if (typeof value !== "object" || value === null) return false;
   try {
-    const prototype: unknown = Object.getPrototypeOf(value);
-    return (
-      prototype === Object.prototype || prototype === null || isForeignObjectPrototype(prototype)
-    );
+    return isPlainPrototype(Object.getPrototypeOf(value));
   } catch {
     return false;
   }
+}
+
+/** Whether an object with this prototype is a plain object (see {@link isPlainObject}). */
+export function isPlainPrototype(prototype: unknown): boolean {
+  return (
+    prototype === Object.prototype || prototype === null || isForeignObjectPrototype(prototype)
+  );
 }
 
 /**

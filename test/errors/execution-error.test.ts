@@ -74,8 +74,10 @@ describe("SdaxExecutionError: message and afterCancel", () => {
 
   it("INV-33: made by hand, it checks its failures; with none and no abort its message says only that the run failed", () => {
     expect(() => new SdaxExecutionError(undefined as never)).toThrow(
-      "SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel }, got undefined",
+      "SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel, laterErrors? }, got undefined",
     );
+    expect(() => new SdaxExecutionError([null as never])).toThrow("got null in it");
+    expect(() => new SdaxExecutionError([failure({ laterErrors: 5 as never })])).toThrow("in it");
     expect(new SdaxExecutionError([]).message).toBe("sdax run failed");
   });
 

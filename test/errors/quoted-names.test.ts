@@ -50,6 +50,9 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
     );
     const long = describeValue(["x".repeat(500)]);
     expect(long).toBe(`["${"x".repeat(98)}... (array)`);
+    expect(describeValue("y".repeat(5000))).toBe(`"${"y".repeat(100)}"... (string)`);
+    // Never half of a surrogate pair: the emoji is left out whole.
+    expect(describeValue([`${"a".repeat(97)}\u{1F600}`])).toBe(`["${"a".repeat(97)}... (array)`);
     for (const value of [Symbol("a\nb"), ["a\nb"], { a: "\r" }, new Map()]) {
       const message = thrown(() => task("t", { execute: value } as never)).message;
       expect(message.split(/[\n\r\u2028\u2029]/)).toHaveLength(1);

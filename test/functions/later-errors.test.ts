@@ -182,4 +182,39 @@ describe("INV-13 INV-33: errors after an attempt's outcome was decided", () => {
     expect(settled[0]!.error).toEqual({ name: "Error", message: "late write failed" });
     expect(checkTrace(h.events, processor)).toEqual([]);
   });
+
+  it("INV-14: an error the function rethrows is not a later error, even once retryOn's error was joined to the attempt's", async () => {
+    const child = new Error("child failed");
+    const fn = taskFunc(
+      async (_ctx, scope) => {
+        await scope.spawn(() => Promise.reject(child)); // the child fails the attempt; rethrown
+      },
+      {
+        retries: 2,
+        retryOn: () => {
+          throw new Error("retryOn bug");
+        },
+      },
+    );
+    const h = runOn(single({ execute: fn }));
+    const error = errorOf(await h.finish());
+    expect(error.failures[0]!.laterErrors).toBeUndefined();
+    expect(error.leafErrors().map((e) => (e as Error).message)).toEqual([
+      "child failed",
+      "retryOn bug",
+    ]);
+  });
+
+  it("INV-14: two children rejecting with equal strings are two later errors", async () => {
+    const gate = deferred();
+    const fn = taskFunc(async (_ctx, scope) => {
+      void scope.spawn(() => gate.promise.then(() => Promise.reject("boom")));
+      void scope.spawn(() => gate.promise.then(() => Promise.reject("boom")));
+      throw new Error("first");
+    });
+    const h = runOn(single({ execute: fn }));
+    gate.resolve();
+    const error = errorOf(await h.finish());
+    expect(error.failures[0]!.laterErrors).toEqual(["boom", "boom"]);
+  });
 });

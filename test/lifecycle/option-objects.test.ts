@@ -189,8 +189,19 @@ describe("INV-33: option objects", () => {
     const phases = new Worker() as unknown as Parameters<typeof task>[1];
     expect(() => task("db", phases)).toThrow(SdaxBuildError);
     expect(() => task("db", phases)).toThrow(
-      'task "db": phases must be a plain object like { preExecute, execute, postExecute }, got a Worker; phases are called without `this`, so give functions that call the object\'s methods, like { execute: (ctx, scope) => worker.execute(ctx, scope) }',
+      'task "db": phases must be a plain object like { preExecute, execute, postExecute }, got a Worker; give a plain object of functions, like { execute: (ctx, scope) => worker.execute(ctx, scope) }: a method would be called without `this`',
     );
+    // The hint is for objects whose phases are methods, not for anything else.
+    for (const [value, shown] of [
+      [[], "[] (array)"],
+      [new Map(), "a Map"],
+      [task("x", { execute: () => {} }), 'a task "x"'],
+    ] as const) {
+      expect(() => task("db", value as never)).toThrow(
+        `task "db": phases must be a plain object like { preExecute, execute, postExecute }, got ${shown}`,
+      );
+      expect(() => task("db", value as never)).not.toThrow("method");
+    }
     expect(() => task("db", Object.create(null))).toThrow('task "db" has no phase');
   });
 });
