@@ -103,11 +103,14 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       unknownKey,
     );
   }
+  // Of a plain object, an inherited phase can only come from Object.prototype, which a
+  // polluted prototype would make a phase of every task: then only its own are read (INV-33).
+  const ownOnly = inheritsPhase();
   const made = new BrandedTask<T>(
     name,
-    phaseOf(phases, "preExecute", name),
-    phaseOf(phases, "execute", name),
-    phaseOf(phases, "postExecute", name),
+    phaseOf(phases, "preExecute", name, ownOnly),
+    phaseOf(phases, "execute", name, ownOnly),
+    phaseOf(phases, "postExecute", name, ownOnly),
   );
   if (!hasPhases(made)) {
     throw new SdaxBuildError(
@@ -172,16 +175,22 @@ function methodsHint(phases: unknown): string {
   return "; give a plain object of functions, like { execute: (ctx, scope) => worker.execute(ctx, scope) }: a method would be called without `this`";
 }
 
-function phaseOf<T>(phases: TaskPhases<T>, phase: PhaseName, name: string): PhaseFn<T> | undefined {
+/** Whether `Object.prototype` has a phase's name: a polluted prototype. */
+function inheritsPhase(): boolean {
+  const p = objectPrototype;
+  return p.preExecute !== undefined || p.execute !== undefined || p.postExecute !== undefined;
+}
+
+/** A phase as given, read once; `ownOnly`: an inherited one is not read. */
+function phaseOf<T>(
+  phases: TaskPhases<T>,
+  phase: PhaseName,
+  name: string,
+  ownOnly: boolean,
+): PhaseFn<T> | undefined {
   let value: unknown;
   try {
-    value = phases[phase];
-    // Of a plain object, an inherited phase can only come from Object.prototype, which a
-    // polluted prototype would make a phase of every task: only its own are read (INV-33).
-    // (Compared first, so the common case makes no call.)
-    if (value !== undefined && value === objectPrototype[phase] && !Object.hasOwn(phases, phase)) {
-      value = undefined;
-    }
+    value = ownOnly && !Object.hasOwn(phases, phase) ? undefined : phases[phase];
   } catch (error) {
     throw unreadableInput(
       "invalid-phase",
@@ -308,9 +317,9 @@ export function ownTask<T>(task: AsyncTask<T>, method: string): AsyncTask<T> {
   checkName(name, method);
   return new BrandedTask<T>(
     name,
-    phaseOf(phases, "preExecute", name),
-    phaseOf(phases, "execute", name),
-    phaseOf(phases, "postExecute", name),
+    phaseOf(phases, "preExecute", name, false),
+    phaseOf(phases, "execute", name, false),
+    phaseOf(phases, "postExecute", name, false),
   );
 }
 
