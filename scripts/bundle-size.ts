@@ -14,7 +14,7 @@ import { build, type Metafile } from "esbuild";
 import { root } from "./package-tools.js";
 
 /**
- * The limits, in bytes: 75 KB minified, 24.2 KB gzipped. (20 KB gzipped until the engine's
+ * The limits, in bytes: 76 KB minified, 24.5 KB gzipped. (20 KB gzipped until the engine's
  * light attempts, which run a bare phase without a full attempt record, added 0.76 KB; 21 KB
  * until checks of user input that could half-run a workflow or crash a run added 0.7 KB: task
  * functions of another copy and classes at build time, the run's signal, a clock's
@@ -25,12 +25,12 @@ import { root } from "./package-tools.js";
  * until 0.35 KB more: constructors that refuse to be called by hand, a phase runner that
  * answers at once after a crash, its dispose method where a runtime has no
  * `Symbol.asyncDispose`, and toMermaid's options checked as every other options argument;
- * 23.5 KB and 73 KB minified until 0.75 KB more: every error an attempt throws after its
+ * 23.5 KB and 73 KB minified until 1 KB more: every error an attempt throws after its
  * outcome kept and reported with its failure, a task's phases read by their own properties,
  * error classes refused as retryOn, and given values shown on one line in messages.)
  */
-const MAX_RAW = 75_000;
-const MAX_GZIP = 24_200;
+const MAX_RAW = 76_000;
+const MAX_GZIP = 24_500;
 
 const WORKFLOW = `
 import { AsyncTaskProcessor, isSdaxExecutionError, task, taskFunc } from "./src/index.ts";
