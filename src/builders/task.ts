@@ -52,21 +52,11 @@ export interface AsyncTask<T> {
  */
 export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
   checkName(name, "task");
-  let prototype: unknown;
-  if (typeof phases === "object" && phases !== null) {
-    try {
-      prototype = Object.getPrototypeOf(phases);
-    } catch (error) {
-      throw unreadableInput(
-        "invalid-task",
-        `task ${quoted(name)}: phases could not be read`,
-        error,
-        name,
-        "phases",
-      );
-    }
-  }
-  if (typeof phases !== "object" || phases === null || !isPlainPrototype(prototype)) {
+  if (
+    typeof phases !== "object" ||
+    phases === null ||
+    !isPlainPrototype(prototypeOf(phases, name))
+  ) {
     throw new SdaxBuildError(
       "invalid-task",
       `task ${quoted(name)}: phases must be a plain object like { preExecute, execute, postExecute }, got ${describeValue(phases)}${methodsHint(phases)}`,
@@ -84,13 +74,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       }
     }
   } catch (error) {
-    throw unreadableInput(
-      "invalid-task",
-      `task ${quoted(name)}: phases could not be read`,
-      error,
-      name,
-      "phases",
-    );
+    throw unreadablePhases(name, error);
   }
   if (unknownKey !== undefined) {
     const hint = (optionNames as readonly string[]).includes(unknownKey)
@@ -157,6 +141,25 @@ export function mapTaskFunctions<T>(
     preExecute && map(preExecute, "preExecute"),
     execute && map(execute, "execute"),
     postExecute && map(postExecute, "postExecute"),
+  );
+}
+
+/** The prototype of a task's phases object; throws if it cannot be read (a revoked Proxy). */
+function prototypeOf(phases: object, name: string): unknown {
+  try {
+    return Object.getPrototypeOf(phases);
+  } catch (error) {
+    throw unreadablePhases(name, error);
+  }
+}
+
+function unreadablePhases(name: string, error: unknown): SdaxBuildError {
+  return unreadableInput(
+    "invalid-task",
+    `task ${quoted(name)}: phases could not be read`,
+    error,
+    name,
+    "phases",
   );
 }
 
