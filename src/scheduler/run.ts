@@ -946,7 +946,6 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   }
 
   #finished(attempt: Attempt): void {
-    this.#reportLaterErrors(attempt);
     const node = attempt.node;
     const state = this.#states[node]!;
     if (attempt.code !== AS.ended) {
@@ -960,8 +959,9 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     if (UNSETTLED[state] === 1) {
       this.#endPhase(attempt);
     } else if (attempt.retryDelayMs !== undefined && RUNNING[state] === 1) {
-      this.#scheduleRetry(attempt);
+      this.#scheduleRetry(attempt); // its phase fails here if the clock cannot set the delay
     }
+    this.#reportLaterErrors(attempt);
   }
 
   /**
@@ -973,7 +973,6 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     const later = attempt.laterErrors;
     if (later.length === 0 || attempt.failureIndex < 0) return;
     const failure = this.failures[attempt.failureIndex]!;
-    if (failure.laterErrors?.length === later.length) return; // reported already
     this.failures[attempt.failureIndex] = { ...failure, laterErrors: Object.freeze([...later]) };
   }
 
@@ -1007,7 +1006,6 @@ export class Run<T> implements AttemptHost, LightScopeHost {
         `task ${quoted(failed.task)} ${failed.phase}: the clock threw setting the delay after attempt ${failed.attempt}`,
       );
       this.#failPhase(failed, false);
-      this.#reportLaterErrors(failed); // it settled before its retry was scheduled
       this.#endPhase(failed);
       return;
     }

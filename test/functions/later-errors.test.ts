@@ -4,7 +4,7 @@
  * a phase that failed with it (INV-14).
  */
 import { describe, expect, it } from "vitest";
-import { checkTrace, taskFunc } from "../../src/index.js";
+import { type Clock, checkTrace, taskFunc, VirtualClock } from "../../src/index.js";
 import { attemptEvents, deferred, errorOf, runOn, single } from "./helpers.js";
 
 describe("INV-13 INV-33: errors after an attempt's outcome was decided", () => {
@@ -216,5 +216,36 @@ describe("INV-13 INV-33: errors after an attempt's outcome was decided", () => {
     gate.resolve();
     const error = errorOf(await h.finish());
     expect(error.failures[0]!.laterErrors).toEqual(["boom", "boom"]);
+  });
+
+  it("INV-14: when the clock cannot set a retry's delay, the phase fails with that attempt, its later errors included", async () => {
+    const late = deferred();
+    const child = new Error("late child");
+    const clock = new VirtualClock();
+    let timers = 0;
+    const runClock: Clock = {
+      now: () => clock.now(),
+      setTimeout: (callback, ms) => {
+        if (++timers === 2) throw new Error("clock down"); // the retry's delay
+        return clock.setTimeout(callback, ms);
+      },
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    };
+    const fn = taskFunc(
+      (_ctx, scope) => {
+        void scope.spawn(() => late.promise.then(() => Promise.reject(child)));
+        return Promise.reject(new Error("first"));
+      },
+      { timeoutMs: 10, retries: 1, initialDelayMs: 7, retryOn: () => true },
+    );
+    const h = runOn(single({ execute: fn }), { clock, runClock });
+    await clock.advance(0);
+    late.resolve(); // the attempt settles, and only then is its retry scheduled
+    const error = errorOf(await h.finish());
+    expect(error.failures).toHaveLength(1);
+    expect((error.failures[0]!.error as Error).message).toContain(
+      "the clock threw setting the delay after attempt 1",
+    );
+    expect(error.failures[0]!.laterErrors).toEqual([child]);
   });
 });
