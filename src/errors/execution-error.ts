@@ -64,12 +64,9 @@ export class SdaxExecutionError extends AggregateError {
   readonly aborted: boolean;
 
   constructor(failures: readonly TaskFailure[], abortReason?: { readonly reason: unknown }) {
-    const bad = Array.isArray(failures) ? failures.find(isNotFailure) : failures;
-    if (!Array.isArray(failures) || bad !== undefined) {
-      throw new TypeError(
-        `SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel, laterErrors? }, got ${describeValue(Array.isArray(failures) ? bad : failures)}${Array.isArray(failures) ? " in it" : ""}`,
-      );
-    }
+    if (!Array.isArray(failures)) throw notFailures(describeValue(failures));
+    const bad = failures.findIndex(isNotFailure);
+    if (bad >= 0) throw notFailures(`${describeValue(failures[bad])} in it`);
     super(
       failures.flatMap((f) =>
         f.laterErrors === undefined ? [f.error] : [f.error, ...f.laterErrors],
@@ -92,6 +89,12 @@ export class SdaxExecutionError extends AggregateError {
     // This error is expanded already: an `errors` that contains it adds nothing.
     return flattenInto(errors, new Set<unknown>([this]), []);
   }
+}
+
+function notFailures(got: string): TypeError {
+  return new TypeError(
+    `SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel, laterErrors? }, got ${got}`,
+  );
 }
 
 /** Not something a failure can be: not an object, or `laterErrors` that is not an array. */

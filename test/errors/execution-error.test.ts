@@ -77,6 +77,7 @@ describe("SdaxExecutionError: message and afterCancel", () => {
       "SdaxExecutionError: failures must be an array of { task, phase, error, attempts, afterCancel, laterErrors? }, got undefined",
     );
     expect(() => new SdaxExecutionError([null as never])).toThrow("got null in it");
+    expect(() => new SdaxExecutionError([undefined as never])).toThrow("got undefined in it");
     expect(() => new SdaxExecutionError([failure({ laterErrors: 5 as never })])).toThrow("in it");
     expect(new SdaxExecutionError([]).message).toBe("sdax run failed");
   });
