@@ -366,7 +366,14 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     this.#draining = true;
     this.#events?.newMoment();
     try {
-      this.#lightFulfilled(node, phase);
+      if (this.#lightTimerSet === undefined || this.#lightTimerSet[node] === 0) {
+        // No timer to clear: no user code runs before the attempt succeeds, so it is still
+        // the light, current attempt checked above.
+        this.#moveLight(node, phase, AE.succeed);
+        this.#succeeded(node, phase, 1);
+      } else {
+        this.#timedLightFulfilled(node, phase);
+      }
       this.#pump();
     } catch (error) {
       this.#crashed(error);
@@ -375,8 +382,11 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     }
   }
 
-  /** A light attempt succeeds, unless the clock throws clearing its timeout (spec 5.2). */
-  #lightFulfilled(node: number, phase: PhaseName): void {
+  /**
+   * A light attempt with a timeout succeeds, unless the clock throws clearing its timer (spec
+   * 5.2); the clock's `clearTimeout` may also have promoted it.
+   */
+  #timedLightFulfilled(node: number, phase: PhaseName): void {
     const clockError = this.#clearLightTimer(node);
     if (clockError !== NO_ERROR) {
       this.#actOn(this.promote(node, phase), CLEAR_THREW, clockError);
@@ -488,7 +498,8 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   #pump(): void {
     for (;;) {
       this.#pumpStep();
-      const fired = this.#firedEarly?.shift();
+      if (this.#firedEarly === undefined) return;
+      const fired = this.#firedEarly.shift();
       if (fired === undefined) return;
       this.#events?.newMoment();
       fired();
@@ -794,7 +805,8 @@ export class Run<T> implements AttemptHost, LightScopeHost {
       result = (bare ? given : given.fn)(this.ctx, new LightScope(this, node, phase));
       // Unless the call promoted the attempt (the full attempt then asks the result itself),
       // the result is asked here whether it is a native promise.
-      if (this.#lightPhase(node) === phase) {
+      // Still light unless the call promoted it (nothing else can happen to it inside its call).
+      if (typeof this.#current[node] === "number") {
         asked = true;
         native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
       }
