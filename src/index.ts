@@ -13,7 +13,7 @@ export { isAsyncTask, join, task } from "./builders/task.js";
 export type { BuildErrorCode } from "./errors/build-error.js";
 export { isSdaxBuildError, SdaxBuildError } from "./errors/build-error.js";
 export type { ErrorInfo } from "./errors/describe-error.js";
-export type { TaskFailure } from "./errors/execution-error.js";
+export type { SdaxExecutionErrorJSON, TaskFailure } from "./errors/execution-error.js";
 export { isSdaxExecutionError, SdaxExecutionError } from "./errors/execution-error.js";
 export { flattenErrors } from "./errors/flatten-errors.js";
 export {

@@ -1,7 +1,10 @@
+import type { FailureInfo } from "../events/lifecycle-event.js";
 import type { PhaseName } from "../functions/phase-name.js";
 import { hasBrand } from "./brand.js";
 import {
+  describeError,
   describeValue,
+  type ErrorInfo,
   errorText,
   isErrorInstance,
   safeString,
@@ -34,6 +37,22 @@ export interface TaskFailure {
    * `lateSettle` event only.
    */
   readonly laterErrors?: readonly unknown[];
+}
+
+/**
+ * An {@link SdaxExecutionError} as plain data: what `JSON.stringify` writes for it, so a log
+ * line shows every failure and its error (an `Error` itself stringifies to `{}`). Errors are
+ * given as `{ name, message }`, as events give them.
+ */
+export interface SdaxExecutionErrorJSON {
+  readonly name: string;
+  readonly message: string;
+  /** As {@link SdaxExecutionError.aborted}. */
+  readonly aborted: boolean;
+  /** The signal's reason, or the deadline's error, when the run was aborted. */
+  readonly cause?: ErrorInfo;
+  /** Every failed phase, in the order they failed, with its later errors when it had any. */
+  readonly failures: readonly (FailureInfo & { readonly laterErrors?: readonly ErrorInfo[] })[];
 }
 
 const brand = Symbol.for("sdax.SdaxExecutionError");
@@ -88,6 +107,33 @@ export class SdaxExecutionError extends AggregateError {
     if (errors === undefined) return [];
     // This error is expanded already: an `errors` that contains it adds nothing.
     return flattenInto(errors, new Set<unknown>([this]), []);
+  }
+
+  /**
+   * Plain data for a log: `JSON.stringify(error)` writes this. Never throws for an error sdax
+   * made.
+   *
+   * @example
+   * logger.error(JSON.stringify(error));
+   * // {"name":"SdaxExecutionError","message":"sdax run failed: ...","aborted":false,
+   * //  "failures":[{"task":"a","phase":"execute","attempts":1,"afterCancel":false,
+   * //  "error":{"name":"Error","message":"boom"}}]}
+   */
+  toJSON(): SdaxExecutionErrorJSON {
+    return {
+      name: safeString(this.name),
+      message: safeString(this.message),
+      aborted: this.aborted,
+      ...(this.aborted ? { cause: describeError(this.cause) } : {}),
+      failures: this.failures.map((f) => ({
+        task: f.task,
+        phase: f.phase,
+        attempts: f.attempts,
+        afterCancel: f.afterCancel,
+        error: describeError(f.error),
+        ...(f.laterErrors === undefined ? {} : { laterErrors: f.laterErrors.map(describeError) }),
+      })),
+    };
   }
 }
 

@@ -123,3 +123,49 @@ describe("SdaxExecutionError: message and afterCancel", () => {
     expect(error.leafErrors()).toEqual([]);
   });
 });
+
+describe("SdaxExecutionError: JSON for logs", () => {
+  it("INV-14: JSON.stringify writes every failure with its error as { name, message }, later errors too", () => {
+    const error = new SdaxExecutionError([
+      failure({ task: "a", error: new RangeError("exec"), attempts: 2 }),
+      failure({ error: "boom", afterCancel: true, laterErrors: [new Error("child")] }),
+    ]);
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: "SdaxExecutionError",
+      message: error.message,
+      aborted: false,
+      failures: [
+        {
+          task: "a",
+          phase: "execute",
+          attempts: 2,
+          afterCancel: false,
+          error: { name: "RangeError", message: "exec" },
+        },
+        {
+          task: "b",
+          phase: "execute",
+          attempts: 1,
+          afterCancel: true,
+          error: { name: "string", message: "boom" },
+          laterErrors: [{ name: "Error", message: "child" }],
+        },
+      ],
+    });
+  });
+
+  it("INV-14 INV-33: after an abort it gives the cause; values that cannot be read or stringified are described", () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const error = new SdaxExecutionError([failure({ error: proxy }), failure({ error: 10n })], {
+      reason: new DOMException("user left", "AbortError"),
+    });
+    const json = JSON.parse(JSON.stringify(error));
+    expect(json.aborted).toBe(true);
+    expect(json.cause).toEqual({ name: "AbortError", message: "user left" });
+    expect(json.failures.map((f: { error: unknown }) => f.error)).toEqual([
+      { name: "object", message: "<unreadable>" },
+      { name: "bigint", message: "10" },
+    ]);
+  });
+});
