@@ -110,9 +110,8 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: RUN,
-        find: "this.failures.push({\n      task: attempt.task,",
-        replace:
-          'if (attempt.phase !== "postExecute") this.failures.push({\n      task: attempt.task,',
+        find: "this.failures.push(\n      Object.freeze({",
+        replace: 'if (attempt.phase !== "postExecute") this.failures.push(\n      Object.freeze({',
       },
     ],
   },

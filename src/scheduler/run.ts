@@ -947,13 +947,16 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   #failPhase(attempt: Attempt, afterCancel: boolean): void {
     this.#move(attempt.node, TE.fail, attempt.phase, attempt.error, attempt.attempt);
     attempt.failureIndex = this.failures.length;
-    this.failures.push({
-      task: attempt.task,
-      phase: attempt.phase,
-      error: attempt.error,
-      attempts: attempt.attempt,
-      afterCancel,
-    });
+    // Frozen: a phase runner hands its failures out, and the report must stay what happened.
+    this.failures.push(
+      Object.freeze({
+        task: attempt.task,
+        phase: attempt.phase,
+        error: attempt.error,
+        attempts: attempt.attempt,
+        afterCancel,
+      }),
+    );
     if (attempt.phase !== "postExecute") this.#failRun("fail");
   }
 
@@ -985,7 +988,10 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     const later = attempt.laterErrors;
     if (later.length === 0 || attempt.failureIndex < 0) return;
     const failure = this.failures[attempt.failureIndex]!;
-    this.failures[attempt.failureIndex] = { ...failure, laterErrors: Object.freeze([...later]) };
+    this.failures[attempt.failureIndex] = Object.freeze({
+      ...failure,
+      laterErrors: Object.freeze([...later]),
+    });
   }
 
   /** A decided phase whose last attempt settled (or was abandoned, or never started) ends. */

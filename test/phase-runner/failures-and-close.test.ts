@@ -21,6 +21,15 @@ function workflow(rec: Recorder, b: { pre?: "ok" | "fail"; post?: "ok" | "fail" 
     .build();
 }
 
+function caughtSync(fn: () => void): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
+
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -68,6 +77,23 @@ describe("phase-runner §3 PR-5 failures", () => {
     expect(error.failures).toEqual(runner.failures());
     expect(error.errors).toEqual([rec.error("B.pre"), rec.error("B.post")]);
     expect(error.cause).toBeUndefined();
+  });
+
+  it("PR-5 INV-14 the failures handed out are frozen: writing to one changes neither the thrown error nor the events", async () => {
+    const rec = new Recorder();
+    const events: LifecycleEvent[] = [];
+    const runner = workflow(rec, { pre: "fail" }).open(null, { onEvent: (e) => events.push(e) });
+    await runner.runNext();
+    const handedOut = runner.failures()[0]!;
+    expect(Object.isFrozen(handedOut)).toBe(true);
+    expect(() => {
+      (handedOut as { error: unknown }).error = new Error("forged");
+    }).toThrow(TypeError);
+    await runner.close();
+    const error = caughtSync(() => runner.raiseFailures());
+    expect(isSdaxExecutionError(error) && error.failures[0]!.error).toBe(rec.error("B.pre"));
+    const settled = events.at(-1);
+    expect(settled?.type === "run" && settled.failures?.[0]?.task).toBe("B");
   });
 
   it("PR-5 observing failures changes nothing: raiseFailures() mid-run leaves the run stopped where it was", async () => {
