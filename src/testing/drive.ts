@@ -1,3 +1,4 @@
+import { callListener } from "../events/event-log.js";
 import type { LifecycleEvent } from "../events/lifecycle-event.js";
 import type { AsyncTaskProcessor } from "../processor.js";
 import type { RunOptions } from "../scheduler/run-options.js";
@@ -65,7 +66,8 @@ export async function driveRun<T>(
       onEvent: (event) => {
         events.push(event);
         watch.saw(event);
-        userOnEvent?.(event);
+        // As the engine calls a listener: a throw or a rejection surfaces as uncaught.
+        if (userOnEvent !== undefined) callListener(userOnEvent, event);
       },
     })
     .then(

@@ -65,7 +65,7 @@ async function explore<T>(
   planOf(processor, caller);
   const placements = placementsOf(processor);
   const settings = readSettings(caller, options, placements, replay);
-  const explorer = new Explorer(processor, settings);
+  const explorer = new Explorer(processor, settings, caller);
   if (settings.replay !== undefined) {
     const finding = await explorer.run(settings.replay.faults);
     const violations =
@@ -115,12 +115,14 @@ export function replayFailure<T>(
 class Explorer<T> {
   readonly #processor: AsyncTaskProcessor<T>;
   readonly #settings: Settings<T>;
+  readonly #caller: Caller;
   readonly #seen = new Map<string, Finding | undefined>();
   runs = 0;
 
-  constructor(processor: AsyncTaskProcessor<T>, settings: Settings<T>) {
+  constructor(processor: AsyncTaskProcessor<T>, settings: Settings<T>, caller: Caller) {
     this.#processor = processor;
     this.#settings = settings;
+    this.#caller = caller;
   }
 
   /** What the run with `faults` found (run once; later calls remember). */
@@ -161,7 +163,7 @@ class Explorer<T> {
       ctx = context({ faults, clock });
     } catch (cause) {
       throw new Error(
-        `exploreFailures: \`context\` threw for the run with ${describeFaults(faults)}: ${thrownText(cause)}`,
+        `${this.#caller}: \`context\` threw for the run with ${describeFaults(faults)}: ${thrownText(cause)}`,
         { cause },
       );
     }
@@ -169,7 +171,7 @@ class Explorer<T> {
     // by the promise brand, never by the context's prototype, which a Proxy's trap may throw.)
     if (handleIfPromise(ctx, ignore)) {
       throw new Error(
-        `exploreFailures: \`context\` returned a promise for the run with ${describeFaults(faults)}; it must return the context itself (set up what needs awaiting inside the phases)`,
+        `${this.#caller}: \`context\` returned a promise for the run with ${describeFaults(faults)}; it must return the context itself (set up what needs awaiting inside the phases)`,
       );
     }
     const driven = await driveRun(this.#processor, faults, ctx, clock, { runOptions, stallMs });

@@ -12,7 +12,8 @@ let fireNext: (clock: VirtualClock) => boolean;
  * A clock whose time moves only when told: for tests of timeouts, retries and abandonment
  * that take no real time. Timers due at the same time fire in the order they were set.
  * A start time that is not a finite number throws a `RangeError`, and `advance` rejects with
- * one for a step that is not a finite number >= 0. A timer's delay that is not a number
+ * one for a step that is not a finite number >= 0, as both it and `runAll` do for a `limit`
+ * that is not a number >= 1. A timer's delay that is not a number
  * (never converted), is negative or is not finite counts as 0: the timer is due at once.
  *
  * @example
@@ -71,31 +72,36 @@ export class VirtualClock implements Clock {
 
   /**
    * Moves time forward by `ms`, firing due timers in order; after each, lets pending promise
-   * callbacks run, so work a timer starts can set further timers within the same window.
+   * callbacks run, so work a timer starts can set further timers within the same window. Time
+   * never moves back: an `advance` not awaited while another (or `runAll`) moved time further
+   * leaves it there. At most `limit` timers fire, to stop a timer loop (a delay of 0 set again
+   * and again), which rejects with an error saying so.
    */
-  async advance(ms: number): Promise<void> {
+  async advance(ms: number, limit = 100_000): Promise<void> {
     if (typeof ms !== "number" || !(ms >= 0) || ms === Number.POSITIVE_INFINITY) {
       throw new RangeError(
         `VirtualClock.advance: the step must be a finite number of ms >= 0, got ${String(ms)} (${typeof ms})`,
       );
     }
+    checkLimit("advance", limit);
     const until = this.#now + ms;
     await flushPromises();
-    for (;;) {
+    for (let fired = 0; ; fired++) {
       const next = this.#timers[0];
       if (next === undefined || next.at > until) break;
+      if (fired >= limit) throw timerLoop("advance", limit);
       this.#fireNext();
       await flushPromises();
     }
-    this.#now = until;
+    this.#now = Math.max(this.#now, until);
   }
 
   /** Fires timers in order until none is left (at most `limit`, to stop a timer loop). */
   async runAll(limit = 100_000): Promise<void> {
+    checkLimit("runAll", limit);
     await flushPromises();
     for (let fired = 0; this.#timers.length > 0; fired++) {
-      if (fired >= limit)
-        throw new Error(`VirtualClock.runAll: more than ${limit} timers fired; a timer loop?`);
+      if (fired >= limit) throw timerLoop("runAll", limit);
       this.#fireNext();
       await flushPromises();
     }
@@ -115,6 +121,21 @@ export class VirtualClock implements Clock {
     next.callback();
     return true;
   }
+}
+
+/** A limit of timers to fire must be a number >= 1 (`Infinity`: no limit). */
+function checkLimit(method: "advance" | "runAll", limit: number): void {
+  if (typeof limit !== "number" || !(limit >= 1)) {
+    throw new RangeError(
+      `VirtualClock.${method}: the limit must be a number of timers >= 1 (Infinity for none), got ${String(limit)} (${typeof limit})`,
+    );
+  }
+}
+
+function timerLoop(method: "advance" | "runAll", limit: number): Error {
+  return new Error(
+    `VirtualClock.${method}: more than ${limit} timers fired and more are due; a timer loop?`,
+  );
 }
 
 /**

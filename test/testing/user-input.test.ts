@@ -7,6 +7,7 @@ import {
   VirtualClock,
 } from "../../src/index.js";
 import { type ExploreOptions, exploreFailures, replayFailure } from "../../src/testing/index.js";
+import { captureUncaught } from "../functions/helpers.js";
 import { checkReleased, poolContext, poolWorkflow } from "./workflows.js";
 
 const processor = poolWorkflow(true);
@@ -492,6 +493,44 @@ describe("user functions that throw or misbehave never break the explorer", () =
     // 100,000 timers before the abort, as many after it: then the run is given up.
     expect(ticks).toBeGreaterThanOrEqual(199_998);
     expect(ticks).toBeLessThanOrEqual(200_000);
+  });
+
+  it("replayFailure names itself when `context` throws or returns a promise", async () => {
+    const replay = { faults: [] };
+    const threw = await replayFailure(processor, replay, {
+      ...base,
+      context: () => {
+        throw new RangeError("no pool");
+      },
+    }).catch((e: unknown) => e);
+    expect((threw as Error).message).toBe(
+      "replayFailure: `context` threw for the run with no fault: RangeError: no pool",
+    );
+    const promised = await replayFailure(processor, replay, {
+      ...base,
+      context: (run) => Promise.resolve(poolContext(run)) as never,
+    }).catch((e: unknown) => e);
+    expect((promised as Error).message).toMatch(/^replayFailure: `context` returned a promise /);
+  });
+
+  it("INV-33: an async `runOptions.onEvent` that rejects surfaces as uncaught, as in a run of its own, never as an unhandled rejection", async () => {
+    const rejected = new Error("listener rejected");
+    let calls = 0;
+    const onEvent = async () => {
+      if (++calls === 1) throw rejected;
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const uncaught = await captureUncaught(async () => {
+        await explore({ runOptions: { onEvent }, runs: 1, seed: 1 });
+      });
+      expect(uncaught).toEqual([rejected]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 
   it("`runOptions.onEvent` hears every event of every run, beside the explorer's own recording", async () => {

@@ -49,4 +49,52 @@ describe("VirtualClock", () => {
       "VirtualClock.setTimeout: the callback must be a function, got undefined",
     );
   });
+
+  it("time never moves back: an advance not awaited ends where a later runAll left it", async () => {
+    const clock = new VirtualClock();
+    clock.setTimeout(() => {}, 5);
+    clock.setTimeout(() => {}, 500);
+    const stray = clock.advance(10); // not awaited
+    await clock.runAll();
+    await stray;
+    expect(clock.now()).toBe(500);
+    const fired: number[] = [];
+    clock.setTimeout(() => fired.push(clock.now()), 1);
+    await clock.runAll();
+    expect(fired).toEqual([501]);
+  });
+
+  it("a timer loop stops advance and runAll with an error after their limit of timers", async () => {
+    const loop = (clock: VirtualClock) => {
+      const again = () => clock.setTimeout(again, 0);
+      again();
+    };
+    const advancing = new VirtualClock();
+    loop(advancing);
+    await expect(advancing.advance(1, 50)).rejects.toThrow(
+      "VirtualClock.advance: more than 50 timers fired and more are due; a timer loop?",
+    );
+    const running = new VirtualClock();
+    loop(running);
+    await expect(running.runAll(50)).rejects.toThrow(
+      "VirtualClock.runAll: more than 50 timers fired and more are due; a timer loop?",
+    );
+  });
+
+  it("a limit that is not a number >= 1 is refused before any timer fires", async () => {
+    const clock = new VirtualClock();
+    let fired = 0;
+    clock.setTimeout(() => fired++, 0);
+    for (const limit of [Number.NaN, 0, -1, "3", null]) {
+      await expect(clock.runAll(limit as number)).rejects.toThrow(
+        /^VirtualClock\.runAll: the limit must be a number of timers >= 1 \(Infinity for none\), got /,
+      );
+      await expect(clock.advance(1, limit as number)).rejects.toThrow(
+        /^VirtualClock\.advance: the limit must be a number of timers >= 1/,
+      );
+    }
+    expect(fired).toBe(0);
+    await clock.runAll(Number.POSITIVE_INFINITY);
+    expect(fired).toBe(1);
+  });
 });
