@@ -87,17 +87,20 @@ export class PhaseRunner implements AsyncDisposable {
     });
   }
 
-  /** True when a phase failed or the external signal aborted the run. */
+  /** True when a phase failed, or the run's signal or its deadline aborted it. */
   hasFailures(): boolean {
     return this.#run.failures.length > 0 || this.#run.abort !== undefined;
   }
 
-  /** The failed phases so far, in the order they failed. */
+  /** The failed phases so far, in the order they failed: a new array each time, of frozen entries. */
   failures(): readonly TaskFailure[] {
     return [...this.#run.failures];
   }
 
-  /** Throws an {@link SdaxExecutionError} if {@link hasFailures}; otherwise does nothing. */
+  /**
+   * Throws an {@link SdaxExecutionError} if {@link hasFailures}; otherwise does nothing. After
+   * an internal error of sdax's own stopped the run (a bug), throws that error instead.
+   */
   raiseFailures(): void {
     if (this.#run.crash !== undefined) throw this.#run.crash.error;
     if (this.hasFailures()) throw new SdaxExecutionError(this.#run.failures, this.#run.abort);

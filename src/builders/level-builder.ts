@@ -45,7 +45,7 @@ export class LevelBuilder<T> {
     if (!Number.isSafeInteger(level)) {
       throw new SdaxBuildError(
         "invalid-level",
-        `task ${quoted(kept.name)}: level must be a safe integer, got ${describeValue(level)}`,
+        `task ${quoted(kept.name)}: level must be a safe integer, got ${describeValue(level)}${levelHint(level)}`,
         kept.name,
         "level",
       );
@@ -64,4 +64,19 @@ export class LevelBuilder<T> {
     const plan = compileLevels(this.#tasks.slice(), this.#levels.slice());
     return new AsyncTaskProcessor(applyBuildOptions(plan, options));
   }
+}
+
+/**
+ * What a level that is not one usually means: none given (`addTask(task, 1)`), or names of
+ * dependencies, which a graph builder takes.
+ */
+function levelHint(level: unknown): string {
+  if (level === undefined) return "; give each task its level, as addTask(task, 1)";
+  if (typeof level === "string" && level.trim() !== "" && Number.isSafeInteger(Number(level))) {
+    return "; give it as a number, not a string";
+  }
+  if (typeof level === "string" || Array.isArray(level)) {
+    return "; for dependencies by name, use AsyncTaskProcessor.graphBuilder(), whose addTask(task, [names]) takes them";
+  }
+  return "";
 }

@@ -4,7 +4,7 @@ import { describeValue } from "../errors/describe-error.js";
 import { escapedText, quoted } from "../errors/quoted.js";
 import { isPlainPrototype } from "../functions/option-object.js";
 import { optionNames } from "../functions/options.js";
-import type { PhaseName } from "../functions/phase-name.js";
+import { PHASES, type PhaseName } from "../functions/phase-name.js";
 import {
   asTaskFunction,
   type PhaseFn,
@@ -82,7 +82,7 @@ export function task<T>(name: string, phases: TaskPhases<T>): AsyncTask<T> {
       : "";
     throw new SdaxBuildError(
       "invalid-phase",
-      `task ${quoted(name)}: unknown phase \`${escapedText(unknownKey)}\`; the phases are preExecute, execute and postExecute${hint}`,
+      `task ${quoted(name)}: unknown phase \`${escapedText(unknownKey)}\`${phaseMeant(unknownKey)}; the phases are preExecute, execute and postExecute${hint}`,
       name,
       unknownKey,
     );
@@ -204,6 +204,16 @@ function phaseOf<T>(
     );
   }
   return value === undefined ? undefined : toPhaseFn<T>(value, name, phase);
+}
+
+/**
+ * ` (did you mean \`preExecute\`?)` for a key with a phase's letters in another case or in
+ * snake case (`pre_execute`, as Python writes it); else nothing.
+ */
+function phaseMeant(key: string): string {
+  const letters = key.replaceAll("_", "").toLowerCase();
+  const phase = PHASES.find((p) => p.toLowerCase() === letters);
+  return phase === undefined ? "" : ` (did you mean \`${phase}\`?)`;
 }
 
 /**

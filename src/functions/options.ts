@@ -213,10 +213,14 @@ function optionError(
   if (issue?.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";
     const guess = closestOption(key, options[key]);
+    const check =
+      guess === "retryOn" && typeof options[key] !== "function"
+        ? "; it takes a check, like (error) => error instanceof TypeError"
+        : "";
     const hint =
       guess === undefined
         ? `; known options: ${optionNames.join(", ")}`
-        : ` (did you mean \`${guess}\`?)`;
+        : ` (did you mean \`${guess}\`?)${check}`;
     return new SdaxBuildError(
       "invalid-option",
       `${whereOf(task, phase)}: unknown option \`${escapedText(key)}\`${hint}`,
@@ -249,9 +253,12 @@ const functionOptions: ReadonlySet<string> = new Set(["retryOn"]);
  * The known option a mistyped key most likely meant: the same letters in another case; else,
  * among options that take a value like the one given (a function or not), one containing the
  * key or contained in it; else the nearest by edit distance, if close enough.
- * `retry: 3` suggests `retries`; `timeout: 5`, `timeoutMs`; `retryIf: fn`, `retryOn`.
+ * `retry: 3` suggests `retries`; `timeout: 5`, `timeoutMs`; `retryIf: fn`, `retryOn`; Python's
+ * `retryable_exceptions`, `retryOn`.
  */
 function closestOption(key: string, value: unknown): string | undefined {
+  // Python's name, which its letters alone would not lead to.
+  if (key === "retryable_exceptions") return "retryOn";
   const k = key.toLowerCase();
   const sameLetters = optionNames.find((name) => name.toLowerCase() === k);
   if (sameLetters !== undefined) return sameLetters;

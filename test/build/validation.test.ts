@@ -170,11 +170,20 @@ describe("spec 1: build-time validation", () => {
     });
   }
 
-  it("spec 1: a level that is not a number is refused", () => {
+  it("spec 1: a level that is not a number is refused, with what it most likely meant", () => {
     buildError(() => AsyncTaskProcessor.builder().addTask(t("x"), "1" as unknown as number), {
       code: "invalid-level",
       task: "x",
       field: "level",
+      message: [/got "1" \(string\); give it as a number, not a string$/],
+    });
+    buildError(() => AsyncTaskProcessor.builder().addTask(t("x"), undefined as unknown as number), {
+      code: "invalid-level",
+      message: [/got undefined; give each task its level, as addTask\(task, 1\)$/],
+    });
+    buildError(() => AsyncTaskProcessor.builder().addTask(t("x"), ["a"] as unknown as number), {
+      code: "invalid-level",
+      message: [/use AsyncTaskProcessor\.graphBuilder\(\), whose addTask\(task, \[names\]\)/],
     });
     // The extremes of the safe range are fine.
     const p = AsyncTaskProcessor.builder()
@@ -232,6 +241,26 @@ describe("spec 1: build-time validation", () => {
       field: "preexecute",
       message: [/preexecute/, /preExecute, execute and postExecute/],
     });
+  });
+
+  it("spec 1: a phase key in Python's snake case or another case is refused with the phase it meant", () => {
+    const cases: [string, string][] = [
+      ["pre_execute", "preExecute"],
+      ["post_execute", "postExecute"],
+      ["Execute", "execute"],
+    ];
+    for (const [key, meant] of cases) {
+      buildError(() => task("x", { [key]: noop } as unknown as TaskPhases<unknown>), {
+        code: "invalid-phase",
+        task: "x",
+        field: key,
+        message: [
+          new RegExp(
+            `^task "x": unknown phase \`${key}\` \\(did you mean \`${meant}\`\\?\\); the phases are`,
+          ),
+        ],
+      });
+    }
   });
 
   it("spec 1: an option given among the phases is refused, saying it belongs to taskFunc", () => {

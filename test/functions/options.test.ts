@@ -332,19 +332,26 @@ describe("§2.2 validation", () => {
     );
   });
 
+  const checkHint = "; it takes a check, like (error) => error instanceof TypeError";
   it.each([
-    ["timeout", "timeoutMs"],
-    ["TimeoutMS", "timeoutMs"],
-    ["initialDelay", "initialDelayMs"],
-    ["backoff", "backoffFactor"],
-    ["retryon", "retryOn"],
-    ["maxDelay", "maxDelayMs"],
-    ["abandonAfter", "abandonAfterMs"],
-  ])("an unknown key %s is refused with a did-you-mean (%s)", (key, meant) => {
+    ["timeout", "timeoutMs", ""],
+    ["TimeoutMS", "timeoutMs", ""],
+    ["initialDelay", "initialDelayMs", ""],
+    ["backoff", "backoffFactor", ""],
+    ["retryon", "retryOn", checkHint],
+    ["maxDelay", "maxDelayMs", ""],
+    ["abandonAfter", "abandonAfterMs", ""],
+    // Python's names
+    ["initial_delay", "initialDelayMs", ""],
+    ["backoff_factor", "backoffFactor", ""],
+    ["retryable_exceptions", "retryOn", checkHint],
+  ])("INV-33: an unknown key %s is refused with a did-you-mean (%s)", (key, meant, more) => {
     const error = buildError(() => taskFunc(noop, { [key]: 1 } as TaskFunctionOptions));
     expect(error.code).toBe("invalid-option");
     expect(error.field).toBe(key);
-    expect(error.message).toBe(`taskFunc: unknown option \`${key}\` (did you mean \`${meant}\`?)`);
+    expect(error.message).toBe(
+      `taskFunc: unknown option \`${key}\` (did you mean \`${meant}\`?)${more}`,
+    );
   });
 
   // Regression guard for an engine bug found by this suite.
