@@ -27,10 +27,12 @@ import { root } from "./package-tools.js";
  * `Symbol.asyncDispose`, and toMermaid's options checked as every other options argument;
  * 23.5 KB and 73 KB minified until 1 KB more: every error an attempt throws after its
  * outcome kept and reported with its failure, a task's phases read by their own properties,
- * error classes refused as retryOn, and given values shown on one line in messages.)
+ * error classes refused as retryOn, and given values shown on one line in messages; 24.5 KB
+ * and 76 KB minified until 0.3 KB more: a failed run's error as JSON, frozen failures, and
+ * build errors that name what code ported from Python meant.)
  */
-const MAX_RAW = 76_000;
-const MAX_GZIP = 24_500;
+const MAX_RAW = 76_500;
+const MAX_GZIP = 24_750;
 
 const WORKFLOW = `
 import { AsyncTaskProcessor, isSdaxExecutionError, task, taskFunc } from "./src/index.ts";
