@@ -45,14 +45,19 @@ export interface TaskFailure {
  * given as `{ name, message }`, as events give them.
  */
 export interface SdaxExecutionErrorJSON {
+  /** The error's name, `"SdaxExecutionError"`. */
   readonly name: string;
+  /** The error's message, naming each failed phase. */
   readonly message: string;
   /** As {@link SdaxExecutionError.aborted}. */
   readonly aborted: boolean;
   /** The signal's reason, or the deadline's error, when the run was aborted. */
   readonly cause?: ErrorInfo;
   /** Every failed phase, in the order they failed, with its later errors when it had any. */
-  readonly failures: readonly (FailureInfo & { readonly laterErrors?: readonly ErrorInfo[] })[];
+  readonly failures: readonly (FailureInfo & {
+    /** As {@link TaskFailure.laterErrors}: absent when there were none. */
+    readonly laterErrors?: readonly ErrorInfo[];
+  })[];
 }
 
 const brand = Symbol.for("sdax.SdaxExecutionError");
