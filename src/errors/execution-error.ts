@@ -131,15 +131,22 @@ export class SdaxExecutionError extends AggregateError {
       aborted: this.aborted,
       ...(this.aborted ? { cause: describeError(this.cause) } : {}),
       failures: this.failures.map((f) => ({
-        task: f.task,
-        phase: f.phase,
-        attempts: f.attempts,
-        afterCancel: f.afterCancel,
-        error: describeError(f.error),
+        ...failureInfo(f),
         ...(f.laterErrors === undefined ? {} : { laterErrors: f.laterErrors.map(describeError) }),
       })),
     };
   }
+}
+
+/** A failure as plain data, its error as `{ name, message }`: for events and for JSON. */
+export function failureInfo(f: TaskFailure): FailureInfo {
+  return {
+    task: f.task,
+    phase: f.phase,
+    attempts: f.attempts,
+    afterCancel: f.afterCancel,
+    error: describeError(f.error),
+  };
 }
 
 function notFailures(got: string): TypeError {

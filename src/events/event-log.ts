@@ -1,5 +1,5 @@
 import { describeError } from "../errors/describe-error.js";
-import type { TaskFailure } from "../errors/execution-error.js";
+import { failureInfo, type TaskFailure } from "../errors/execution-error.js";
 import { reportUncaught } from "../errors/report-uncaught.js";
 import { handleIfPromise } from "../functions/native-then.js";
 import type { PhaseName } from "../functions/phase-name.js";
@@ -60,13 +60,7 @@ export class EventLog {
     if (to === "settled") {
       e.outcome = failures.length > 0 || abort !== undefined ? "failed" : "succeeded";
       e.aborted = abort !== undefined;
-      e.failures = failures.map((f) => ({
-        task: f.task,
-        phase: f.phase,
-        attempts: f.attempts,
-        afterCancel: f.afterCancel,
-        error: describeError(f.error),
-      }));
+      e.failures = failures.map(failureInfo);
     }
     this.#deliver(e as unknown as LifecycleEvent);
   }
