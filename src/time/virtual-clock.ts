@@ -83,25 +83,35 @@ export class VirtualClock implements Clock {
         `VirtualClock.advance: the step must be a finite number of ms >= 0, got ${String(ms)} (${typeof ms})`,
       );
     }
-    checkLimit("advance", limit);
     const until = this.#now + ms;
-    await flushPromises();
-    for (let fired = 0; ; fired++) {
-      const next = this.#timers[0];
-      if (next === undefined || next.at > until) break;
-      if (fired >= limit) throw timerLoop("advance", limit);
-      this.#fireNext();
-      await flushPromises();
-    }
+    await this.#fireUntil("advance", until, limit);
     this.#now = Math.max(this.#now, until);
   }
 
   /** Fires timers in order until none is left (at most `limit`, to stop a timer loop). */
-  async runAll(limit = 100_000): Promise<void> {
-    checkLimit("runAll", limit);
+  runAll(limit = 100_000): Promise<void> {
+    return this.#fireUntil("runAll", Number.POSITIVE_INFINITY, limit);
+  }
+
+  /**
+   * Fires the timers due at `until` or before, in order, letting promises settle before the
+   * first and after each; rejects once `limit` fired and another is due.
+   */
+  async #fireUntil(method: "advance" | "runAll", until: number, limit: number): Promise<void> {
+    if (typeof limit !== "number" || !(limit >= 1)) {
+      throw new RangeError(
+        `VirtualClock.${method}: the limit must be a number of timers >= 1 (Infinity for none), got ${String(limit)} (${typeof limit})`,
+      );
+    }
     await flushPromises();
-    for (let fired = 0; this.#timers.length > 0; fired++) {
-      if (fired >= limit) throw timerLoop("runAll", limit);
+    for (let fired = 0; ; fired++) {
+      const next = this.#timers[0];
+      if (next === undefined || next.at > until) return;
+      if (fired >= limit) {
+        throw new Error(
+          `VirtualClock.${method}: more than ${limit} timers fired and more are due; a timer loop?`,
+        );
+      }
       this.#fireNext();
       await flushPromises();
     }
@@ -121,21 +131,6 @@ export class VirtualClock implements Clock {
     next.callback();
     return true;
   }
-}
-
-/** A limit of timers to fire must be a number >= 1 (`Infinity`: no limit). */
-function checkLimit(method: "advance" | "runAll", limit: number): void {
-  if (typeof limit !== "number" || !(limit >= 1)) {
-    throw new RangeError(
-      `VirtualClock.${method}: the limit must be a number of timers >= 1 (Infinity for none), got ${String(limit)} (${typeof limit})`,
-    );
-  }
-}
-
-function timerLoop(method: "advance" | "runAll", limit: number): Error {
-  return new Error(
-    `VirtualClock.${method}: more than ${limit} timers fired and more are due; a timer loop?`,
-  );
 }
 
 /**
