@@ -212,9 +212,10 @@ function optionError(
   const issue = error.issues[0];
   if (issue?.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";
-    const guess = closestOption(key, options[key]);
+    const value = options[key];
+    const guess = closestOption(key, value);
     const check =
-      guess === "retryOn" && typeof options[key] !== "function"
+      guess === "retryOn" && typeof value !== "function"
         ? "; it takes a check, like (error) => error instanceof TypeError"
         : "";
     const hint =

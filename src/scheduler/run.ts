@@ -804,8 +804,8 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     try {
       result = (bare ? given : given.fn)(this.ctx, new LightScope(this, node, phase));
       // Unless the call promoted the attempt (the full attempt then asks the result itself),
-      // the result is asked here whether it is a native promise.
-      // Still light unless the call promoted it (nothing else can happen to it inside its call).
+      // the result is asked here whether it is a native promise. The entry is still a code
+      // unless the call promoted it: nothing else can happen to an attempt inside its call.
       if (typeof this.#current[node] === "number") {
         asked = true;
         native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
