@@ -1,6 +1,7 @@
 import { SdaxExecutionError, type TaskFailure } from "./errors/execution-error.js";
 import type { PhaseName } from "./functions/phase-name.js";
 import { Run } from "./scheduler/run.js";
+import type { RunReport } from "./scheduler/run-report.js";
 
 declare global {
   // The explicit resource management types, declared as @types/node declares them, so that
@@ -30,12 +31,14 @@ export class PhaseRunner implements AsyncDisposable {
   /** The last call in line: calls take effect one at a time, in order (PR-9). */
   #tail: Promise<unknown> = Promise.resolve();
   #wake: (() => void) | undefined;
+  #report: RunReport | undefined;
 
   /** @internal Use `processor.open(ctx)`. */
   constructor(makeRun: (onStop: () => void) => Run<unknown>) {
     const run =
       typeof makeRun === "function"
         ? makeRun(() => {
+            this.#keepReport();
             const wake = this.#wake;
             this.#wake = undefined;
             wake?.();
@@ -107,6 +110,21 @@ export class PhaseRunner implements AsyncDisposable {
   }
 
   /**
+   * What `processTasks` would have resolved with: the report of a run that settled with no
+   * failure and no abort, its time taken when it settled (0 for a runner closed before its
+   * first phase, as nothing ran). Undefined before the run settled, and after a failure, an
+   * abort or a crash: see {@link failures}.
+   *
+   * @example
+   * await runner.close();
+   * const report = runner.report();
+   * if (report) log(`${report.tasks} tasks in ${report.durationMs} ms`, report.retried);
+   */
+  report(): RunReport | undefined {
+    return this.#report;
+  }
+
+  /**
    * Runs what consistency requires and resolves when the run has settled: nothing if no
    * phase ran; postExecute (execute skipped) if only preExecute ran; otherwise the rest.
    * Harmless to call twice.
@@ -134,6 +152,15 @@ export class PhaseRunner implements AsyncDisposable {
       Object.defineProperty(prototype, Symbol.for("Symbol.asyncDispose"), method);
       delete prototype.undefined;
     }
+  }
+
+  /** At the stop where the run settled without a failure, keeps its report. */
+  #keepReport(): void {
+    const run = this.#run;
+    if (this.#report !== undefined || run.state !== "settled") return;
+    if (run.crash !== undefined || this.hasFailures()) return;
+    const report = run.report();
+    this.#report = this.#lastPhase === null ? { ...report, durationMs: 0 } : report;
   }
 
   /** Runs `call` after every earlier call has resolved. */

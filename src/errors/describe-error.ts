@@ -1,5 +1,5 @@
 import { hasBrand } from "./brand.js";
-import { escapedText, oneLine, quoted } from "./quoted.js";
+import { cutShort, escapedText, oneLine, quoted } from "./quoted.js";
 
 /** A serialisable description of any thrown value, as carried by lifecycle events. */
 export interface ErrorInfo {
@@ -98,7 +98,7 @@ export function describeValue(value: unknown): string {
   try {
     if (typeof value === "function") return "a function";
     if (typeof value === "string") {
-      const shown = cutShort(value);
+      const shown = cutShort(value, SHOWN_CHARS);
       return `${quoted(shown)}${shown === value ? "" : "..."} (string)`;
     }
     if (value === null || value === undefined) return String(value);
@@ -130,15 +130,8 @@ const SHOWN_CHARS = 100;
 
 /** Text of a value for a message: cut short past {@link SHOWN_CHARS}, then one line. */
 function shortText(text: string): string {
-  const shown = cutShort(text);
+  const shown = cutShort(text, SHOWN_CHARS);
   return shown === text ? oneLine(text) : `${oneLine(shown)}...`;
-}
-
-/** The first {@link SHOWN_CHARS} characters of `text`, never half of a surrogate pair. */
-function cutShort(text: string): string {
-  if (text.length <= SHOWN_CHARS) return text;
-  const high = text.charCodeAt(SHOWN_CHARS - 1);
-  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? SHOWN_CHARS - 1 : SHOWN_CHARS);
 }
 
 /**

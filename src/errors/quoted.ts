@@ -27,15 +27,32 @@ function escapeChar(char: string): string {
   return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
+/** How many characters of a name (or an option's key) a message shows. */
+const NAME_CHARS = 200;
+
 /**
  * User text (a task name, an option's key) as a message shows it: escaped as a JavaScript
- * string literal would escape it, wherever it could mislead a reader. Ordinary text, letters of
- * every script and emoji included, is shown as it is.
+ * string literal would escape it, wherever it could mislead a reader, and cut after 200
+ * characters, with `...` after it. Ordinary text, letters of every script and emoji included,
+ * is shown as it is.
  *
  * @example escapedText("a\nb") // 'a\\nb'
  */
 export function escapedText(text: unknown): string {
-  return (typeof text === "string" ? text : safeString(text)).replace(SPECIAL, escapeChar);
+  const whole = typeof text === "string" ? text : safeString(text);
+  const shown = cutShort(whole, NAME_CHARS);
+  return shown === whole ? escaped(whole) : `${escaped(shown)}...`;
+}
+
+function escaped(text: string): string {
+  return text.replace(SPECIAL, escapeChar);
+}
+
+/** The first `max` characters of `text`, never half of a surrogate pair. */
+export function cutShort(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const high = text.charCodeAt(max - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }
 
 /**
@@ -49,8 +66,14 @@ export function oneLine(message: string): string {
 /**
  * A task name in double quotes, as every message shows one: `"fetch"`. A name holding a quote,
  * a newline or another character {@link escapedText} escapes is shown escaped, so the quotes
- * always end where the name does.
+ * always end where the name does. A name longer than 200 characters is shown cut, with its
+ * length after the quotes, so that a huge name cannot make every message huge:
+ * `"aaa..."... (1000000 characters)`.
  */
 export function quoted(name: unknown): string {
-  return `"${escapedText(name)}"`;
+  const whole = typeof name === "string" ? name : safeString(name);
+  const shown = cutShort(whole, NAME_CHARS);
+  return shown === whole
+    ? `"${escaped(whole)}"`
+    : `"${escaped(shown)}"... (${whole.length} characters)`;
 }

@@ -30,7 +30,8 @@ export const realClock: Clock = Object.freeze({
     return handle;
   },
   clearTimeout(handle: unknown): void {
-    clearTimeout((handle as RealTimer).timer);
+    // Any value, like the global clearTimeout: only a handle this clock gave clears anything.
+    if (typeof handle === "object" && handle !== null) clearTimeout((handle as RealTimer).timer);
   },
 });
 

@@ -8,12 +8,16 @@ interface VirtualTimer {
 
 let fireNext: (clock: VirtualClock) => boolean;
 
+/** Handles are numbered across every clock, so one clock never clears another's timer. */
+let nextTimerId = 1;
+
 /**
  * A clock whose time moves only when told: for tests of timeouts, retries and abandonment
  * that take no real time. Timers due at the same time fire in the order they were set.
  * A start time that is not a finite number throws a `RangeError`, and `advance` rejects with
  * one for a step that is not a finite number >= 0, as both it and `runAll` do for a `limit`
- * that is not a number >= 1. A timer's delay that is not a number
+ * that is not a number >= 1. A timer's handle is a number no other clock gives, so clearing a
+ * handle on a clock that did not give it does nothing. A timer's delay that is not a number
  * (never converted), is negative or is not finite counts as 0: the timer is due at once.
  *
  * @example
@@ -24,7 +28,6 @@ let fireNext: (clock: VirtualClock) => boolean;
  */
 export class VirtualClock implements Clock {
   #now: number;
-  #nextId = 1;
   #timers: VirtualTimer[] = [];
 
   constructor(startMs = 0) {
@@ -47,7 +50,7 @@ export class VirtualClock implements Clock {
       );
     }
     const delay = typeof ms === "number" && ms > 0 && ms <= Number.MAX_VALUE ? ms : 0;
-    const timer = { id: this.#nextId++, at: this.#now + delay, callback };
+    const timer = { id: nextTimerId++, at: this.#now + delay, callback };
     // Keep the list sorted by due time, then by creation: insert after every timer due no later.
     let i = this.#timers.length;
     while (i > 0 && this.#timers[i - 1]!.at > timer.at) i--;

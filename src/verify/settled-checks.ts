@@ -1,5 +1,6 @@
+import { describeValue } from "../errors/describe-error.js";
 import { quoted } from "../errors/quoted.js";
-import type { RunTransitionEvent } from "../events/lifecycle-event.js";
+import type { FailureInfo, RunTransitionEvent } from "../events/lifecycle-event.js";
 import { AT_REST, taskStateIn } from "../lifecycle/machines.js";
 import { describe, listFirst } from "./describe-event.js";
 import type { EntryOrder } from "./entry-order.js";
@@ -39,6 +40,17 @@ function checkNothingRunning<T>(state: ReplayState<T>, e: RunTransitionEvent): v
   }
 }
 
+/** A failure of a settled event's report for a message, whatever a forged entry holds. */
+function reportedFailure(got: unknown): string {
+  if (typeof got !== "object" || got === null) return `${describeValue(got)}, not a failure`;
+  const f = got as Partial<FailureInfo>;
+  const task =
+    typeof f.task === "string"
+      ? `task ${quoted(f.task)}`
+      : `no task name (${describeValue(f.task)})`;
+  return `${task} ${String(f.phase)} (attempts ${String(f.attempts)}, afterCancel ${String(f.afterCancel)}, ${String(f.error?.name)}: ${String(f.error?.message)})`;
+}
+
 /** INV-14: the report equals the failed phases; the outcome follows. */
 function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
   const failures = state.failures;
@@ -49,11 +61,11 @@ function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
     const n = Math.max(reported.length, failures.length);
     for (let k = 0; k < n; k++) {
       const want = failures[k];
-      const got = reported[k];
+      const got: unknown = reported[k];
       if (want === undefined) {
         state.report(
           "INV-14",
-          `the report lists failure #${k + 1} (task ${quoted(got?.task)} ${got?.phase}) that no fail event reported`,
+          `the report lists failure #${k + 1} (${reportedFailure(got)}) that no fail event reported`,
           [e],
         );
         continue;
@@ -66,17 +78,20 @@ function checkReport<T>(state: ReplayState<T>, e: RunTransitionEvent): void {
         );
         continue;
       }
+      const f = got as Partial<FailureInfo> | null;
       if (
-        got.task !== want.task ||
-        got.phase !== want.phase ||
-        got.attempts !== want.attempts ||
-        got.afterCancel !== want.afterCancel ||
-        got.error?.name !== want.errorName ||
-        got.error?.message !== want.errorMessage
+        typeof f !== "object" ||
+        f === null ||
+        f.task !== want.task ||
+        f.phase !== want.phase ||
+        f.attempts !== want.attempts ||
+        f.afterCancel !== want.afterCancel ||
+        f.error?.name !== want.errorName ||
+        f.error?.message !== want.errorMessage
       ) {
         state.report(
           "INV-14",
-          `failure #${k + 1} of the report is task ${quoted(got.task)} ${got.phase} (attempts ${got.attempts}, afterCancel ${got.afterCancel}, ${got.error?.name}: ${got.error?.message}); the failed phases say task ${quoted(want.task)} ${String(want.phase)} (attempts ${String(want.attempts)}, afterCancel ${want.afterCancel}, ${String(want.errorName)}: ${String(want.errorMessage)})`,
+          `failure #${k + 1} of the report is ${reportedFailure(got)}; the failed phases say task ${quoted(want.task)} ${String(want.phase)} (attempts ${String(want.attempts)}, afterCancel ${want.afterCancel}, ${String(want.errorName)}: ${String(want.errorMessage)})`,
           [want.event, e],
         );
       }

@@ -93,6 +93,41 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
     expect(failure.failures[0]!.task).toBe(FORGER);
   });
 
+  // A name of a million characters made every message about its task a megabyte long.
+  it("INV-33 INV-14: a name over 200 characters is cut in messages, with its length; the failure keeps it whole", async () => {
+    expect(quoted("n".repeat(200))).toBe(`"${"n".repeat(200)}"`);
+    expect(quoted("n".repeat(201))).toBe(`"${"n".repeat(200)}"... (201 characters)`);
+    // Never half of a surrogate pair, and what is shown is still escaped.
+    expect(quoted(`${"a".repeat(199)}\u{1F600}`)).toBe(`"${"a".repeat(199)}"... (201 characters)`);
+    expect(quoted(`\n${"b".repeat(300)}`)).toBe(`"\\n${"b".repeat(199)}"... (301 characters)`);
+    expect(escapedText(`${"k".repeat(250)}`)).toBe(`${"k".repeat(200)}...`);
+
+    const huge = `${"h".repeat(1_000_000)}\nINFO forged`;
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(
+        task(huge, {
+          execute: async () => {
+            throw new Error("down");
+          },
+        }),
+        0,
+      )
+      .build();
+    const error = (await processor.processTasks(undefined).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(SdaxExecutionError);
+    expect(error.message).toBe(
+      `sdax run failed: 1 phase failed: task "${"h".repeat(200)}"... (1000012 characters) execute failed: Error: down`,
+    );
+    expect((error as SdaxExecutionError).failures[0]!.task).toBe(huge);
+    const twice = thrown(() =>
+      AsyncTaskProcessor.builder()
+        .addTask(task(huge, { execute: async () => {} }), 0)
+        .addTask(task(huge, { execute: async () => {} }), 0)
+        .build(),
+    );
+    expect(twice.message.length).toBeLessThan(500);
+  });
+
   it("INV-33: a timeout's message shows the name escaped", async () => {
     const clock = new VirtualClock();
     const processor = AsyncTaskProcessor.builder()

@@ -9,6 +9,9 @@ import {
   isSdaxExecutionError,
   type LifecycleEvent,
   SdaxExecutionError,
+  task,
+  taskFunc,
+  VirtualClock,
 } from "../../src/index.js";
 import { abortable, deferred, flush, Recorder, runSteps } from "./support.js";
 
@@ -344,5 +347,65 @@ describe("phase-runner §3 PR-8 dispose", () => {
     await failing.runNext();
     await expect(failing[Symbol.asyncDispose]()).rejects.toBeInstanceOf(SdaxExecutionError);
     expect(failing.nextPhase).toBeNull();
+  });
+});
+
+describe("phase-runner §3 PR-13 the report", () => {
+  /** `flaky` fails its first execute attempt and succeeds on its retry, after a delay. */
+  function retrying() {
+    let calls = 0;
+    const execute = taskFunc(
+      async () => {
+        if (++calls === 1) throw new Error("blip");
+      },
+      { retries: 1, initialDelayMs: 10, retryOn: () => true },
+    );
+    return AsyncTaskProcessor.builder<null>()
+      .addTask(task("flaky", { execute }), 1)
+      .addTask(task("steady", { preExecute: () => {}, postExecute: () => {} }), 2)
+      .build();
+  }
+
+  it("PR-13 PR-10 the report is processTasks' report, taken when the run settled", async () => {
+    const clock = new VirtualClock(100);
+    const random = () => 0.5; // the retry delay's jitter, the same for both runs
+    const expected = retrying().processTasks(null, { clock, random });
+    await clock.runAll();
+    const want = await expected;
+    expect(want.retried).toEqual([{ task: "flaky", phase: "execute", attempts: 2 }]);
+    expect(want.durationMs).toBeGreaterThan(0);
+
+    const runnerClock = new VirtualClock(100);
+    const runner = retrying().open(null, { clock: runnerClock, random });
+    expect(runner.report()).toBeUndefined();
+    await runner.runNext();
+    const execute = runner.runNext();
+    await runnerClock.runAll();
+    await execute;
+    expect(runner.report()).toBeUndefined(); // stopped in executed: not settled yet
+    await runner.close();
+    expect(runner.report()).toEqual(want);
+    await runnerClock.advance(50);
+    expect(runner.report()).toEqual(want);
+  });
+
+  it("PR-13 no report after a failure or an abort; one with durationMs 0 for a runner closed before its first phase", async () => {
+    const failing = workflow(new Recorder(), { post: "fail" }).open(null);
+    await failing.close();
+    await failing.runNext();
+    expect(failing.report()).toEqual({ tasks: 3, durationMs: 0, retried: [], abandoned: [] });
+
+    const failed = workflow(new Recorder(), { pre: "fail" }).open(null);
+    while (await failed.runNext());
+    expect(failed.hasFailures()).toBe(true);
+    expect(failed.report()).toBeUndefined();
+
+    const controller = new AbortController();
+    const aborted = workflow(new Recorder()).open(null, { signal: controller.signal });
+    await aborted.runNext();
+    controller.abort(new Error("client went away"));
+    await aborted.close();
+    expect(aborted.failures()).toEqual([]);
+    expect(aborted.report()).toBeUndefined();
   });
 });

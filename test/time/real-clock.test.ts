@@ -40,4 +40,17 @@ describe("realClock", () => {
     expect(fired).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  // `(handle as RealTimer).timer` threw a TypeError for undefined or null.
+  it("clearTimeout of a value it did not give does nothing, as the global clearTimeout", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let now = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => now);
+    let fired = 0;
+    realClock.setTimeout(() => fired++, 5);
+    now = 5;
+    for (const foreign of [undefined, null, 1, "x", {}]) realClock.clearTimeout(foreign);
+    vi.advanceTimersByTime(5);
+    expect(fired).toBe(1);
+  });
 });

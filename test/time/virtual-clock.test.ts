@@ -50,6 +50,20 @@ describe("VirtualClock", () => {
     );
   });
 
+  // Each clock numbered its handles from 1: clearing clock A's first timer on clock B cleared B's.
+  it("a handle clears only the timer of the clock that gave it", async () => {
+    const a = new VirtualClock();
+    const b = new VirtualClock();
+    const fired: string[] = [];
+    const handleA = a.setTimeout(() => fired.push("a"), 1);
+    b.setTimeout(() => fired.push("b"), 1);
+    b.clearTimeout(handleA);
+    for (const foreign of [undefined, null, "1", {}]) b.clearTimeout(foreign);
+    await b.runAll();
+    await a.runAll();
+    expect(fired).toEqual(["b", "a"]);
+  });
+
   it("time never moves back: an advance not awaited ends where a later runAll left it", async () => {
     const clock = new VirtualClock();
     clock.setTimeout(() => {}, 5);

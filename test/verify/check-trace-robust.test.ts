@@ -179,6 +179,36 @@ describe("INV-18 INV-33: checkTrace never throws", () => {
   });
 });
 
+describe("INV-14 INV-33: a forged report's entries are described as what they are", () => {
+  // A null entry was read as a failure: "could not be read as a lifecycle event", and one
+  // without a name was shown as a task named "undefined".
+  it("INV-14: a report entry that is not a failure, or has no task name, is named so", async () => {
+    const p = Processor.builder<Ctx>()
+      .addTask(
+        task("a", {
+          preExecute: () => {
+            throw new Error("boom");
+          },
+        }),
+        1,
+      )
+      .build();
+    const r = await recordRun(p, {});
+    const settled = r.events.length - 1;
+    const messages = (failures: unknown[]) =>
+      check(replace(r.events, settled, { failures }), p).map((v) => v.message);
+    const want =
+      'the failed phases say task "a" preExecute (attempts 1, afterCancel false, Error: boom)';
+    expect(messages([null, 5])).toEqual([
+      `failure #1 of the report is null, not a failure; ${want}`,
+      "the report lists failure #2 (5 (number), not a failure) that no fail event reported",
+    ]);
+    expect(messages([{ phase: "preExecute" }])).toEqual([
+      `failure #1 of the report is no task name (undefined) preExecute (attempts undefined, afterCancel undefined, undefined: undefined); ${want}`,
+    ]);
+  });
+});
+
 /** `b` (started first) reacts to its cancellation by rejecting with `own`; `a` fails at once. */
 async function ownFailureAfterCancel() {
   const p = Processor.builder<Ctx>()
