@@ -84,14 +84,43 @@ export function notAnsweringAtOnce(fn: unknown): string | undefined {
 }
 
 /**
- * True for `Error` and the built-in error classes made from it (`TypeError`, `DOMException`):
- * called without `new` they return an error, which a `retryOn` would give as its answer (a
- * class written with `class` is told by {@link isClass}). Never throws.
+ * True for `Error` and the built-in error classes made from it (`TypeError`, `DOMException`),
+ * this realm's or another's (a `vm` context's, an iframe's): called without `new` they return
+ * an error, which a `retryOn` would give as its answer (a class written with `class` is told
+ * by {@link isClass}). Never throws.
  */
 function isErrorConstructor(fn: unknown): boolean {
   try {
-    return fn === Error || (fn as { prototype?: unknown }).prototype instanceof Error;
+    let prototype: unknown = (fn as { prototype?: unknown }).prototype;
+    for (
+      let depth = 0;
+      depth < 16 && typeof prototype === "object" && prototype !== null;
+      depth++
+    ) {
+      if (prototype === Error.prototype || isForeignErrorPrototype(prototype)) return true;
+      prototype = Object.getPrototypeOf(prototype);
+    }
+    return false;
   } catch {
     return false;
   }
+}
+
+/**
+ * Another realm's `Error.prototype`: its own `constructor` is a function named `Error` whose
+ * `prototype` it is, and it inherits from an object without a prototype of its own
+ * (that realm's `Object.prototype`). Read through descriptors, so no getter runs.
+ */
+function isForeignErrorPrototype(prototype: object): boolean {
+  const maker: unknown = Object.getOwnPropertyDescriptor(prototype, "constructor")?.value;
+  if (typeof maker !== "function") return false;
+  const name: unknown = Object.getOwnPropertyDescriptor(maker, "name")?.value;
+  const parent: unknown = Object.getPrototypeOf(prototype);
+  return (
+    name === "Error" &&
+    Object.getOwnPropertyDescriptor(maker, "prototype")?.value === prototype &&
+    typeof parent === "object" &&
+    parent !== null &&
+    Object.getPrototypeOf(parent) === null
+  );
 }

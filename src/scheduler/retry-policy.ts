@@ -25,7 +25,8 @@ export function retryDelay(options: ResolvedOptions, attempt: number, random: un
 /**
  * Whether a failed attempt is retried, and after how long: the delay, or undefined for no
  * retry. `retryOn` and `random` are user code: if one throws, or answers with a promise instead
- * of at once, there is no retry and the attempt's error becomes an `AggregateError` of both
+ * of at once (or `retryOn` with an error, as an error class called as a function does), there
+ * is no retry and the attempt's error becomes an `AggregateError` of both
  * errors, which the phase then fails with.
  */
 export function judgeRetry(attempt: Attempt, random: () => number): number | undefined {
@@ -39,6 +40,10 @@ export function judgeRetry(attempt: Attempt, random: () => number): number | und
       if (handleIfPromise(verdict, ignore)) {
         failed = "answered with a promise";
         throw answeredLater(verdict, judging);
+      }
+      if (isErrorObject(verdict)) {
+        failed = "answered with an error";
+        throw answeredWithError(verdict);
       }
       return undefined;
     }
@@ -65,6 +70,27 @@ export function judgeRetry(attempt: Attempt, random: () => number): number | und
  */
 function answeredLater(promise: unknown, judging: string): TypeError {
   return new TypeError(`${judging} must answer at once, not with a promise`, { cause: promise });
+}
+
+/**
+ * The error for a `retryOn` that answered with an error: an error class called as a function
+ * does (a bound one, or one the checks made when the function was made could not tell).
+ */
+function answeredWithError(verdict: unknown): TypeError {
+  return new TypeError(
+    "retryOn must answer true or false, not with an error: an error class given as retryOn? Give (error) => error instanceof TheClass",
+    { cause: verdict },
+  );
+}
+
+/** An `Error` of any realm, by its brand. Never throws (a revoked `Proxy` is not one). */
+function isErrorObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    return Object.prototype.toString.call(value) === "[object Error]";
+  } catch {
+    return false;
+  }
 }
 
 function ignore(): void {}

@@ -67,6 +67,46 @@ describe("INV-22 INV-33: retryOn and random answer at once", () => {
     }
   });
 
+  // Another realm's error classes passed the check, and were never retried: called as a
+  // function, a class answers with an error, which is not `true`.
+  it("INV-33: another realm's error class as retryOn is refused as this realm's is", () => {
+    for (const name of ["TypeError", "Error", "RangeError"]) {
+      const build = () =>
+        taskFunc(failOnce, { retries: 3, retryOn: runInNewContext(name) as never });
+      expect(build).toThrow(
+        "got an error class; to retry on an error class, give (error) => error instanceof TheClass",
+      );
+    }
+    expect(() => taskFunc(failOnce, { retryOn: runInNewContext("(e) => true") })).not.toThrow();
+  });
+
+  // A bound `Error` has no `prototype` to tell it by: it answered with an error, and the
+  // phase failed as if no retry was wanted, saying nothing.
+  it("INV-22 INV-33: a retryOn answering with an error: no retry, an AggregateError naming the mistake", async () => {
+    const boundError = Error.bind(null) as unknown as (error: unknown) => boolean;
+    const fn = taskFunc(failOnce, { retries: 2, initialDelayMs: 1, retryOn: boundError });
+    const h = runOn(single({ execute: fn }));
+    const error = errorOf(await h.finish());
+    const failure = error.failures[0]!;
+    expect(failure.attempts).toBe(1);
+    expect(retryEvents(h.events)).toEqual([]);
+    expect((failure.error as Error).message).toBe(
+      `task "t" execute: retryOn answered with an error while judging attempt 1's error`,
+    );
+    const [original, judge] = (failure.error as AggregateError).errors as [Error, TypeError];
+    expect(original.message).toBe("flaky");
+    expect(judge).toBeInstanceOf(TypeError);
+    expect(judge.message).toBe(
+      "retryOn must answer true or false, not with an error: an error class given as retryOn? Give (error) => error instanceof TheClass",
+    );
+    expect(judge.cause).toBeInstanceOf(Error);
+    // An answer that is not true, and not an error, is a plain "no".
+    const no = runOn(
+      single({ execute: taskFunc(failOnce, { retries: 2, retryOn: () => "yes" as never }) }),
+    );
+    expect(errorOf(await no.finish()).failures[0]!.error).toBeInstanceOf(Error);
+  });
+
   it("INV-22 INV-33: a retryOn answering with a rejected promise: no retry, an AggregateError holding the promise, nothing unhandled", async () => {
     const rejection = new Error("lookup failed");
     let promise: Promise<boolean> | undefined;
