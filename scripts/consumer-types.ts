@@ -27,7 +27,9 @@ const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 const USE_ESM = `
 import {
   AsyncTaskProcessor,
+  type GraphBuilder,
   isSdaxExecutionError,
+  type LevelBuilder,
   type PhaseRunner,
   type RunReport,
   task,
@@ -54,6 +56,22 @@ const processor = AsyncTaskProcessor.builder<Ctx>()
   )
   .build();
 
+// The context type holds both ways in the emitted declarations too, where private fields
+// no longer mention it: a processor or builder that needs more than a context has is refused.
+interface Big extends Ctx {
+  db: { close(): void };
+}
+const big = AsyncTaskProcessor.builder<Big>()
+  .addTask(task<Big>("db", { postExecute: (ctx) => ctx.db.close() }), 1)
+  .build();
+// @ts-expect-error: it would run with a context that has no db
+export const narrowed: AsyncTaskProcessor<Ctx> = big;
+export const widened: AsyncTaskProcessor<Big> = processor; // it needs less: fine
+// @ts-expect-error: tasks needing a db could be added to a builder of Ctx
+export const builder: LevelBuilder<Big> = AsyncTaskProcessor.builder<Ctx>();
+// @ts-expect-error: the same for a graph builder
+export const graph: GraphBuilder<Big> = AsyncTaskProcessor.graphBuilder<Ctx>();
+
 export async function main(): Promise<RunReport | undefined> {
   const clock = new VirtualClock();
   const run = processor.processTasks({}, { clock });
@@ -72,7 +90,7 @@ export async function main(): Promise<RunReport | undefined> {
 /** The other entry points, typed as a consumer sees them. */
 const USE_ENTRIES = `
 import { AsyncTaskProcessor, task } from "sdax";
-import { instrument } from "sdax/otel";
+import { instrument, type TracedProcessor } from "sdax/otel";
 import { exploreFailures, type Fault } from "sdax/testing";
 
 interface Pool {
@@ -81,6 +99,12 @@ interface Pool {
 const processor = AsyncTaskProcessor.builder<Pool>()
   .addTask(task<Pool>("db", { preExecute: (p) => { p.open++; }, postExecute: (p) => { p.open--; } }), 1)
   .build();
+
+interface Bigger extends Pool {
+  db: string;
+}
+// @ts-expect-error: a traced processor needing more is not one for less
+export const traced: TracedProcessor<Bigger> extends TracedProcessor<Pool> ? true : never = true;
 
 export async function main(): Promise<(readonly Fault[])[]> {
   await instrument(processor).processTasks({ open: 0 });

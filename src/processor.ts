@@ -45,7 +45,7 @@ const plans = new WeakMap<object, Plan<unknown>>();
  *   .build();
  * await processor.processTasks({ userId: 7 });
  */
-export class AsyncTaskProcessor<T> {
+export class AsyncTaskProcessor<in T> {
   readonly #plan: Plan<T>;
 
   /** @internal Made by the builders; use {@link AsyncTaskProcessor.builder}. */

@@ -17,7 +17,7 @@ import type { AsyncTask } from "./task.js";
  *   .addTask(db)
  *   .build();
  */
-export class GraphBuilder<T> {
+export class GraphBuilder<in out T> {
   // Side by side, one slot per addTask: no record per task.
   readonly #tasks: AsyncTask<T>[] = [];
   readonly #dependsOn: (readonly string[])[] = [];

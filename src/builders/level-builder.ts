@@ -23,7 +23,7 @@ import type { AsyncTask } from "./task.js";
  * for (const step of steps) builder.addTask(step, 1);
  * const many = builder.build();
  */
-export class LevelBuilder<T> {
+export class LevelBuilder<in out T> {
   // Side by side, one slot per addTask: no record per task.
   readonly #tasks: AsyncTask<T>[] = [];
   readonly #levels: number[] = [];

@@ -79,6 +79,11 @@ const brand = Symbol.for("sdax.SdaxExecutionError");
 export class SdaxExecutionError extends AggregateError {
   /** Always `"SdaxExecutionError"`. */
   override readonly name = "SdaxExecutionError";
+  /**
+   * Each failure's error, then its later errors, in the order the phases failed: what
+   * `AggregateError` keeps. Typed `unknown`, as a thrown value can be anything.
+   */
+  declare readonly errors: unknown[];
   /** Every failed phase, in the order they failed. */
   readonly failures: readonly TaskFailure[];
   /**

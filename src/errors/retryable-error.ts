@@ -1,3 +1,4 @@
+import type { PhaseName } from "../functions/phase-name.js";
 import { hasBrand } from "./brand.js";
 import { flattenErrors, isAggregateError } from "./flatten-errors.js";
 import { quoted } from "./quoted.js";
@@ -38,7 +39,7 @@ export class TaskTimeoutError extends Error {
     /** The task whose attempt timed out; `undefined` for a run's deadline. */
     readonly task: string | undefined,
     /** The phase of that task; `undefined` for a run's deadline. */
-    readonly phase: string | undefined,
+    readonly phase: PhaseName | undefined,
     /** The attempt that timed out, 1 for the first; `undefined` for a run's deadline. */
     readonly attempt: number | undefined,
     /** The limit it exceeded, in ms (the function's or the run's `timeoutMs`). */

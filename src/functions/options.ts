@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { editDistance } from "../errors/edit-distance.js";
 import { escapedText, quoted } from "../errors/quoted.js";
 import { isRetryable } from "../errors/retryable-error.js";
 import { generatorKind, isClass, notAnsweringAtOnce } from "./function-kind.js";
@@ -281,18 +282,4 @@ function closestOption(key: string, value: unknown): string | undefined {
     }
   }
   return best;
-}
-
-/** Levenshtein distance, for suggestions. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

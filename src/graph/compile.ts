@@ -1,5 +1,6 @@
 import type { AsyncTask } from "../builders/task.js";
 import { SdaxBuildError } from "../errors/build-error.js";
+import { editDistance } from "../errors/edit-distance.js";
 import { quoted } from "../errors/quoted.js";
 import { NameIndex, refuseDuplicateNames } from "./name-index.js";
 import { type Plan, planFromDependencies } from "./plan.js";
@@ -121,7 +122,14 @@ export function compileGraph<T>(
 
 const NO_DEPENDENCIES: readonly number[] = Object.freeze([]);
 
-/** A "did you mean" hint for a missing name: the same letters in another case. Never throws. */
+/** Names longer than this are not compared letter by letter for a hint. */
+const HINT_MAX_LENGTH = 64;
+
+/**
+ * A "did you mean" hint for a missing name: a task's name with the same letters in another
+ * case, else the nearest by edit distance (at most one edit in four characters), the first
+ * added among equals. Never throws.
+ */
 function suggestion<T>(name: unknown, tasks: readonly AsyncTask<T>[]): string {
   try {
     if (typeof name !== "string") return "";
@@ -131,7 +139,19 @@ function suggestion<T>(name: unknown, tasks: readonly AsyncTask<T>[]): string {
         return ` (did you mean ${quoted(known)}?)`;
       }
     }
-    return "";
+    if (name.length > HINT_MAX_LENGTH) return "";
+    let best: string | undefined;
+    let bestDistance = Math.max(1, Math.floor(name.length / 4)) + 1;
+    for (const { name: known } of tasks) {
+      // A length that differs by the distance sought or more cannot come closer.
+      if (Math.abs(known.length - name.length) >= bestDistance) continue;
+      const distance = editDistance(lower, known.toLowerCase());
+      if (distance < bestDistance) {
+        best = known;
+        bestDistance = distance;
+      }
+    }
+    return best === undefined ? "" : ` (did you mean ${quoted(best)}?)`;
   } catch {
     return "";
   }

@@ -35,7 +35,7 @@ export interface InstrumentOptions {
  *   await traced.processTasks({ userId: req.user.id }); // under the request's span
  * });
  */
-export class TracedProcessor<T> {
+export class TracedProcessor<in T> {
   /** The processor it traces, for everything else (`describe()`, `taskNames`, ...). */
   readonly processor: AsyncTaskProcessor<T>;
   readonly #traced: AsyncTaskProcessor<T>;

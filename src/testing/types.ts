@@ -127,7 +127,7 @@ export interface ExploreOptions<T> {
    * Options for every run (`abandonAfterMs`, ...). `clock`, `random` and `signal` are the
    * explorer's own and refused here; `onEvent` is called besides the explorer's recording.
    */
-  readonly runOptions?: RunOptions | undefined;
+  readonly runOptions?: Omit<RunOptions, "clock" | "random" | "signal"> | undefined;
   /**
    * Real time, in ms, to wait for a function of yours (or a child it spawned) that is still
    * working while no timer of the run is due, before the run counts as stalled. Functions that

@@ -22,7 +22,7 @@ export interface Clock {
  * timer up to a millisecond before its delay by `performance.now()`; this clock then waits
  * out the rest, so a timeout or a retry delay never ends early by the clock's own reading.
  */
-export const realClock: Clock = Object.freeze({
+export const realClock: Readonly<Clock> = Object.freeze({
   now: () => performance.now(),
   setTimeout(callback: () => void, ms: number): unknown {
     const handle: RealTimer = { timer: undefined, due: performance.now() + ms, callback };

@@ -14,12 +14,12 @@ export interface FlowchartOptions {
    * of either.
    * @default "TB"
    */
-  readonly direction?: "TB" | "BT" | "LR" | "RL";
+  readonly direction?: "TB" | "BT" | "LR" | "RL" | undefined;
   /**
    * Whether each task shows the phases it has under its name (`pre · exec · post`).
    * @default true
    */
-  readonly phases?: boolean;
+  readonly phases?: boolean | undefined;
 }
 
 const DIRECTIONS: ReadonlySet<string> = new Set(["TB", "BT", "LR", "RL"]);

@@ -355,6 +355,34 @@ describe("INV-33: a dependsOn that is not an array of names gets a clear error",
       },
     );
   });
+
+  // A typo got no hint: only a name differing in case did.
+  it("INV-33: a missing dependency suggests the nearest name, when one is close; none otherwise", () => {
+    const dependOn = (names: string[], missing: string) => () =>
+      names
+        .reduce((b, name) => b.addTask(t(name)), AsyncTaskProcessor.graphBuilder())
+        .addTask(t("a"), [missing])
+        .build();
+    const message = (names: string[], missing: string) => {
+      try {
+        dependOn(names, missing)();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("expected a build error");
+    };
+    expect(message(["database", "cache", "auth"], "databse")).toBe(
+      'task "a" depends on "databse", which was not added to this builder (did you mean "database"?)',
+    );
+    expect(message(["user-profile", "user-profiles"], "userprofile")).toMatch(
+      /did you mean "user-profile"\?\)$/,
+    );
+    expect(message(["database"], "queue")).toBe(
+      'task "a" depends on "queue", which was not added to this builder',
+    );
+    const long = "x".repeat(1_000);
+    expect(message([long, `${long}y`], `${long}z`)).toMatch(/which was not added to this builder$/);
+  });
 });
 
 describe("INV-33: a generator function is refused as a phase", () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   flattenErrors,
   SdaxExecutionError,
@@ -100,6 +100,17 @@ describe("SdaxExecutionError: message and afterCancel", () => {
     const error = new SdaxExecutionError([failure({ error: inner })]);
     expect(error.leafErrors()).toEqual([x, y]);
     expect(flattenErrors(error)).toEqual([x, y]);
+  });
+
+  // `AggregateError` types `errors` as any[]: `error.errors[0].message` compiled, and threw
+  // for a thrown string.
+  it("errors and a timeout's phase are typed as what they hold: unknown values, a phase name", () => {
+    const error = new SdaxExecutionError([failure({ error: "a string" })]);
+    expect(error.errors).toEqual(["a string"]);
+    expectTypeOf(error.errors).toEqualTypeOf<unknown[]>();
+    expectTypeOf<TaskTimeoutError["phase"]>().toEqualTypeOf<
+      "preExecute" | "execute" | "postExecute" | undefined
+    >();
   });
 
   it("INV-33: leafErrors skips the SdaxExecutionError itself when its errors contain it", () => {

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { RunReport } from "../../src/index.js";
+import { type RunReport, VirtualClock } from "../../src/index.js";
 import {
   type ExplorationResult,
   type ExploredRun,
@@ -38,5 +38,24 @@ describe("types that guide", () => {
     expectTypeOf<Replay["faults"]>().toEqualTypeOf<readonly Fault[]>();
     expectTypeOf<Fault["phase"]>().toEqualTypeOf<"preExecute" | "execute">();
     expectTypeOf<Fault["kind"]>().toEqualTypeOf<"failAtStart" | "failAfterBody" | "hang">();
+  });
+
+  it("the run options the explorer refuses at run time are refused by the type too", () => {
+    const processor = poolWorkflow(true);
+    const withClock = () =>
+      exploreFailures(processor, {
+        context: () => ({}) as PoolCtx,
+        check: () => {},
+        // @ts-expect-error: each run gets its own VirtualClock
+        runOptions: { clock: new VirtualClock() },
+      });
+    const withEvents = () =>
+      exploreFailures(processor, {
+        context: () => ({}) as PoolCtx,
+        check: () => {},
+        runOptions: { onEvent: () => {}, abandonAfterMs: 5 },
+      });
+    expectTypeOf(withClock).toBeFunction();
+    expectTypeOf(withEvents).toBeFunction();
   });
 });

@@ -65,6 +65,18 @@ describe("processor.toMermaid(): the text", () => {
     );
   });
 
+  // Under exactOptionalPropertyTypes, `{ direction: maybe }` did not compile, where every
+  // other options type takes undefined for "the default".
+  it("an option given as undefined is the default, and compiles so", () => {
+    const processor = AsyncTaskProcessor.builder()
+      .addTask(task("a", { execute: noop }), 1)
+      .build();
+    const maybe = undefined as "LR" | undefined;
+    expect(processor.toMermaid({ direction: maybe, phases: undefined })).toBe(
+      processor.toMermaid(),
+    );
+  });
+
   it("names are labels, escaped; ids are generated, so a name like end or a quote breaks nothing", () => {
     const processor = AsyncTaskProcessor.builder()
       .addTask(task("end", { execute: noop }), 1)
