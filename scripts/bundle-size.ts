@@ -14,7 +14,7 @@ import { build, type Metafile } from "esbuild";
 import { root } from "./package-tools.js";
 
 /**
- * The limits, in bytes: 76 KB minified, 24.5 KB gzipped. (20 KB gzipped until the engine's
+ * The limits, in bytes: 78 KB minified, 25.1 KB gzipped. (20 KB gzipped until the engine's
  * light attempts, which run a bare phase without a full attempt record, added 0.76 KB; 21 KB
  * until checks of user input that could half-run a workflow or crash a run added 0.7 KB: task
  * functions of another copy and classes at build time, the run's signal, a clock's
@@ -29,10 +29,13 @@ import { root } from "./package-tools.js";
  * outcome kept and reported with its failure, a task's phases read by their own properties,
  * error classes refused as retryOn, and given values shown on one line in messages; 24.5 KB
  * and 76 KB minified until 0.3 KB more: a failed run's error as JSON, frozen failures, and
- * build errors that name what code ported from Python meant.)
+ * build errors that name what code ported from Python meant; 24.75 KB and 76.5 KB minified
+ * until 0.4 KB more: long names cut in messages, another realm's error classes refused as
+ * retryOn and an answer that is an error named, the nearest name suggested for a missing
+ * dependency, and a phase runner's report.)
  */
-const MAX_RAW = 76_500;
-const MAX_GZIP = 24_750;
+const MAX_RAW = 78_000;
+const MAX_GZIP = 25_100;
 
 const WORKFLOW = `
 import { AsyncTaskProcessor, isSdaxExecutionError, task, taskFunc } from "./src/index.ts";

@@ -15,6 +15,8 @@ declare global {
   }
 }
 
+let newRunner: (makeRun: (onStop: () => void) => Run<unknown>) => PhaseRunner;
+
 /**
  * Drives one run phase by phase (`spec/phase-runner.md`): preExecute, execute, postExecute.
  * Made by `processor.open(ctx)`. `await using` closes it and raises its failures.
@@ -33,8 +35,8 @@ export class PhaseRunner implements AsyncDisposable {
   #wake: (() => void) | undefined;
   #report: RunReport | undefined;
 
-  /** @internal Use `processor.open(ctx)`. */
-  constructor(makeRun: (onStop: () => void) => Run<unknown>) {
+  /** Made by `processor.open(ctx)`. */
+  private constructor(makeRun: (onStop: () => void) => Run<unknown>) {
     const run =
       typeof makeRun === "function"
         ? makeRun(() => {
@@ -143,6 +145,11 @@ export class PhaseRunner implements AsyncDisposable {
   }
 
   static {
+    // The processor's way in; a JavaScript caller of the constructor meets its check above.
+    newRunner = (makeRun) => new PhaseRunner(makeRun);
+  }
+
+  static {
     // A runtime without `Symbol.asyncDispose` (an older browser) keyed the method above
     // "undefined", where no `await using` looks. It moves to the key that compilers lowering
     // `await using` fall back to there (esbuild among them).
@@ -181,4 +188,9 @@ export class PhaseRunner implements AsyncDisposable {
     take();
     return stopped;
   }
+}
+
+/** @internal A runner of the run `makeRun` makes: what `processor.open(ctx)` returns. */
+export function openRunner(makeRun: (onStop: () => void) => Run<unknown>): PhaseRunner {
+  return newRunner(makeRun);
 }

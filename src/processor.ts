@@ -6,7 +6,7 @@ import { SdaxExecutionError } from "./errors/execution-error.js";
 import type { PhaseName } from "./functions/phase-name.js";
 import type { TaskFunction } from "./functions/task-function.js";
 import { compiled, isCompiledPlan, type Plan } from "./graph/plan.js";
-import { PhaseRunner } from "./phase-runner.js";
+import { openRunner, type PhaseRunner } from "./phase-runner.js";
 import { Run } from "./scheduler/run.js";
 import {
   type ResolvedRunOptions,
@@ -32,6 +32,8 @@ export interface TaskDescription {
 
 const plans = new WeakMap<object, Plan<unknown>>();
 
+let newProcessor: <T>(plan: Plan<T>) => AsyncTaskProcessor<T>;
+
 /**
  * A compiled, immutable workflow. Build it once with {@link AsyncTaskProcessor.builder} (levels)
  * or {@link AsyncTaskProcessor.graphBuilder} (a dependency graph) and run it any number of
@@ -48,8 +50,8 @@ const plans = new WeakMap<object, Plan<unknown>>();
 export class AsyncTaskProcessor<in T> {
   readonly #plan: Plan<T>;
 
-  /** @internal Made by the builders; use {@link AsyncTaskProcessor.builder}. */
-  constructor(plan: Plan<T>) {
+  /** Made by the builders: use {@link AsyncTaskProcessor.builder}. */
+  private constructor(plan: Plan<T>) {
     if (!isCompiledPlan(plan)) {
       throw new TypeError(
         "AsyncTaskProcessor: a processor is made by a builder: AsyncTaskProcessor.builder() or AsyncTaskProcessor.graphBuilder(), then build()",
@@ -59,6 +61,10 @@ export class AsyncTaskProcessor<in T> {
     plans.set(this, plan as Plan<unknown>);
     keepEngineShapes();
     Object.freeze(this);
+  }
+  static {
+    // The builders' way in; a JavaScript caller of the constructor meets its check above.
+    newProcessor = (plan) => new AsyncTaskProcessor(plan);
   }
 
   /** A builder for level mode: a task on level L depends on every task of the next lower populated level. */
@@ -162,7 +168,7 @@ export class AsyncTaskProcessor<in T> {
    */
   open(ctx: T, options?: RunOptions): PhaseRunner {
     const resolved = readRunOptions(options);
-    return new PhaseRunner(
+    return openRunner(
       (onStop) => new Run(this.#plan, ctx, resolved, false, onStop) as Run<unknown>,
     );
   }
@@ -178,7 +184,7 @@ export function mapProcessorFunctions<T>(
 ): AsyncTaskProcessor<T> {
   const plan = planOf(processor);
   const tasks = plan.tasks.map((t) => mapTaskFunctions(t, (fn, phase) => map(fn, t.name, phase)));
-  return new AsyncTaskProcessor<T>(compiled(Object.freeze({ ...plan, tasks })));
+  return newProcessor(compiled(Object.freeze({ ...plan, tasks })));
 }
 
 /**
@@ -205,4 +211,9 @@ function wrapsProcessor(value: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** @internal A processor of a compiled plan: what `build()` returns. */
+export function processorOf<T>(plan: Plan<T>): AsyncTaskProcessor<T> {
+  return newProcessor(plan);
 }

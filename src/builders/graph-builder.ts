@@ -1,5 +1,5 @@
 import { compileGraph } from "../graph/compile.js";
-import { AsyncTaskProcessor } from "../processor.js";
+import { type AsyncTaskProcessor, processorOf } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { copyDependsOn, keepTask } from "./checks.js";
 import type { AsyncTask } from "./task.js";
@@ -50,6 +50,6 @@ export class GraphBuilder<in out T> {
    */
   build(options?: BuildOptions): AsyncTaskProcessor<T> {
     const plan = compileGraph(this.#tasks.slice(), this.#dependsOn.slice());
-    return new AsyncTaskProcessor(applyBuildOptions(plan, options));
+    return processorOf(applyBuildOptions(plan, options));
   }
 }

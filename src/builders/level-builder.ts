@@ -2,7 +2,7 @@ import { SdaxBuildError } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
 import { quoted } from "../errors/quoted.js";
 import { compileLevels } from "../graph/compile.js";
-import { AsyncTaskProcessor } from "../processor.js";
+import { type AsyncTaskProcessor, processorOf } from "../processor.js";
 import { applyBuildOptions, type BuildOptions } from "./build-options.js";
 import { keepTask } from "./checks.js";
 import type { AsyncTask } from "./task.js";
@@ -62,7 +62,7 @@ export class LevelBuilder<in out T> {
    */
   build(options?: BuildOptions): AsyncTaskProcessor<T> {
     const plan = compileLevels(this.#tasks.slice(), this.#levels.slice());
-    return new AsyncTaskProcessor(applyBuildOptions(plan, options));
+    return processorOf(applyBuildOptions(plan, options));
   }
 }
 

@@ -49,7 +49,8 @@ export interface TaskFunctionOptions {
    */
   readonly retryOn?: ((error: unknown) => boolean) | undefined;
   /**
-   * After a cancellation or a timeout, how long to wait for the function to settle before it
+   * Once the attempt's outcome is decided while its function (or a child it spawned) still
+   * runs (it failed, timed out or was cancelled), how long to wait for it to settle before it
    * is abandoned (its late settlement is still observed and reported). `null`: wait for ever.
    * Absent: the run's `abandonAfterMs`, whose default is to wait for ever.
    */

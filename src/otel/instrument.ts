@@ -24,6 +24,12 @@ export interface InstrumentOptions {
   readonly name?: string | undefined;
 }
 
+let newTraced: <T>(
+  processor: AsyncTaskProcessor<T>,
+  tracer: Tracer,
+  name: string,
+) => TracedProcessor<T>;
+
 /**
  * A processor whose runs are traced with OpenTelemetry. Made by {@link instrument}; it runs
  * exactly what the processor runs, with the same reports, errors and events. Make it once and
@@ -41,8 +47,8 @@ export class TracedProcessor<in T> {
   readonly #traced: AsyncTaskProcessor<T>;
   readonly #shape: TraceShape;
 
-  /** @internal Use {@link instrument}. */
-  constructor(processor: AsyncTaskProcessor<T>, tracer: Tracer, name: string) {
+  /** Made by {@link instrument}. */
+  private constructor(processor: AsyncTaskProcessor<T>, tracer: Tracer, name: string) {
     this.processor = processor;
     const shape = traceShape(tracer, name, processor.taskNames);
     const taskIndex = shape.taskIndex;
@@ -51,6 +57,10 @@ export class TracedProcessor<in T> {
       tracedFunction(fn, shape.slots[taskIndex.get(task)! * 3 + PHASE_INDEX[phase]]!),
     );
     Object.freeze(this);
+  }
+
+  static {
+    newTraced = (processor, tracer, name) => new TracedProcessor(processor, tracer, name);
   }
 
   /**
@@ -113,5 +123,5 @@ export function instrument<T>(
   if (typeof name !== "string") {
     throw new TypeError(`instrument: \`name\` must be a string, got ${describeValue(name)}`);
   }
-  return new TracedProcessor(processor, tracer, name);
+  return newTraced(processor, tracer, name);
 }

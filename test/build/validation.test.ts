@@ -338,17 +338,28 @@ describe("spec 1: builders add in place, processors are frozen", () => {
 describe("spec 1: processors and runners are made only by sdax", () => {
   it("spec 1: the constructors of AsyncTaskProcessor and PhaseRunner, called by hand, throw a TypeError naming the way to make one", () => {
     const made = AsyncTaskProcessor.builder().addTask(t("a"), 1).build();
+    // The constructors are private to TypeScript; a JavaScript caller reaches them.
+    const Processor = AsyncTaskProcessor as unknown as new (plan: unknown) => unknown;
+    const Runner = PhaseRunner as unknown as new (makeRun: unknown) => unknown;
     const byHand: [() => unknown, RegExp][] = [
-      [() => new AsyncTaskProcessor(undefined as never), /made by a builder.*builder\(\)/],
-      [() => new AsyncTaskProcessor({ tasks: [] } as never), /made by a builder/],
+      [() => new Processor(undefined), /made by a builder.*builder\(\)/],
+      [() => new Processor({ tasks: [] }), /made by a builder/],
       // A copy of a real plan, every field right, is still not one a builder made.
-      [() => new AsyncTaskProcessor({ ...planOf(made) }), /made by a builder/],
-      [() => new PhaseRunner(undefined as never), /made by processor\.open\(ctx\)/],
-      [() => new PhaseRunner((() => ({})) as never), /made by processor\.open\(ctx\)/],
+      [() => new Processor({ ...planOf(made) }), /made by a builder/],
+      [() => new Runner(undefined), /made by processor\.open\(ctx\)/],
+      [() => new Runner(() => ({})), /made by processor\.open\(ctx\)/],
     ];
     for (const [make, message] of byHand) expect(make).toThrow(new RegExp(message.source));
     for (const [make] of byHand) expect(make).toThrow(TypeError);
     expect(made.open(undefined).nextPhase).toBe("preExecute");
+    // Never called: only typed.
+    const typed = () => [
+      // @ts-expect-error: the constructor is private; build() makes processors
+      new AsyncTaskProcessor(planOf(made)),
+      // @ts-expect-error: the constructor is private; open() makes runners
+      new PhaseRunner(() => undefined as never),
+    ];
+    expect(typeof typed).toBe("function");
   });
 });
 
