@@ -28,7 +28,15 @@ export type {
   FailureInfo,
   LifecycleEvent,
   RetryScheduledEvent,
+  RunAbortEvent,
+  RunSettledEvent,
+  RunStartEvent,
+  RunStepEvent,
   RunTransitionEvent,
+  TaskEntryEvent,
+  TaskFailEvent,
+  TaskPhaseEvent,
+  TaskSucceedEvent,
   TaskTransitionEvent,
 } from "./events/lifecycle-event.js";
 export type { TaskFunctionOptions } from "./functions/options.js";

@@ -31,53 +31,183 @@ export interface FailureInfo {
 /** What aborted a run: its `signal`, or its deadline (the run option `timeoutMs`). */
 export type AbortedBy = "signal" | "deadline";
 
-/** The run changed state (`spec/lifecycle.md` section 4). */
-export interface RunTransitionEvent extends EventBase {
+interface RunEventBase extends EventBase {
   /** Tells a run event from the others. */
   readonly type: "run";
-  /** What happened (`start`, `fail`, `abort`, `cleanup`, ...). */
-  readonly event: RunEvent;
   /** The run's state before. */
   readonly from: RunState;
-  /** The run's state after. */
-  readonly to: RunState;
-  /** With `start`: the run's concurrency limit, if it has one. */
-  readonly maxConcurrency?: number;
-  /** With `start`: the run's deadline in ms, if it has one. */
-  readonly timeoutMs?: number;
-  /** With `abort`: the signal's reason, or the deadline's `TaskTimeoutError`. */
-  readonly reason?: ErrorInfo;
-  /** With `abort`: what aborted the run, its signal or its deadline (`timeoutMs`). */
-  readonly abortedBy?: AbortedBy;
-  /** With the move to `settled`: how the run ended. */
-  readonly outcome?: "succeeded" | "failed";
-  /** With the move to `settled`: whether the run was aborted (by its signal or its deadline). */
-  readonly aborted?: boolean;
-  /** With the move to `settled`: every failed phase, in the order they failed. */
-  readonly failures?: readonly FailureInfo[];
 }
 
-/** A task changed state (`spec/lifecycle.md` section 3). */
-export interface TaskTransitionEvent extends EventBase {
+/** The run started: `idle --start--> entering`, with its limits when it has them. */
+export interface RunStartEvent extends RunEventBase {
+  /** What happened. */
+  readonly event: "start";
+  /** The run's state after. */
+  readonly to: "entering";
+  /** The run's concurrency limit, if it has one. */
+  readonly maxConcurrency?: number;
+  /** The run's deadline in ms, if it has one. */
+  readonly timeoutMs?: number;
+  /** Only with `abort`. */
+  readonly reason?: undefined;
+  /** Only with `abort`. */
+  readonly abortedBy?: undefined;
+  /** Only with the move to `settled`. */
+  readonly outcome?: undefined;
+  /** Only with the move to `settled`. */
+  readonly aborted?: undefined;
+  /** Only with the move to `settled`. */
+  readonly failures?: undefined;
+}
+
+/** The run's signal or its deadline aborted it: `--abort--> failing`. */
+export interface RunAbortEvent extends RunEventBase {
+  /** What happened. */
+  readonly event: "abort";
+  /** The run's state after. */
+  readonly to: "failing";
+  /** The signal's reason, or the deadline's `TaskTimeoutError`. */
+  readonly reason: ErrorInfo;
+  /** What aborted the run, its signal or its deadline (`timeoutMs`). */
+  readonly abortedBy: AbortedBy;
+  /** Only with `start`. */
+  readonly maxConcurrency?: undefined;
+  /** Only with `start`. */
+  readonly timeoutMs?: undefined;
+  /** Only with the move to `settled`. */
+  readonly outcome?: undefined;
+  /** Only with the move to `settled`. */
+  readonly aborted?: undefined;
+  /** Only with the move to `settled`. */
+  readonly failures?: undefined;
+}
+
+/** The run ended (`close` from idle, or `allTornDown`), with how it ended. */
+export interface RunSettledEvent extends RunEventBase {
+  /** What happened: `close` (a runner closed before its first phase) or `allTornDown`. */
+  readonly event: "close" | "allTornDown";
+  /** The run's state after. */
+  readonly to: "settled";
+  /** How the run ended. */
+  readonly outcome: "succeeded" | "failed";
+  /** Whether the run was aborted (by its signal or its deadline). */
+  readonly aborted: boolean;
+  /** Every failed phase, in the order they failed. */
+  readonly failures: readonly FailureInfo[];
+  /** Only with `start`. */
+  readonly maxConcurrency?: undefined;
+  /** Only with `start`. */
+  readonly timeoutMs?: undefined;
+  /** Only with `abort`. */
+  readonly reason?: undefined;
+  /** Only with `abort`. */
+  readonly abortedBy?: undefined;
+}
+
+/** Any other step of the run (`allEntered`, `execute`, `fail`, `cleanup`, ...). */
+export interface RunStepEvent extends RunEventBase {
+  /** What happened. */
+  readonly event: Exclude<RunEvent, "start" | "abort" | "close" | "allTornDown">;
+  /** The run's state after. */
+  readonly to: Exclude<RunState, "idle" | "entering" | "settled">;
+  /** Only with `start`. */
+  readonly maxConcurrency?: undefined;
+  /** Only with `start`. */
+  readonly timeoutMs?: undefined;
+  /** Only with `abort`. */
+  readonly reason?: undefined;
+  /** Only with `abort`. */
+  readonly abortedBy?: undefined;
+  /** Only with the move to `settled`. */
+  readonly outcome?: undefined;
+  /** Only with the move to `settled`. */
+  readonly aborted?: undefined;
+  /** Only with the move to `settled`. */
+  readonly failures?: undefined;
+}
+
+/**
+ * The run changed state (`spec/lifecycle.md` section 4). Narrow it by `event` or `to` for the
+ * fields a transition carries: `if (e.to === "settled") e.failures`.
+ */
+export type RunTransitionEvent = RunStartEvent | RunAbortEvent | RunSettledEvent | RunStepEvent;
+
+interface TaskEventBase extends EventBase {
   /** Tells a task event from the others. */
   readonly type: "task";
   /** The task's name. */
   readonly task: string;
-  /** What happened (`enter`, `startPre`, `succeed`, `fail`, `cancel`, ...). */
-  readonly event: TaskEvent;
   /** The task's state before. */
   readonly from: TaskState;
   /** The task's state after. */
   readonly to: TaskState;
-  /** The phase the event concerns, for every event but `enter`, `skip` and `finish`. */
-  readonly phase?: PhaseName;
-  /** With `fail`: the error of the last attempt. */
-  readonly error?: ErrorInfo;
-  /** With `fail`: true when the function failed on its own after it was cancelled (INV-32). */
-  readonly afterCancel?: boolean;
-  /** With `succeed` and `fail`: attempts made. */
-  readonly attempts?: number;
 }
+
+/** A phase of the task failed for good (after its last attempt). */
+export interface TaskFailEvent extends TaskEventBase {
+  /** What happened. */
+  readonly event: "fail";
+  /** The phase that failed. */
+  readonly phase: PhaseName;
+  /** The error of the last attempt. */
+  readonly error: ErrorInfo;
+  /** True when the function failed on its own after it was cancelled (INV-32). */
+  readonly afterCancel: boolean;
+  /** Attempts made. */
+  readonly attempts: number;
+}
+
+/** A phase of the task succeeded. */
+export interface TaskSucceedEvent extends TaskEventBase {
+  /** What happened. */
+  readonly event: "succeed";
+  /** The phase that succeeded. */
+  readonly phase: PhaseName;
+  /** Attempts made. */
+  readonly attempts: number;
+  /** Only with `fail`. */
+  readonly error?: undefined;
+  /** Only with `fail`. */
+  readonly afterCancel?: undefined;
+}
+
+/** A phase of the task was queued, started, cancelled, or ended after its failure. */
+export interface TaskPhaseEvent extends TaskEventBase {
+  /** What happened (`startPre`, `queueExec`, `cancel`, `settle`, `abandon`, ...). */
+  readonly event: Exclude<TaskEvent, "fail" | "succeed" | "enter" | "skip" | "finish">;
+  /** The phase the event concerns. */
+  readonly phase: PhaseName;
+  /** Only with `fail`. */
+  readonly error?: undefined;
+  /** Only with `fail`. */
+  readonly afterCancel?: undefined;
+  /** Only with `succeed` and `fail`. */
+  readonly attempts?: undefined;
+}
+
+/** The task was entered with no preExecute, skipped, or finished: no phase concerned. */
+export interface TaskEntryEvent extends TaskEventBase {
+  /** What happened. */
+  readonly event: "enter" | "skip" | "finish";
+  /** Every event but `enter`, `skip` and `finish` has one. */
+  readonly phase?: undefined;
+  /** Only with `fail`. */
+  readonly error?: undefined;
+  /** Only with `fail`. */
+  readonly afterCancel?: undefined;
+  /** Only with `succeed` and `fail`. */
+  readonly attempts?: undefined;
+}
+
+/**
+ * A task changed state (`spec/lifecycle.md` section 3). Narrow it by `event` for the fields a
+ * transition carries: `if (e.event === "fail") e.error.message`.
+ */
+export type TaskTransitionEvent =
+  | TaskFailEvent
+  | TaskSucceedEvent
+  | TaskPhaseEvent
+  | TaskEntryEvent;
 
 /** An attempt changed state (`spec/task-functions.md`). */
 export interface AttemptTransitionEvent extends EventBase {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { ErrorInfo } from "../../src/errors/describe-error.js";
 import {
   AsyncTaskProcessor,
+  type FailureInfo,
   isSdaxExecutionError,
   type LifecycleEvent,
   task,
@@ -225,6 +227,70 @@ describe("spec 6: events", () => {
         e.event === "succeed" || e.event === "fail",
       );
     }
+  });
+
+  // The event types were one interface per kind of event, every field but the kind's optional:
+  // `e.failures` after `e.to === "settled"` was still possibly undefined.
+  it("INV-18: each run and task event has exactly the fields its type declares for its event", async () => {
+    const base = ["type", "seq", "at", "event", "from", "to"];
+    const expected = (e: LifecycleEvent): string[] => {
+      if (e.type === "run") {
+        if (e.event === "start") {
+          // Each limit only when the run has it.
+          return [...base, ...["maxConcurrency", "timeoutMs"].filter((k) => k in e)];
+        }
+        if (e.event === "abort") return [...base, "reason", "abortedBy"];
+        if (e.to === "settled") return [...base, "outcome", "aborted", "failures"];
+        return base;
+      }
+      if (e.type !== "task") return Object.keys(e);
+      if (e.event === "fail") return [...base, "task", "phase", "error", "afterCancel", "attempts"];
+      if (e.event === "succeed") return [...base, "task", "phase", "attempts"];
+      if (e.event === "enter" || e.event === "skip" || e.event === "finish") {
+        return [...base, "task"];
+      }
+      return [...base, "task", "phase"];
+    };
+    const { events, onEvent } = collectEvents();
+    const controller = new AbortController();
+    const aborted = mixedWorkflow(new Recorder()).processTasks(undefined, {
+      onEvent,
+      signal: controller.signal,
+      maxConcurrency: 1,
+      timeoutMs: 1_000,
+    });
+    controller.abort(new Error("stop"));
+    await aborted.catch(() => undefined);
+    await mixedWorkflow(new Recorder()).open(undefined, { onEvent }).close();
+    await mixedWorkflow(new Recorder())
+      .processTasks(undefined, { onEvent })
+      .catch(() => undefined);
+    const seen = new Set<string>();
+    for (const e of events) {
+      const kind = `${e.type}:${"event" in e ? e.event : ""}`;
+      seen.add(kind);
+      expect(Object.keys(e).sort(), kind).toEqual(expected(e).sort());
+    }
+    expect(events[0]).toMatchObject({ event: "start", maxConcurrency: 1, timeoutMs: 1_000 });
+    for (const kind of ["run:start", "run:abort", "run:close", "task:skip", "task:fail"]) {
+      expect(seen.has(kind), kind).toBe(true);
+    }
+    // The types narrow by `event` and `to`: what a transition carries is not optional there.
+    const typed = (e: LifecycleEvent) => {
+      if (e.type === "run" && e.to === "settled") {
+        expectTypeOf(e.failures).toEqualTypeOf<readonly FailureInfo[]>();
+        expectTypeOf(e.outcome).toEqualTypeOf<"succeeded" | "failed">();
+      }
+      if (e.type === "run" && e.event === "abort")
+        expectTypeOf(e.reason).toEqualTypeOf<ErrorInfo>();
+      if (e.type === "task" && e.event === "fail") {
+        expectTypeOf(e.error).toEqualTypeOf<ErrorInfo>();
+        expectTypeOf(e.phase).toEqualTypeOf<"preExecute" | "execute" | "postExecute">();
+      }
+      if (e.type === "run")
+        expectTypeOf(e.failures).toEqualTypeOf<readonly FailureInfo[] | undefined>();
+    };
+    expect(typeof typed).toBe("function");
   });
 
   // Regression guard: the attempt `fail` event once dropped the `error` of a thrown `undefined`.

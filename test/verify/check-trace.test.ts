@@ -590,6 +590,8 @@ describe("checkTrace finds hand-made violations", () => {
       event: "abort",
       from: "cleaningUp",
       to: "failing",
+      reason: { name: "AbortError", message: "late" },
+      abortedBy: "signal",
     });
     expect(ids(checkTrace(renumber(edited), p))).toContain("INV-19");
   });
