@@ -114,8 +114,9 @@ export class PhaseRunner implements AsyncDisposable {
   /**
    * What `processTasks` would have resolved with: the report of a run that settled with no
    * failure and no abort, its time taken when it settled (0 for a runner closed before its
-   * first phase, as nothing ran). Undefined before the run settled, and after a failure, an
-   * abort or a crash: see {@link failures}.
+   * first phase, as nothing ran). Undefined until the step that settled the run has ended (so
+   * also in a listener of the `settled` event), and after a failure, an abort or a crash: see
+   * {@link failures}.
    *
    * @example
    * await runner.close();
@@ -123,7 +124,7 @@ export class PhaseRunner implements AsyncDisposable {
    * if (report) log(`${report.tasks} tasks in ${report.durationMs} ms`, report.retried);
    */
   report(): RunReport | undefined {
-    return this.#report;
+    return this.#run.crash === undefined ? this.#report : undefined;
   }
 
   /**
@@ -166,8 +167,8 @@ export class PhaseRunner implements AsyncDisposable {
     const run = this.#run;
     if (this.#report !== undefined || run.state !== "settled") return;
     if (run.crash !== undefined || this.hasFailures()) return;
-    const report = run.report();
-    this.#report = this.#lastPhase === null ? { ...report, durationMs: 0 } : report;
+    // Closed before its first phase, the run never started: no time passed, none is read.
+    this.#report = this.#lastPhase === null ? run.report(0) : run.report();
   }
 
   /** Runs `call` after every earlier call has resolved. */

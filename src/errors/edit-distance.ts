@@ -1,17 +1,23 @@
 /**
  * Levenshtein distance: the fewest characters to insert, delete or replace to make `b` from
- * `a`. For "did you mean" hints; callers keep the strings short, as it takes
- * `a.length * b.length` steps.
+ * `a`, for "did you mean" hints. Stops once every way is at least `limit` edits long and
+ * returns `limit` then: a hint looks only for near names, and a far one costs no more than
+ * it must.
  */
-export function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+      const d = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+      current.push(d);
+      if (d < rowMin) rowMin = d;
     }
+    if (rowMin >= limit) return limit;
     previous = current;
   }
-  return previous[b.length]!;
+  return Math.min(previous[b.length]!, limit);
 }

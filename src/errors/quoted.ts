@@ -75,5 +75,21 @@ export function quoted(name: unknown): string {
   const shown = cutShort(whole, NAME_CHARS);
   return shown === whole
     ? `"${escaped(whole)}"`
-    : `"${escaped(shown)}"... (${whole.length} characters)`;
+    : `"${escaped(shown)}"... (${codePoints(whole)} characters)`;
+}
+
+/** How many characters `text` has as a reader counts them: an emoji's surrogate pair is one. */
+function codePoints(text: string): number {
+  let pairs = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs++;
+        i++;
+      }
+    }
+  }
+  return text.length - pairs;
 }

@@ -171,7 +171,7 @@ export interface TaskSucceedEvent extends TaskEventBase {
   readonly afterCancel?: undefined;
 }
 
-/** A phase of the task was queued, started, cancelled, or ended after its failure. */
+/** A phase of the task was queued, started or cancelled, or ended after a failure or a cancellation. */
 export interface TaskPhaseEvent extends TaskEventBase {
   /** What happened (`startPre`, `queueExec`, `cancel`, `settle`, `abandon`, ...). */
   readonly event: Exclude<TaskEvent, "fail" | "succeed" | "enter" | "skip" | "finish">;

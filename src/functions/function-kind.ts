@@ -91,19 +91,34 @@ export function notAnsweringAtOnce(fn: unknown): string | undefined {
  */
 function isErrorConstructor(fn: unknown): boolean {
   try {
-    let prototype: unknown = (fn as { prototype?: unknown }).prototype;
-    for (
-      let depth = 0;
-      depth < 16 && typeof prototype === "object" && prototype !== null;
-      depth++
-    ) {
-      if (prototype === Error.prototype || isForeignErrorPrototype(prototype)) return true;
-      prototype = Object.getPrototypeOf(prototype);
-    }
-    return false;
+    return inheritsError((fn as { prototype?: unknown }).prototype);
   } catch {
     return false;
   }
+}
+
+/**
+ * True for an error of this realm or another: `value` is, or inherits from, an
+ * `Error.prototype` (a `DOMException` too). Read through the prototype chain, not through
+ * `Symbol.toStringTag`, which any object can claim. Never throws.
+ */
+export function isErrorValue(value: unknown): boolean {
+  try {
+    return (
+      typeof value === "object" && value !== null && inheritsError(Object.getPrototypeOf(value))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `prototype` is an `Error.prototype` (of any realm) or inherits from one. */
+function inheritsError(prototype: unknown): boolean {
+  for (let depth = 0; depth < 16 && typeof prototype === "object" && prototype !== null; depth++) {
+    if (prototype === Error.prototype || isForeignErrorPrototype(prototype)) return true;
+    prototype = Object.getPrototypeOf(prototype);
+  }
+  return false;
 }
 
 /**

@@ -276,7 +276,7 @@ function closestOption(key: string, value: unknown): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(3, Math.floor(k.length / 2)) + 1;
   for (const name of candidates) {
-    const d = editDistance(k, name.toLowerCase());
+    const d = editDistance(k, name.toLowerCase(), bestDistance);
     if (d < bestDistance) {
       best = name;
       bestDistance = d;

@@ -122,13 +122,15 @@ export function compileGraph<T>(
 
 const NO_DEPENDENCIES: readonly number[] = Object.freeze([]);
 
+/** Names shorter than this get a hint only for the same letters in another case. */
+const HINT_MIN_LENGTH = 4;
 /** Names longer than this are not compared letter by letter for a hint. */
 const HINT_MAX_LENGTH = 64;
 
 /**
  * A "did you mean" hint for a missing name: a task's name with the same letters in another
- * case, else the nearest by edit distance (at most one edit in four characters), the first
- * added among equals. Never throws.
+ * case, else, for a name of 4 to 64 characters, the nearest by edit distance with at most one
+ * edit in four characters, the first added among equals. Never throws.
  */
 function suggestion<T>(name: unknown, tasks: readonly AsyncTask<T>[]): string {
   try {
@@ -139,13 +141,11 @@ function suggestion<T>(name: unknown, tasks: readonly AsyncTask<T>[]): string {
         return ` (did you mean ${quoted(known)}?)`;
       }
     }
-    if (name.length > HINT_MAX_LENGTH) return "";
+    if (name.length < HINT_MIN_LENGTH || name.length > HINT_MAX_LENGTH) return "";
     let best: string | undefined;
-    let bestDistance = Math.max(1, Math.floor(name.length / 4)) + 1;
+    let bestDistance = Math.floor(name.length / 4) + 1;
     for (const { name: known } of tasks) {
-      // A length that differs by the distance sought or more cannot come closer.
-      if (Math.abs(known.length - name.length) >= bestDistance) continue;
-      const distance = editDistance(lower, known.toLowerCase());
+      const distance = editDistance(lower, known.toLowerCase(), bestDistance);
       if (distance < bestDistance) {
         best = known;
         bestDistance = distance;

@@ -49,6 +49,16 @@ export class TracedProcessor<in T> {
 
   /** Made by {@link instrument}. */
   private constructor(processor: AsyncTaskProcessor<T>, tracer: Tracer, name: string) {
+    // Checked here, not in `instrument` alone: a JavaScript caller can reach the constructor.
+    planOf(processor, "instrument"); // a TypeError for anything but a processor made by a builder
+    if (typeof tracer !== "object" || tracer === null || typeof tracer.startSpan !== "function") {
+      throw new TypeError(
+        `instrument: \`tracer\` must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`,
+      );
+    }
+    if (typeof name !== "string") {
+      throw new TypeError(`instrument: \`name\` must be a string, got ${describeValue(name)}`);
+    }
     this.processor = processor;
     const shape = traceShape(tracer, name, processor.taskNames);
     const taskIndex = shape.taskIndex;
@@ -108,20 +118,12 @@ export function instrument<T>(
   processor: AsyncTaskProcessor<T>,
   options: InstrumentOptions = {},
 ): TracedProcessor<T> {
-  planOf(processor, "instrument"); // a TypeError for anything but a processor made by a builder
+  planOf(processor, "instrument"); // the processor first, as its own mistake
   const { tracer = trace.getTracer("sdax"), name = "sdax run" } = readOptionObject(
     options,
     "instrument",
     ["tracer", "name"],
     "{ tracer, name }",
   ) as InstrumentOptions;
-  if (typeof tracer !== "object" || tracer === null || typeof tracer.startSpan !== "function") {
-    throw new TypeError(
-      `instrument: \`tracer\` must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`,
-    );
-  }
-  if (typeof name !== "string") {
-    throw new TypeError(`instrument: \`name\` must be a string, got ${describeValue(name)}`);
-  }
   return newTraced(processor, tracer, name);
 }

@@ -1,5 +1,6 @@
 import { quoted } from "../errors/quoted.js";
 import type { Attempt } from "../functions/attempt.js";
+import { isErrorValue } from "../functions/function-kind.js";
 import { handleIfPromise } from "../functions/native-then.js";
 import type { ResolvedOptions } from "../functions/options.js";
 
@@ -41,7 +42,7 @@ export function judgeRetry(attempt: Attempt, random: () => number): number | und
         failed = "answered with a promise";
         throw answeredLater(verdict, judging);
       }
-      if (isErrorObject(verdict)) {
+      if (isErrorValue(verdict)) {
         failed = "answered with an error";
         throw answeredWithError(verdict);
       }
@@ -81,16 +82,6 @@ function answeredWithError(verdict: unknown): TypeError {
     "retryOn must answer true or false, not with an error: an error class given as retryOn? Give (error) => error instanceof TheClass",
     { cause: verdict },
   );
-}
-
-/** An `Error` of any realm, by its brand. Never throws (a revoked `Proxy` is not one). */
-function isErrorObject(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  try {
-    return Object.prototype.toString.call(value) === "[object Error]";
-  } catch {
-    return false;
-  }
 }
 
 function ignore(): void {}

@@ -245,11 +245,14 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     });
   }
 
-  /** What a successful run resolves to. */
-  report(): RunReport {
+  /**
+   * What a successful run resolves to, taking its time now unless given `durationMs` (a
+   * runner closed before its first phase took none, and must not read the clock).
+   */
+  report(durationMs = this.now() - this.#startedAt): RunReport {
     return {
       tasks: this.#plan.taskCount,
-      durationMs: this.now() - this.#startedAt,
+      durationMs,
       retried: this.#retried ?? [],
       abandoned: this.#abandoned ?? [],
     };

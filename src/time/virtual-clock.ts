@@ -1,23 +1,19 @@
 import type { Clock } from "./clock.js";
 
 interface VirtualTimer {
-  readonly id: number;
   readonly at: number;
   readonly callback: () => void;
 }
 
 let fireNext: (clock: VirtualClock) => boolean;
 
-/** Handles are numbered across every clock, so one clock never clears another's timer. */
-let nextTimerId = 1;
-
 /**
  * A clock whose time moves only when told: for tests of timeouts, retries and abandonment
  * that take no real time. Timers due at the same time fire in the order they were set.
  * A start time that is not a finite number throws a `RangeError`, and `advance` rejects with
  * one for a step that is not a finite number >= 0, as both it and `runAll` do for a `limit`
- * that is not a number >= 1. A timer's handle is a number no other clock gives, so clearing a
- * handle on a clock that did not give it does nothing. A timer's delay that is not a number
+ * that is not a number >= 1. A timer's handle is an object of its own, so clearing a handle on
+ * a clock that did not give it does nothing. A timer's delay that is not a number
  * (never converted), is negative or is not finite counts as 0: the timer is due at once.
  *
  * @example
@@ -50,16 +46,17 @@ export class VirtualClock implements Clock {
       );
     }
     const delay = typeof ms === "number" && ms > 0 && ms <= Number.MAX_VALUE ? ms : 0;
-    const timer = { id: nextTimerId++, at: this.#now + delay, callback };
+    const timer: VirtualTimer = { at: this.#now + delay, callback };
     // Keep the list sorted by due time, then by creation: insert after every timer due no later.
     let i = this.#timers.length;
     while (i > 0 && this.#timers[i - 1]!.at > timer.at) i--;
     this.#timers.splice(i, 0, timer);
-    return timer.id;
+    // The timer itself is its handle: no other clock, or copy of sdax, can clear it by mistake.
+    return timer;
   }
 
   clearTimeout(handle: unknown): void {
-    const i = this.#timers.findIndex((t) => t.id === handle);
+    const i = this.#timers.indexOf(handle as VirtualTimer);
     if (i >= 0) this.#timers.splice(i, 1);
   }
 

@@ -1,5 +1,5 @@
 import { describeValue } from "../errors/describe-error.js";
-import { quoted } from "../errors/quoted.js";
+import { escapedText, quoted } from "../errors/quoted.js";
 import type { FailureInfo, RunTransitionEvent } from "../events/lifecycle-event.js";
 import { AT_REST, taskStateIn } from "../lifecycle/machines.js";
 import { describe, listFirst } from "./describe-event.js";
@@ -48,7 +48,15 @@ function reportedFailure(got: unknown): string {
     typeof f.task === "string"
       ? `task ${quoted(f.task)}`
       : `no task name (${describeValue(f.task)})`;
-  return `${task} ${String(f.phase)} (attempts ${String(f.attempts)}, afterCancel ${String(f.afterCancel)}, ${String(f.error?.name)}: ${String(f.error?.message)})`;
+  return `${task} ${shown(f.phase)} (attempts ${shown(f.attempts)}, afterCancel ${shown(f.afterCancel)}, ${shown(f.error?.name)}: ${shown(f.error?.message)})`;
+}
+
+/** A field of a forged entry: a string as it is (escaped, cut), anything else described. */
+function shown(value: unknown): string {
+  if (typeof value === "string") return escapedText(value);
+  return typeof value === "number" || typeof value === "boolean" || value === undefined
+    ? String(value)
+    : describeValue(value);
 }
 
 /** INV-14: the report equals the failed phases; the outcome follows. */

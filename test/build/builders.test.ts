@@ -377,6 +377,10 @@ describe("INV-33: a dependsOn that is not an array of names gets a clear error",
     expect(message(["user-profile", "user-profiles"], "userprofile")).toMatch(
       /did you mean "user-profile"\?\)$/,
     );
+    // A name of under four characters gets a hint only for another case: "dc" is not "db".
+    expect(message(["db"], "dc")).toBe(
+      'task "a" depends on "dc", which was not added to this builder',
+    );
     expect(message(["database"], "queue")).toBe(
       'task "a" depends on "queue", which was not added to this builder',
     );

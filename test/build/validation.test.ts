@@ -359,7 +359,7 @@ describe("spec 1: processors and runners are made only by sdax", () => {
       // @ts-expect-error: the constructor is private; open() makes runners
       new PhaseRunner(() => undefined as never),
     ];
-    expect(typeof typed).toBe("function");
+    void typed;
   });
 });
 

@@ -98,7 +98,8 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
     expect(quoted("n".repeat(200))).toBe(`"${"n".repeat(200)}"`);
     expect(quoted("n".repeat(201))).toBe(`"${"n".repeat(200)}"... (201 characters)`);
     // Never half of a surrogate pair, and what is shown is still escaped.
-    expect(quoted(`${"a".repeat(199)}\u{1F600}`)).toBe(`"${"a".repeat(199)}"... (201 characters)`);
+    // An emoji is one character, and is never cut in half.
+    expect(quoted(`${"a".repeat(199)}\u{1F600}b`)).toBe(`"${"a".repeat(199)}"... (201 characters)`);
     expect(quoted(`\n${"b".repeat(300)}`)).toBe(`"\\n${"b".repeat(199)}"... (301 characters)`);
     expect(escapedText(`${"k".repeat(250)}`)).toBe(`${"k".repeat(200)}...`);
 

@@ -104,7 +104,31 @@ describe("INV-22 INV-33: retryOn and random answer at once", () => {
     const no = runOn(
       single({ execute: taskFunc(failOnce, { retries: 2, retryOn: () => "yes" as never }) }),
     );
-    expect(errorOf(await no.finish()).failures[0]!.error).toBeInstanceOf(Error);
+    // An error is told by its prototype chain (a DOMException is one), not by the tag any
+    // object can claim.
+    const dom = runOn(
+      single({
+        execute: taskFunc(failOnce, {
+          retries: 2,
+          retryOn: () => new DOMException("no", "AbortError") as never,
+        }),
+      }),
+    );
+    expect((errorOf(await dom.finish()).failures[0]!.error as Error).message).toContain(
+      "retryOn answered with an error",
+    );
+    const tagged = runOn(
+      single({
+        execute: taskFunc(failOnce, {
+          retries: 2,
+          retryOn: () => ({ [Symbol.toStringTag]: "Error" }) as never,
+        }),
+      }),
+    );
+    expect((errorOf(await tagged.finish()).failures[0]!.error as Error).message).toBe("flaky");
+    const plain = errorOf(await no.finish()).failures[0]!.error;
+    expect(plain).not.toBeInstanceOf(AggregateError);
+    expect((plain as Error).message).toBe("flaky");
   });
 
   it("INV-22 INV-33: a retryOn answering with a rejected promise: no retry, an AggregateError holding the promise, nothing unhandled", async () => {

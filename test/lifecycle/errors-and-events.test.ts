@@ -290,7 +290,7 @@ describe("spec 6: events", () => {
       if (e.type === "run")
         expectTypeOf(e.failures).toEqualTypeOf<readonly FailureInfo[] | undefined>();
     };
-    expect(typeof typed).toBe("function");
+    void typed;
   });
 
   // Regression guard: the attempt `fail` event once dropped the `error` of a thrown `undefined`.

@@ -14,7 +14,7 @@ import {
   taskFunc,
   VirtualClock,
 } from "../../src/index.js";
-import { instrument, SDAX_ATTRIBUTES, SDAX_EVENTS } from "../../src/otel/index.js";
+import { instrument, SDAX_ATTRIBUTES, SDAX_EVENTS, TracedProcessor } from "../../src/otel/index.js";
 import { deferred, executionErrorOf, flush } from "../helpers/async.js";
 import { eventNames, isChildOf, span, spans, tracer, useTracing } from "./support.js";
 
@@ -411,6 +411,19 @@ describe("instrument()", () => {
     expect(() => instrument(processor, { name: 42 as unknown as string })).toThrow(
       /`name` must be a string, got 42/,
     );
+  });
+
+  // The constructor is private to TypeScript only: called from JavaScript, it skipped the
+  // checks and a run later threw "startSpan is not a function" as an uncaught error.
+  it("a TracedProcessor made by hand checks what instrument() checks", () => {
+    const processor = levels([task("a", { execute: () => {} }), 1]);
+    const ByHand = TracedProcessor as unknown as new (...args: unknown[]) => unknown;
+    expect(() => new ByHand(processor, {}, "run")).toThrow(
+      /`tracer` must be an OpenTelemetry Tracer, got/,
+    );
+    expect(() => new ByHand(processor, tracer, 42)).toThrow(/`name` must be a string, got 42/);
+    expect(() => new ByHand({}, tracer, "run")).toThrow(TypeError);
+    expect(new ByHand(processor, tracer, "run")).toBeInstanceOf(TracedProcessor);
   });
 
   // `null` threw a raw "Cannot read properties of null", a string and a misspelt key were

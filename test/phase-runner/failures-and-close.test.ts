@@ -8,6 +8,7 @@ import {
   AsyncTaskProcessor,
   isSdaxExecutionError,
   type LifecycleEvent,
+  type PhaseRunner,
   SdaxExecutionError,
   task,
   taskFunc,
@@ -390,10 +391,21 @@ describe("phase-runner §3 PR-13 the report", () => {
   });
 
   it("PR-13 no report after a failure or an abort; one with durationMs 0 for a runner closed before its first phase", async () => {
-    const failing = workflow(new Recorder(), { post: "fail" }).open(null);
+    // Closed before its first phase: a report of no time, and the clock is not read (PR-6).
+    let reads = 0;
+    const clock = {
+      now: () => {
+        reads++;
+        throw new Error("clock broke");
+      },
+      setTimeout: () => undefined,
+      clearTimeout: () => {},
+    };
+    const failing = workflow(new Recorder(), { post: "fail" }).open(null, { clock });
     await failing.close();
     await failing.runNext();
     expect(failing.report()).toEqual({ tasks: 3, durationMs: 0, retried: [], abandoned: [] });
+    expect(reads).toBe(0);
 
     const failed = workflow(new Recorder(), { pre: "fail" }).open(null);
     while (await failed.runNext());
@@ -407,5 +419,17 @@ describe("phase-runner §3 PR-13 the report", () => {
     await aborted.close();
     expect(aborted.failures()).toEqual([]);
     expect(aborted.report()).toBeUndefined();
+  });
+
+  it("PR-13 a listener of the settled event sees no report yet; once the step ended, it is there", async () => {
+    let seen: unknown = "not called";
+    const runner: PhaseRunner = workflow(new Recorder()).open(null, {
+      onEvent: (e) => {
+        if (e.type === "run" && e.to === "settled") seen = runner.report();
+      },
+    });
+    while (await runner.runNext());
+    expect(seen).toBeUndefined();
+    expect(runner.report()).toMatchObject({ tasks: 3, retried: [], abandoned: [] });
   });
 });

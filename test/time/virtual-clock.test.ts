@@ -58,7 +58,7 @@ describe("VirtualClock", () => {
     const handleA = a.setTimeout(() => fired.push("a"), 1);
     b.setTimeout(() => fired.push("b"), 1);
     b.clearTimeout(handleA);
-    for (const foreign of [undefined, null, "1", {}]) b.clearTimeout(foreign);
+    for (const foreign of [undefined, null, 1, 2, "1", {}]) b.clearTimeout(foreign);
     await b.runAll();
     await a.runAll();
     expect(fired).toEqual(["b", "a"]);

@@ -203,6 +203,11 @@ describe("INV-14 INV-33: a forged report's entries are described as what they ar
       `failure #1 of the report is null, not a failure; ${want}`,
       "the report lists failure #2 (5 (number), not a failure) that no fail event reported",
     ]);
+    // An object or a huge string in a field is described, not read as text.
+    const odd = messages([{ task: "a", phase: Object.create(null), attempts: "x".repeat(1e5) }]);
+    expect(odd).toHaveLength(1);
+    expect(odd[0]).toContain('failure #1 of the report is task "a" {} (object) (attempts xxx');
+    expect(odd[0]!.length).toBeLessThan(1_000);
     expect(messages([{ phase: "preExecute" }])).toEqual([
       `failure #1 of the report is no task name (undefined) preExecute (attempts undefined, afterCancel undefined, undefined: undefined); ${want}`,
     ]);
