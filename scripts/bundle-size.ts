@@ -14,7 +14,7 @@ import { build, type Metafile } from "esbuild";
 import { root } from "./package-tools.js";
 
 /**
- * The limits, in bytes: 78 KB minified, 25.1 KB gzipped. (20 KB gzipped until the engine's
+ * The limits, in bytes: 78.5 KB minified, 25.25 KB gzipped. (20 KB gzipped until the engine's
  * light attempts, which run a bare phase without a full attempt record, added 0.76 KB; 21 KB
  * until checks of user input that could half-run a workflow or crash a run added 0.7 KB: task
  * functions of another copy and classes at build time, the run's signal, a clock's
@@ -32,10 +32,11 @@ import { root } from "./package-tools.js";
  * build errors that name what code ported from Python meant; 24.75 KB and 76.5 KB minified
  * until 0.4 KB more: long names cut in messages, another realm's error classes refused as
  * retryOn and an answer that is an error named, the nearest name suggested for a missing
- * dependency, and a phase runner's report.)
+ * dependency, and a phase runner's report; 25.1 KB and 78 KB minified until 0.1 KB more: an
+ * array's push given as onEvent refused.)
  */
-const MAX_RAW = 78_000;
-const MAX_GZIP = 25_100;
+const MAX_RAW = 78_500;
+const MAX_GZIP = 25_250;
 
 const WORKFLOW = `
 import { AsyncTaskProcessor, isSdaxExecutionError, task, taskFunc } from "./src/index.ts";

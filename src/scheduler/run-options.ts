@@ -119,6 +119,12 @@ export function readRunOptions(options: unknown): ResolvedRunOptions {
     throw new TypeError(`run options: \`signal\` must be an AbortSignal, got ${got}`);
   }
   const onEvent = readFunction(options, "onEvent");
+  const detached = collectorMethods.get(onEvent);
+  if (detached !== undefined) {
+    throw new TypeError(
+      `run options: \`onEvent\` is ${detached}, which throws when called with no \`this\`, as a listener is; give (event) => events.${detached.slice(detached.lastIndexOf(".") + 1)}(event)`,
+    );
+  }
   const random = readFunction(options, "random");
   const randomKind = random === undefined ? undefined : notAnsweringAtOnce(random);
   if (randomKind !== undefined) {
@@ -206,6 +212,16 @@ function readClockMethod(clock: Record<string, unknown>, key: string): unknown {
     throw new TypeError(`run options: reading \`clock.${key}\` threw`, { cause });
   }
 }
+
+/**
+ * The methods a listener is most often written as, taken from their collection
+ * (`onEvent: events.push`): called with no `this`, each throws.
+ */
+const collectorMethods: ReadonlyMap<unknown, string> = new Map<unknown, string>([
+  [Array.prototype.push, "Array.prototype.push"],
+  [Array.prototype.unshift, "Array.prototype.unshift"],
+  [Set.prototype.add, "Set.prototype.add"],
+]);
 
 function readFunction(o: object, key: string): unknown {
   const value = read(o, key);

@@ -72,6 +72,28 @@ describe("INV-33: option objects", () => {
     expect(rec.log).toEqual([]);
   });
 
+  // `onEvent: events.push` compiled, then threw "Cannot convert undefined or null to object"
+  // as an uncaught exception at every event, naming neither onEvent nor the fix.
+  it("INV-33: a collection's push, unshift or add given as onEvent is refused, saying how to write it", async () => {
+    const rec = new Recorder();
+    const events: unknown[] = [];
+    await expect(
+      workflow(rec).processTasks(undefined, { onEvent: events.push as never }),
+    ).rejects.toThrow(
+      "run options: `onEvent` is Array.prototype.push, which throws when called with no `this`, as a listener is; give (event) => events.push(event)",
+    );
+    expect(() => workflow(rec).open(undefined, { onEvent: new Set().add as never })).toThrow(
+      /`onEvent` is Set\.prototype\.add, .* give \(event\) => events\.add\(event\)$/,
+    );
+    expect(() => workflow(rec).open(undefined, { onEvent: events.unshift as never })).toThrow(
+      TypeError,
+    );
+    expect(rec.log).toEqual([]);
+    // A listener that pushes is fine.
+    await workflow(rec).processTasks(undefined, { onEvent: (e) => events.push(e) });
+    expect(events.length).toBeGreaterThan(0);
+  });
+
   it("INV-33: an object without a prototype is a plain object", async () => {
     const rec = new Recorder();
     const options = Object.assign(Object.create(null), { maxConcurrency: 1 });
