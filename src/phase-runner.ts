@@ -165,8 +165,8 @@ export class PhaseRunner implements AsyncDisposable {
   /** At the stop where the run settled without a failure, keeps its report. */
   #keepReport(): void {
     const run = this.#run;
-    if (this.#report !== undefined || run.state !== "settled") return;
-    if (run.crash !== undefined || this.hasFailures()) return;
+    // A crash is not checked here: report() hides the report of a crashed run whenever it came.
+    if (this.#report !== undefined || run.state !== "settled" || this.hasFailures()) return;
     // Closed before its first phase, the run never started: no time passed, none is read.
     this.#report = this.#lastPhase === null ? run.report(0) : run.report();
   }

@@ -1,6 +1,7 @@
 import { hasBrand } from "../errors/brand.js";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
+import { nearestName } from "../errors/edit-distance.js";
 import { escapedText, quoted } from "../errors/quoted.js";
 import { isPlainPrototype } from "../functions/option-object.js";
 import { optionNames } from "../functions/options.js";
@@ -211,8 +212,7 @@ function phaseOf<T>(
  * snake case (`pre_execute`, as Python writes it); else nothing.
  */
 function phaseMeant(key: string): string {
-  const letters = key.replaceAll("_", "").toLowerCase();
-  const phase = PHASES.find((p) => p.toLowerCase() === letters);
+  const phase = nearestName(key.replaceAll("_", ""), PHASES, 1);
   return phase === undefined ? "" : ` (did you mean \`${phase}\`?)`;
 }
 

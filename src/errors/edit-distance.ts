@@ -21,3 +21,28 @@ export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFIN
   }
   return Math.min(previous[b.length]!, limit);
 }
+
+/**
+ * The first of `names` nearest to `word`, letter case aside, at fewer than `within` edits; or
+ * undefined. `within` 1 asks for the same letters in another case only, and compares no
+ * further: a long name costs one comparison.
+ */
+export function nearestName(
+  word: string,
+  names: Iterable<string>,
+  within: number,
+): string | undefined {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bound = within;
+  for (const name of names) {
+    const other = name.toLowerCase();
+    const distance = other === lower ? 0 : bound <= 1 ? bound : editDistance(lower, other, bound);
+    if (distance < bound) {
+      best = name;
+      bound = distance;
+      if (distance === 0) break;
+    }
+  }
+  return best;
+}

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { SdaxBuildError, unreadableInput } from "../errors/build-error.js";
 import { describeValue } from "../errors/describe-error.js";
-import { editDistance } from "../errors/edit-distance.js";
+import { nearestName } from "../errors/edit-distance.js";
 import { escapedText, quoted } from "../errors/quoted.js";
 import { isRetryable } from "../errors/retryable-error.js";
 import { generatorKind, isClass, notAnsweringAtOnce } from "./function-kind.js";
@@ -262,25 +262,16 @@ const functionOptions: ReadonlySet<string> = new Set(["retryOn"]);
 function closestOption(key: string, value: unknown): string | undefined {
   // Python's name, which its letters alone would not lead to.
   if (key === "retryable_exceptions") return "retryOn";
-  const k = key.toLowerCase();
-  const sameLetters = optionNames.find((name) => name.toLowerCase() === k);
+  const sameLetters = nearestName(key, optionNames, 1);
   if (sameLetters !== undefined) return sameLetters;
   const candidates = optionNames.filter(
     (name) => functionOptions.has(name) === (typeof value === "function"),
   );
+  const k = key.toLowerCase();
   const containing = candidates.find((name) => {
     const n = name.toLowerCase();
     return n.includes(k) || k.includes(n);
   });
   if (containing !== undefined) return containing;
-  let best: string | undefined;
-  let bestDistance = Math.max(3, Math.floor(k.length / 2)) + 1;
-  for (const name of candidates) {
-    const d = editDistance(k, name.toLowerCase(), bestDistance);
-    if (d < bestDistance) {
-      best = name;
-      bestDistance = d;
-    }
-  }
-  return best;
+  return nearestName(key, candidates, Math.max(3, Math.floor(k.length / 2)) + 1);
 }

@@ -1,6 +1,6 @@
 import type { AsyncTask } from "../builders/task.js";
 import { SdaxBuildError } from "../errors/build-error.js";
-import { editDistance } from "../errors/edit-distance.js";
+import { nearestName } from "../errors/edit-distance.js";
 import { quoted } from "../errors/quoted.js";
 import { NameIndex, refuseDuplicateNames } from "./name-index.js";
 import { type Plan, planFromDependencies } from "./plan.js";
@@ -135,22 +135,12 @@ const HINT_MAX_LENGTH = 64;
 function suggestion<T>(name: unknown, tasks: readonly AsyncTask<T>[]): string {
   try {
     if (typeof name !== "string") return "";
-    const lower = name.toLowerCase();
-    for (const { name: known } of tasks) {
-      if (known.toLowerCase() === lower) {
-        return ` (did you mean ${quoted(known)}?)`;
-      }
-    }
-    if (name.length < HINT_MIN_LENGTH || name.length > HINT_MAX_LENGTH) return "";
-    let best: string | undefined;
-    let bestDistance = Math.floor(name.length / 4) + 1;
-    for (const { name: known } of tasks) {
-      const distance = editDistance(lower, known.toLowerCase(), bestDistance);
-      if (distance < bestDistance) {
-        best = known;
-        bestDistance = distance;
-      }
-    }
+    const near = name.length >= HINT_MIN_LENGTH && name.length <= HINT_MAX_LENGTH;
+    const best = nearestName(
+      name,
+      tasks.map((t) => t.name),
+      near ? Math.floor(name.length / 4) + 1 : 1,
+    );
     return best === undefined ? "" : ` (did you mean ${quoted(best)}?)`;
   } catch {
     return "";
