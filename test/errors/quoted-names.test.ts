@@ -17,6 +17,23 @@ import { untilAborted } from "../functions/helpers.js";
 const FORGER = 'db"\nINFO all good';
 const FORGER_SHOWN = '"db\\"\\nINFO all good"';
 
+/** The error of a run whose one task, `name`, fails its execute with "down". */
+async function failedRun(name: string): Promise<SdaxExecutionError> {
+  const processor = AsyncTaskProcessor.builder()
+    .addTask(
+      task(name, {
+        execute: async () => {
+          throw new Error("down");
+        },
+      }),
+      0,
+    )
+    .build();
+  const error = await processor.processTasks(undefined).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(SdaxExecutionError);
+  return error as SdaxExecutionError;
+}
+
 function thrown(fn: () => unknown): Error {
   try {
     fn();
@@ -73,19 +90,7 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
   });
 
   it("INV-33 INV-14: a failed run's message shows the name escaped; the failure keeps it as given", async () => {
-    const processor = AsyncTaskProcessor.builder()
-      .addTask(
-        task(FORGER, {
-          execute: async () => {
-            throw new Error("down");
-          },
-        }),
-        0,
-      )
-      .build();
-    const error = await processor.processTasks(undefined).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SdaxExecutionError);
-    const failure = error as SdaxExecutionError;
+    const failure = await failedRun(FORGER);
     expect(failure.message).toBe(
       `sdax run failed: 1 phase failed: task ${FORGER_SHOWN} execute failed: Error: down`,
     );
@@ -97,29 +102,17 @@ describe("INV-33: task names and option keys are escaped in messages", () => {
   it("INV-33 INV-14: a name over 200 characters is cut in messages, with its length; the failure keeps it whole", async () => {
     expect(quoted("n".repeat(200))).toBe(`"${"n".repeat(200)}"`);
     expect(quoted("n".repeat(201))).toBe(`"${"n".repeat(200)}"... (201 characters)`);
-    // Never half of a surrogate pair, and what is shown is still escaped.
-    // An emoji is one character, and is never cut in half.
+    // An emoji is one character and is never cut in half; what is shown is still escaped.
     expect(quoted(`${"a".repeat(199)}\u{1F600}b`)).toBe(`"${"a".repeat(199)}"... (201 characters)`);
     expect(quoted(`\n${"b".repeat(300)}`)).toBe(`"\\n${"b".repeat(199)}"... (301 characters)`);
     expect(escapedText(`${"k".repeat(250)}`)).toBe(`${"k".repeat(200)}...`);
 
     const huge = `${"h".repeat(1_000_000)}\nINFO forged`;
-    const processor = AsyncTaskProcessor.builder()
-      .addTask(
-        task(huge, {
-          execute: async () => {
-            throw new Error("down");
-          },
-        }),
-        0,
-      )
-      .build();
-    const error = (await processor.processTasks(undefined).catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(SdaxExecutionError);
+    const error = await failedRun(huge);
     expect(error.message).toBe(
       `sdax run failed: 1 phase failed: task "${"h".repeat(200)}"... (1000012 characters) execute failed: Error: down`,
     );
-    expect((error as SdaxExecutionError).failures[0]!.task).toBe(huge);
+    expect(error.failures[0]!.task).toBe(huge);
     const twice = thrown(() =>
       AsyncTaskProcessor.builder()
         .addTask(task(huge, { execute: async () => {} }), 0)

@@ -35,6 +35,25 @@ const failOnce = (_ctx: unknown, scope: { readonly attempt: number }) => {
   return "ok";
 };
 
+/**
+ * The judge's own error, after checking what both judgements that fail look like: no retry,
+ * and the phase failed with an AggregateError of the attempt's error and the judge's.
+ */
+async function judgeFailure(h: ReturnType<typeof runOn>, answered: string): Promise<TypeError> {
+  const error = errorOf(await h.finish());
+  await settleRejections();
+  const failure = error.failures[0]!;
+  expect(failure.attempts).toBe(1);
+  expect(retryEvents(h.events)).toEqual([]);
+  expect((failure.error as Error).message).toBe(
+    `task "t" execute: retryOn ${answered} while judging attempt 1's error`,
+  );
+  const [original, judge] = (failure.error as AggregateError).errors as [Error, TypeError];
+  expect(original.message).toBe("flaky");
+  expect(judge).toBeInstanceOf(TypeError);
+  return judge;
+}
+
 describe("INV-22 INV-33: retryOn and random answer at once", () => {
   it("INV-33: an async, generator or class retryOn is refused when the function is made", () => {
     const cases: [unknown, string][] = [
@@ -85,17 +104,7 @@ describe("INV-22 INV-33: retryOn and random answer at once", () => {
   it("INV-22 INV-33: a retryOn answering with an error: no retry, an AggregateError naming the mistake", async () => {
     const boundError = Error.bind(null) as unknown as (error: unknown) => boolean;
     const fn = taskFunc(failOnce, { retries: 2, initialDelayMs: 1, retryOn: boundError });
-    const h = runOn(single({ execute: fn }));
-    const error = errorOf(await h.finish());
-    const failure = error.failures[0]!;
-    expect(failure.attempts).toBe(1);
-    expect(retryEvents(h.events)).toEqual([]);
-    expect((failure.error as Error).message).toBe(
-      `task "t" execute: retryOn answered with an error while judging attempt 1's error`,
-    );
-    const [original, judge] = (failure.error as AggregateError).errors as [Error, TypeError];
-    expect(original.message).toBe("flaky");
-    expect(judge).toBeInstanceOf(TypeError);
+    const judge = await judgeFailure(runOn(single({ execute: fn })), "answered with an error");
     expect(judge.message).toBe(
       "retryOn must answer true or false, not with an error: an error class given as retryOn? Give (error) => error instanceof TheClass",
     );
@@ -142,18 +151,7 @@ describe("INV-22 INV-33: retryOn and random answer at once", () => {
         return promise as unknown as boolean;
       },
     });
-    const h = runOn(single({ execute: fn }));
-    const error = errorOf(await h.finish());
-    await settleRejections();
-    const failure = error.failures[0]!;
-    expect(failure.attempts).toBe(1);
-    expect(retryEvents(h.events)).toEqual([]);
-    expect((failure.error as Error).message).toBe(
-      `task "t" execute: retryOn answered with a promise while judging attempt 1's error`,
-    );
-    const [original, judge] = (failure.error as AggregateError).errors as [Error, TypeError];
-    expect(original.message).toBe("flaky");
-    expect(judge).toBeInstanceOf(TypeError);
+    const judge = await judgeFailure(runOn(single({ execute: fn })), "answered with a promise");
     expect(judge.message).toBe("retryOn must answer at once, not with a promise");
     expect(judge.cause).toBe(promise);
     await expect(judge.cause).rejects.toBe(rejection);

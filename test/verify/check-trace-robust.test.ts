@@ -59,6 +59,20 @@ function replace(
   return copy;
 }
 
+/** One task, `a`, whose preExecute throws `boom`. */
+function failingPreExecute(): AsyncTaskProcessor<Ctx> {
+  return Processor.builder<Ctx>()
+    .addTask(
+      task("a", {
+        preExecute: () => {
+          throw new Error("boom");
+        },
+      }),
+      1,
+    )
+    .build();
+}
+
 describe("INV-18 INV-33: checkTrace never throws", () => {
   it("INV-18: [null] is a violation, not an exception", () => {
     const v = check([null]);
@@ -155,16 +169,7 @@ describe("INV-18 INV-33: checkTrace never throws", () => {
   });
 
   it("INV-18 INV-33: an event whose error is hostile (a getter that throws, a revoked Proxy) is checked without throwing", async () => {
-    const p = Processor.builder<Ctx>()
-      .addTask(
-        task("a", {
-          preExecute: () => {
-            throw new Error("boom");
-          },
-        }),
-        1,
-      )
-      .build();
+    const p = failingPreExecute();
     const r = await recordRun(p, {});
     expect(check(r.events, p)).toEqual([]);
     const fail = indexOf(r.events, (e) => e.type === "task" && e.event === "fail");
@@ -183,16 +188,7 @@ describe("INV-14 INV-33: a forged report's entries are described as what they ar
   // A null entry was read as a failure: "could not be read as a lifecycle event", and one
   // without a name was shown as a task named "undefined".
   it("INV-14: a report entry that is not a failure, or has no task name, is named so", async () => {
-    const p = Processor.builder<Ctx>()
-      .addTask(
-        task("a", {
-          preExecute: () => {
-            throw new Error("boom");
-          },
-        }),
-        1,
-      )
-      .build();
+    const p = failingPreExecute();
     const r = await recordRun(p, {});
     const settled = r.events.length - 1;
     const messages = (failures: unknown[]) =>
