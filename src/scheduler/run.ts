@@ -58,6 +58,11 @@ const SEEN_FINISHED = 3;
  *
  * Work is queued and drained in a loop (never by recursion), so deep graphs and synchronous
  * functions cannot grow the stack.
+ *
+ * The methods on a bare phase's path (starting it, moving it through the tables, its success)
+ * keep what a bare run never does (events, illegal transitions, a call that cannot be observed
+ * light, retries) in methods of their own: V8 inlines by the callee's bytecode size, so a cold
+ * branch left in a hot method keeps it from being inlined into its callers.
  */
 export class Run<T> implements AttemptHost, LightScopeHost {
   readonly ctx: T;
@@ -814,11 +819,11 @@ export class Run<T> implements AttemptHost, LightScopeHost {
         native = result instanceof Promise; // user code too: a Proxy's getPrototypeOf
       }
     } catch (error) {
-      this.promote(node, phase).afterCall(true, error);
+      this.#promoteAfterCall(node, phase, true, error, false);
       return;
     }
     if (!native) {
-      this.promote(node, phase).afterCall(false, result, asked);
+      this.#promoteAfterCall(node, phase, false, result, asked);
       return;
     }
     if (this.#events !== undefined) this.#events.newMoment();
@@ -826,10 +831,21 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     try {
       onTimeout = observeLight(this, node, phase, result as Promise<unknown>, timeoutMs !== null);
     } catch (error) {
-      this.promote(node, phase).afterCall(true, error);
+      this.#promoteAfterCall(node, phase, true, error, false);
       return;
     }
     if (onTimeout !== undefined) this.#setLightTimer(node, phase, onTimeout, timeoutMs!);
+  }
+
+  /** The call threw, or gave what cannot be observed light: its full attempt takes over. */
+  #promoteAfterCall(
+    node: number,
+    phase: PhaseName,
+    threw: boolean,
+    value: unknown,
+    asked: boolean,
+  ): void {
+    this.promote(node, phase).afterCall(threw, value, asked);
   }
 
   /** Sets a light attempt's timeout timer; if the clock throws, the attempt fails (spec 5.2). */
@@ -868,23 +884,27 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     const from = this.#current[node] as number;
     const to = ATTEMPT_MACHINE.next(from, event);
     // Not `to < 0`: an entry that is a record, not a light attempt's code, gives NaN.
-    if (!(to >= 0)) {
-      throw ATTEMPT_MACHINE.illegal(from, event, `${this.taskName(node)} ${phase} #1`);
-    }
+    if (!(to >= 0)) this.#illegalLightMove(node, phase, from, event);
     this.#current[node] = to;
-    if (this.#events !== undefined) {
-      const { events, states } = ATTEMPT_MACHINE;
-      this.#events.attempt(
-        this.taskName(node),
-        phase,
-        1,
-        events[event]!,
-        states[from]!,
-        states[to]!,
-        false,
-        undefined,
-      );
-    }
+    if (this.#events !== undefined) this.#lightMoved(node, phase, event, from, to);
+  }
+
+  #illegalLightMove(node: number, phase: PhaseName, from: number, event: number): never {
+    throw ATTEMPT_MACHINE.illegal(from, event, `${this.taskName(node)} ${phase} #1`);
+  }
+
+  #lightMoved(node: number, phase: PhaseName, event: number, from: number, to: number): void {
+    const { events, states } = ATTEMPT_MACHINE;
+    this.#events!.attempt(
+      this.taskName(node),
+      phase,
+      1,
+      events[event]!,
+      states[from]!,
+      states[to]!,
+      false,
+      undefined,
+    );
   }
 
   /**
@@ -932,10 +952,7 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   #succeeded(node: number, phase: PhaseName, attempt: number): void {
     this.#current[node] = undefined; // let it be collected young
     this.#move(node, TE.succeed, phase, undefined, attempt);
-    if (attempt > 1) {
-      this.#retried = this.#retried ?? [];
-      this.#retried.push({ task: this.#tasks[node]!.name, phase, attempts: attempt });
-    }
+    if (attempt > 1) this.#succeededRetried(node, phase, attempt);
     if (phase === "preExecute") {
       this.#active--;
       this.#markReady(node);
@@ -944,6 +961,11 @@ export class Run<T> implements AttemptHost, LightScopeHost {
     } else {
       this.#tornDown(node);
     }
+  }
+
+  #succeededRetried(node: number, phase: PhaseName, attempts: number): void {
+    this.#retried = this.#retried ?? [];
+    this.#retried.push({ task: this.#tasks[node]!.name, phase, attempts });
   }
 
   /** The phase fails with the attempt's error (spec INV-4, INV-14, INV-32). */
@@ -1098,21 +1120,36 @@ export class Run<T> implements AttemptHost, LightScopeHost {
   #move(node: number, event: number, phase?: PhaseName, error?: unknown, attempts?: number): void {
     const from = this.#states[node]!;
     const to = TASK_MACHINE.next(from, event);
-    if (to < 0) throw TASK_MACHINE.illegal(from, event, this.#tasks[node]?.name);
+    if (to < 0) this.#illegalMove(node, from, event);
     this.#states[node] = to;
     this.#holding += HOLDS_SLOT[to]! - HOLDS_SLOT[from]!;
-    if (this.#events !== undefined && node < this.#plan.taskCount) {
-      const { events, states } = TASK_MACHINE;
-      this.#events.task(
-        this.#tasks[node]!.name,
-        events[event]!,
-        states[from]!,
-        states[to]!,
-        phase,
-        error,
-        attempts,
-      );
-    }
+    if (this.#events !== undefined) this.#taskMoved(node, event, from, to, phase, error, attempts);
+  }
+
+  #illegalMove(node: number, from: number, event: number): never {
+    throw TASK_MACHINE.illegal(from, event, this.#tasks[node]?.name);
+  }
+
+  #taskMoved(
+    node: number,
+    event: number,
+    from: number,
+    to: number,
+    phase: PhaseName | undefined,
+    error: unknown,
+    attempts: number | undefined,
+  ): void {
+    if (node >= this.#plan.taskCount) return; // a level barrier: no task to report
+    const { events, states } = TASK_MACHINE;
+    this.#events!.task(
+      this.#tasks[node]!.name,
+      events[event]!,
+      states[from]!,
+      states[to]!,
+      phase,
+      error,
+      attempts,
+    );
   }
 
   #moveRun(event: RunEvent): void {
