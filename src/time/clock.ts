@@ -1,5 +1,3 @@
-import { nativeThen } from "../functions/native-then.js";
-
 /**
  * The time source of a run: sdax reads the time and sets timers only through this, so tests
  * can drive time with a {@link VirtualClock}.
@@ -23,18 +21,11 @@ export interface Clock {
  * Real time: `performance.now()` and the global timers, the default clock. Node may fire a
  * timer up to a millisecond before its delay by `performance.now()`; this clock then waits
  * out the rest, so a timeout or a retry delay never ends early by the clock's own reading.
- *
- * A timer's delay counts from a reading taken in a microtask queued when it was set, shared by
- * every timer set before that microtask runs: a run that starts a level of timed functions
- * reads the clock once, not once per timer. A timer may so run later than its delay by the
- * rest of the synchronous job that set it, never earlier.
  */
 export const realClock: Readonly<Clock> = Object.freeze({
   now: () => performance.now(),
   setTimeout(callback: () => void, ms: number): unknown {
-    const handle: RealTimer = { timer: undefined, due: UNREAD, ms, callback };
-    if (unread.length === 0) nativeThen.call(READ_SOON, readTheClock);
-    unread.push(handle);
+    const handle: RealTimer = { timer: undefined, due: performance.now() + ms, callback };
     handle.timer = setTimeout(fireRealTimer, ms, handle);
     return handle;
   },
@@ -44,29 +35,11 @@ export const realClock: Readonly<Clock> = Object.freeze({
   },
 });
 
-/** A real clock's timer: the global timer now running, its delay, and when it is due. */
+/** A real clock's timer: the global timer now running, and when the callback is due. */
 interface RealTimer {
   timer: ReturnType<typeof setTimeout> | undefined;
-  /** `UNREAD` until the clock was read after it was set; then that reading plus `ms`. */
-  due: number;
-  readonly ms: number;
+  readonly due: number;
   readonly callback: () => void;
-}
-
-/** The `due` of a timer set since the clock was last read. */
-const UNREAD = -1;
-
-/** Timers set since the clock was last read, all due `ms` after the next reading. */
-const unread: RealTimer[] = [];
-const READ_SOON: Promise<void> = Promise.resolve();
-
-function readTheClock(): void {
-  const now = performance.now();
-  for (let i = 0; i < unread.length; i++) {
-    const handle = unread[i]!;
-    handle.due = now + handle.ms;
-  }
-  unread.length = 0;
 }
 
 /**
@@ -74,9 +47,6 @@ function readTheClock(): void {
  * creates no closure.
  */
 function fireRealTimer(handle: RealTimer): void {
-  // Timers fire only after the microtasks have run, so the clock has been read; if a host
-  // ever fires one sooner, reading now counts its delay from now, which is late, never early.
-  if (handle.due === UNREAD) readTheClock();
   const left = handle.due - performance.now();
   if (left > 0) handle.timer = setTimeout(fireRealTimer, Math.ceil(left), handle);
   else handle.callback();
