@@ -3,8 +3,17 @@
  * Node may fire a timer up to a millisecond before its delay by performance.now(); realClock
  * waits out the rest. Node's timers and performance.now() are both faked here.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { realClock } from "../../src/index.js";
+
+/** What the faked performance.now() answers. */
+let now = 0;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  now = 0;
+  vi.spyOn(performance, "now").mockImplementation(() => now);
+});
 
 afterEach(() => {
   vi.useRealTimers();
@@ -13,9 +22,7 @@ afterEach(() => {
 
 describe("realClock", () => {
   it("INV-25 a timer Node fires early by performance.now() is re-armed for the rest of its delay", () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    let now = 100;
-    vi.spyOn(performance, "now").mockImplementation(() => now);
+    now = 100;
     const fired: number[] = [];
     realClock.setTimeout(() => fired.push(now), 10);
     now = 109.2; // Node's timer fires, but by performance.now() 0.8 ms are left
@@ -30,9 +37,7 @@ describe("realClock", () => {
   // performance.now() a timer) would count this one from 103: a run's deadline would wait for
   // every function of its first level to run its synchronous part.
   it("INV-26 a delay counts from when the timer was set, not from later in the job that set it", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    let now = 100;
-    vi.spyOn(performance, "now").mockImplementation(() => now);
+    now = 100;
     const fired: number[] = [];
     realClock.setTimeout(() => fired.push(now), 10);
     now = 103; // the job that set it goes on for 3 ms
@@ -43,9 +48,6 @@ describe("realClock", () => {
   });
 
   it("clearTimeout cancels a timer, also after it was re-armed", () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    let now = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => now);
     let fired = 0;
     const handle = realClock.setTimeout(() => fired++, 5);
     now = 4.5;
@@ -59,9 +61,6 @@ describe("realClock", () => {
 
   // `(handle as RealTimer).timer` threw a TypeError for undefined or null.
   it("clearTimeout of a value it did not give does nothing, as the global clearTimeout", () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    let now = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => now);
     let fired = 0;
     realClock.setTimeout(() => fired++, 5);
     now = 5;
